@@ -1,0 +1,375 @@
+/**
+ * The whole error hierarchy of reliable-zmq, in one file.
+ *
+ * Every error the library throws on purpose is a {@linkcode ZmqReliableError}
+ * (argument errors excepted: those are the built-in `TypeError` and
+ * `RangeError`). Catch the subclass that names what you can act on.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error raised by reliable-zmq.
+ *
+ * @example Telling library errors apart
+ * ```ts
+ * import { ClosedError, ZmqReliableError } from "@reliable/zmq";
+ * const err: unknown = new ClosedError("Cannot receive: socket is closed");
+ * console.log(err instanceof ZmqReliableError); // true
+ * ```
+ */
+export class ZmqReliableError extends Error {
+  /**
+   * @param message What went wrong, written for the person who must act on it.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ZmqReliableError";
+  }
+}
+
+/**
+ * An operation was attempted on a socket, client, worker or broker that is
+ * closed, or it was pending when the resource was closed.
+ *
+ * @example
+ * ```ts
+ * import { ClosedError } from "@reliable/zmq";
+ * const err = new ClosedError("Cannot send: socket is closed");
+ * console.log(err.name); // "ClosedError"
+ * ```
+ */
+export class ClosedError extends ZmqReliableError {
+  /**
+   * @param message What was closed and what could not be done.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message = "The resource is closed", options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ClosedError";
+  }
+}
+
+/**
+ * A wait (receive, send, request) did not complete within its time limit.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@reliable/zmq";
+ * const err = new TimeoutError("No message within 100 ms", 100);
+ * console.log(err.timeoutMs); // 100
+ * ```
+ */
+export class TimeoutError extends ZmqReliableError {
+  /** The limit that expired, in milliseconds. */
+  readonly timeoutMs: number;
+  /**
+   * @param message What timed out.
+   * @param timeoutMs The limit that expired, in milliseconds.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, timeoutMs: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TimeoutError";
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * A request got no reply after every attempt its client was allowed.
+ *
+ * @example
+ * ```ts
+ * import { RequestTimeoutError } from "@reliable/zmq";
+ * const err = new RequestTimeoutError("echo", 3, 7512, 2500);
+ * console.log(err.attempts, err.service); // 3 "echo"
+ * ```
+ */
+export class RequestTimeoutError extends TimeoutError {
+  /** The service (or server endpoint) that was asked. */
+  readonly service: string;
+  /** How many times the request was sent. */
+  readonly attempts: number;
+  /** Time from the first send to giving up, in milliseconds. */
+  readonly elapsedMs: number;
+  /**
+   * @param service The service or endpoint that was asked.
+   * @param attempts How many times the request was sent.
+   * @param elapsedMs Time from the first send to giving up, in milliseconds.
+   * @param timeoutMs The per-attempt timeout, in milliseconds.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    service: string,
+    attempts: number,
+    elapsedMs: number,
+    timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Request to "${service}" got no reply after ${attempts} attempt(s) in ${
+        Math.round(elapsedMs)
+      } ms (timeout ${timeoutMs} ms per attempt)`,
+      timeoutMs,
+      options,
+    );
+    this.name = "RequestTimeoutError";
+    this.service = service;
+    this.attempts = attempts;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/**
+ * The service asked for does not exist (MMI answered 404), or has no worker.
+ *
+ * @example
+ * ```ts
+ * import { ServiceUnavailableError } from "@reliable/zmq";
+ * const err = new ServiceUnavailableError("nosuch");
+ * console.log(err.service); // "nosuch"
+ * ```
+ */
+export class ServiceUnavailableError extends ZmqReliableError {
+  /** The service that was asked for. */
+  readonly service: string;
+  /**
+   * @param service The service that was asked for.
+   * @param message Optional override of the default message.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(service: string, message?: string, options?: ErrorOptions) {
+    super(
+      message ?? `Service "${service}" is not available (no worker registered)`,
+      options,
+    );
+    this.name = "ServiceUnavailableError";
+    this.service = service;
+  }
+}
+
+/**
+ * A message broke its protocol: too few frames, a wrong header, an unknown
+ * command, a corrupt record.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError } from "@reliable/zmq";
+ * const err = new ProtocolError("MDPW01", 2, "unknown command 0x09");
+ * console.log(err.protocol, err.frame, err.reason);
+ * ```
+ */
+export class ProtocolError extends ZmqReliableError {
+  /** The protocol whose rules were broken, e.g. `"MDPW01"`, `"PPP"`, `"record"`. */
+  readonly protocol: string;
+  /** Index of the offending frame, or -1 when it is about the whole message. */
+  readonly frame: number;
+  /** A short description of what was wrong. */
+  readonly reason: string;
+  /**
+   * @param protocol The protocol whose rules were broken.
+   * @param frame Index of the offending frame, or -1 for the whole message.
+   * @param reason A short description of what was wrong.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    protocol: string,
+    frame: number,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Invalid ${protocol} message${
+        frame >= 0 ? ` (frame ${frame})` : ""
+      }: ${reason}`,
+      options,
+    );
+    this.name = "ProtocolError";
+    this.protocol = protocol;
+    this.frame = frame;
+    this.reason = reason;
+  }
+}
+
+/**
+ * A stored record (Titanic log, state snapshot) is truncated, oversized or
+ * fails its checksum.
+ *
+ * @example
+ * ```ts
+ * import { CorruptRecordError } from "@reliable/zmq";
+ * const err = new CorruptRecordError("CRC-32C mismatch");
+ * console.log(err.protocol); // "record"
+ * ```
+ */
+export class CorruptRecordError extends ProtocolError {
+  /**
+   * @param reason What is wrong with the record.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(reason: string, options?: ErrorOptions) {
+    super("record", -1, reason, options);
+    this.name = "CorruptRecordError";
+  }
+}
+
+/**
+ * A peer (Binary Star partner, Freelance server) is unreachable, or a
+ * failover was refused.
+ *
+ * @example
+ * ```ts
+ * import { PeerUnavailableError } from "@reliable/zmq";
+ * const err = new PeerUnavailableError("tcp://127.0.0.1:5001 is not answering");
+ * console.log(err.name); // "PeerUnavailableError"
+ * ```
+ */
+export class PeerUnavailableError extends ZmqReliableError {
+  /**
+   * @param message Which peer and what happened.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "PeerUnavailableError";
+  }
+}
+
+/**
+ * libzmq could not be found or loaded. The message lists every candidate
+ * that was tried and why each one failed.
+ *
+ * @example
+ * ```ts
+ * import { LibraryLoadError } from "@reliable/zmq";
+ * const err = new LibraryLoadError(["/x/addon.node: not found"]);
+ * console.log(err.attempts.length); // 1
+ * ```
+ */
+export class LibraryLoadError extends ZmqReliableError {
+  /** One line per candidate: its path and why it failed. */
+  readonly attempts: readonly string[];
+  /**
+   * @param attempts One line per candidate that was tried.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(attempts: readonly string[], options?: ErrorOptions) {
+    super(
+      `Could not load libzmq with CURVE support. Tried:\n  ${
+        attempts.join("\n  ")
+      }\nInstall npm:zeromq@6.8.0 (deno.json "nodeModulesDir": "auto"), run with --allow-ffi --allow-read, or set RELIABLE_ZMQ_LIBZMQ to a libzmq.so.5 path.`,
+      options,
+    );
+    this.name = "LibraryLoadError";
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * A libzmq call failed. `code` is the errno name (`"EADDRINUSE"`), `errno`
+ * its number, `operation` the call that failed.
+ *
+ * @example
+ * ```ts
+ * import { ZmqError } from "@reliable/zmq";
+ * const err = new ZmqError("bind", 98, "EADDRINUSE", "Address already in use");
+ * console.log(err.code); // "EADDRINUSE"
+ * ```
+ */
+export class ZmqError extends ZmqReliableError {
+  /** The libzmq operation that failed, e.g. `"bind"`. */
+  readonly operation: string;
+  /** The numeric errno. */
+  readonly errno: number;
+  /** The errno name, e.g. `"EADDRINUSE"`, or `"E<number>"` when unknown. */
+  readonly code: string;
+  /**
+   * @param operation The libzmq operation that failed.
+   * @param errno The numeric errno.
+   * @param code The errno name.
+   * @param detail libzmq's own description, plus any context.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    operation: string,
+    errno: number,
+    code: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${operation} failed: ${detail} (${code})`, options);
+    this.name = "ZmqError";
+    this.operation = operation;
+    this.errno = errno;
+    this.code = code;
+  }
+}
+
+/**
+ * A ROUTER socket with `routerMandatory` could not route a message: no peer
+ * with that routing id is connected (EHOSTUNREACH).
+ *
+ * @example
+ * ```ts
+ * import { HostUnreachableError } from "@reliable/zmq";
+ * const err = new HostUnreachableError("send", "no peer with routing id 0x00aa");
+ * console.log(err.code); // "EHOSTUNREACH"
+ * ```
+ */
+export class HostUnreachableError extends ZmqError {
+  /**
+   * @param operation The operation that failed.
+   * @param detail What could not be routed.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(operation, 113, "EHOSTUNREACH", detail, options);
+    this.name = "HostUnreachableError";
+  }
+}
+
+/**
+ * The endpoint is already bound by this or another process (EADDRINUSE).
+ *
+ * @example
+ * ```ts
+ * import { AddressInUseError } from "@reliable/zmq";
+ * const err = new AddressInUseError("bind", "tcp://127.0.0.1:5555 is in use");
+ * console.log(err.code); // "EADDRINUSE"
+ * ```
+ */
+export class AddressInUseError extends ZmqError {
+  /**
+   * @param operation The operation that failed.
+   * @param detail Which endpoint.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(operation, 98, "EADDRINUSE", detail, options);
+    this.name = "AddressInUseError";
+  }
+}
+
+/**
+ * The socket's state machine forbids the operation now (EFSM), e.g. a REQ
+ * socket sending twice without receiving the reply in between.
+ *
+ * @example
+ * ```ts
+ * import { SocketStateError } from "@reliable/zmq";
+ * const err = new SocketStateError("send", "REQ must receive before it sends again");
+ * console.log(err.code); // "EFSM"
+ * ```
+ */
+export class SocketStateError extends ZmqError {
+  /**
+   * @param operation The operation that failed.
+   * @param detail What the state machine expected.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(operation, 156384763, "EFSM", detail, options);
+    this.name = "SocketStateError";
+  }
+}
