@@ -1,0 +1,304 @@
+/**
+ * One readiness loop per process for every socket of the transport.
+ *
+ * Every socket's ZMQ_FD is registered once in an epoll set, together with an
+ * eventfd used for wake-ups. While some socket has a pending receive or send,
+ * an idle period goes through three phases (see PLATFORM.md, "Closing the gap
+ * to native speed"):
+ *
+ * 1. **spin**: an inline `epoll_wait(…, 0)` loop for `spinUs` microseconds,
+ *    started from `setImmediate` after the microtasks that may produce the
+ *    awaited message have run;
+ * 2. **nap**: one inline `epoll_wait(…, napSliceMs)` per `setImmediate` turn
+ *    for up to `napMs`, so timers and other I/O are served between slices;
+ * 3. **park**: one `epoll_wait(…, -1)` on Deno's blocking pool
+ *    (`nonblocking: true`), woken by the eventfd when the last waiter goes.
+ *
+ * epoll keeps the cost of a wait flat in the number of sockets, and since
+ * `epoll_ctl` is thread-safe, registering a socket never has to interrupt a
+ * parked wait. libzmq sockets are only ever touched on the main thread: the
+ * parked thread sees file descriptors only.
+ *
+ * @module
+ */
+import { setImmediate } from "node:timers";
+import { lib, usize } from "./libzmq.ts";
+
+/** Something the reactor wakes when its file descriptor is readable. @internal */
+export interface ReactorTarget {
+  /** Called on the main thread when the registered fd reported readiness. */
+  onReady(): void;
+}
+
+/** Tuning of the reactor's waiting phases. */
+export interface ReactorOptions {
+  /**
+   * How long to spin on an inline zero-timeout poll before napping, in
+   * microseconds. Spinning keeps synchronous round trips off the thread hop
+   * of a parked poll; 0 disables it (lower CPU, slower round trips).
+   * @default 100
+   */
+  spinUs?: number;
+  /**
+   * How long to nap in inline timed polls after the spin, in milliseconds,
+   * before parking the wait on another thread. 0 parks at once.
+   * @default 10
+   */
+  napMs?: number;
+  /**
+   * Length of one nap slice, in milliseconds; timers and other I/O run
+   * between slices.
+   * @default 1
+   */
+  napSliceMs?: number;
+}
+
+/** Counters the reactor keeps, for tests and benchmarks. */
+export interface ReactorStats {
+  /** Sockets registered now. */
+  registered: number;
+  /** Sockets with a pending receive or send now. */
+  waiting: number;
+  /** Waits parked on the blocking thread since start. */
+  parks: number;
+  /** Readiness events handled since start. */
+  events: number;
+  /** Whether a wait is parked right now. */
+  parked: boolean;
+}
+
+const EPOLL_CTL_ADD = 1;
+const EPOLL_CTL_DEL = 2;
+const EPOLLIN = 0x001;
+const EFD_NONBLOCK = 0o4000;
+const EFD_CLOEXEC = 0o2000000;
+const EPOLL_CLOEXEC = 0o2000000;
+// struct epoll_event is packed on x86_64 (12 bytes), naturally aligned elsewhere.
+const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
+const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
+const MAX_EVENTS = 256;
+const WAKE_ID = 0;
+
+class Reactor {
+  readonly #libc = lib().libc;
+  readonly #epfd: number;
+  readonly #efd: number;
+  readonly #targets = new Map<number, ReactorTarget>();
+  readonly #inline = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
+  readonly #inlineView = new DataView(this.#inline.buffer);
+  readonly #parkBuf = new Uint8Array(MAX_EVENTS * EVENT_SIZE);
+  readonly #parkView = new DataView(this.#parkBuf.buffer);
+  readonly #ctl = new Uint8Array(16);
+  readonly #ctlView = new DataView(this.#ctl.buffer);
+  readonly #eight = new Uint8Array(8);
+  #waiting = 0;
+  #scheduled = false;
+  #parked: Promise<void> | null = null;
+  #wakeSent = false;
+  #idleSince = -1;
+  #parks = 0;
+  #events = 0;
+  spinMs = 0.1;
+  napMs = 10;
+  napSliceMs = 1;
+
+  constructor() {
+    this.#epfd = this.#libc.epoll_create1(EPOLL_CLOEXEC);
+    if (this.#epfd < 0) throw new Error("epoll_create1 failed");
+    this.#efd = this.#libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (this.#efd < 0) throw new Error("eventfd failed");
+    this.#control(EPOLL_CTL_ADD, this.#efd, WAKE_ID);
+  }
+
+  #control(op: number, fd: number, id: number): void {
+    this.#ctlView.setUint32(0, EPOLLIN, true);
+    this.#ctlView.setUint32(DATA_OFFSET, id, true);
+    this.#ctlView.setUint32(DATA_OFFSET + 4, 0, true);
+    if (this.#libc.epoll_ctl(this.#epfd, op, fd, this.#ctl) !== 0) {
+      throw new Error(`epoll_ctl(${op}) failed for fd ${fd}`);
+    }
+  }
+
+  register(id: number, fd: number, target: ReactorTarget): void {
+    this.#targets.set(id, target);
+    this.#control(EPOLL_CTL_ADD, fd, id);
+  }
+
+  unregister(id: number, fd: number): void {
+    if (!this.#targets.delete(id)) return;
+    this.#control(EPOLL_CTL_DEL, fd, id);
+  }
+
+  /** A socket got its first pending operation. */
+  addWaiter(): void {
+    this.#waiting++;
+    this.#schedule();
+  }
+
+  /** A socket lost its last pending operation. */
+  removeWaiter(): void {
+    this.#waiting--;
+    if (this.#waiting === 0) this.#wake();
+  }
+
+  stats(): ReactorStats {
+    return {
+      registered: this.#targets.size,
+      waiting: this.#waiting,
+      parks: this.#parks,
+      events: this.#events,
+      parked: this.#parked !== null,
+    };
+  }
+
+  /** Resolves once no wait is parked (after the last waiter went). */
+  async idle(): Promise<void> {
+    while (this.#parked) {
+      this.#wake();
+      await this.#parked;
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#parked || this.#waiting === 0) return;
+    this.#scheduled = true;
+    setImmediate(this.#turn);
+  }
+
+  #wake(): void {
+    if (!this.#parked || this.#wakeSent) return;
+    this.#wakeSent = true;
+    this.#eight.fill(0);
+    this.#eight[0] = 1;
+    this.#libc.write(this.#efd, this.#eight, usize(8));
+  }
+
+  #dispatch(view: DataView, n: number): void {
+    this.#events += n;
+    for (let i = 0; i < n; i++) {
+      const id = view.getUint32(i * EVENT_SIZE + DATA_OFFSET, true);
+      if (id === WAKE_ID) {
+        this.#libc.read(this.#efd, this.#eight, usize(8));
+        continue;
+      }
+      this.#targets.get(id)?.onReady();
+    }
+  }
+
+  readonly #turn = (): void => {
+    this.#scheduled = false;
+    if (this.#waiting === 0 || this.#parked) {
+      this.#idleSince = -1;
+      return;
+    }
+    const libc = this.#libc;
+    if (this.#idleSince < 0) {
+      // Phase 1: spin.
+      const start = performance.now();
+      const until = start + this.spinMs;
+      do {
+        const n = libc.epoll_wait(this.#epfd, this.#inline, MAX_EVENTS, 0);
+        if (n > 0) {
+          this.#dispatch(this.#inlineView, n);
+          this.#schedule();
+          return;
+        }
+      } while (this.spinMs > 0 && performance.now() < until);
+      this.#idleSince = performance.now();
+    }
+    if (performance.now() - this.#idleSince < this.napMs) {
+      // Phase 2: nap in short inline slices, one per turn of the event loop.
+      const n = libc.epoll_wait(
+        this.#epfd,
+        this.#inline,
+        MAX_EVENTS,
+        this.napSliceMs,
+      );
+      if (n > 0) {
+        this.#idleSince = -1;
+        this.#dispatch(this.#inlineView, n);
+      }
+      this.#schedule();
+      return;
+    }
+    this.#park();
+  };
+
+  // Phase 3: park one wait on Deno's blocking pool.
+  #park(): void {
+    this.#parks++;
+    this.#wakeSent = false;
+    const pending = libc_parked(this.#libc, this.#epfd, this.#parkBuf);
+    this.#parked = pending.then((n) => {
+      this.#parked = null;
+      this.#wakeSent = false;
+      this.#idleSince = -1;
+      if (n > 0) this.#dispatch(this.#parkView, n);
+      this.#schedule();
+    });
+  }
+}
+
+function libc_parked(
+  libc: ReturnType<typeof lib>["libc"],
+  epfd: number,
+  buf: Uint8Array,
+): Promise<number> {
+  return libc.epoll_wait_parked(epfd, buf, MAX_EVENTS, -1);
+}
+
+let instance: Reactor | undefined;
+
+/** The process's reactor, created on first use. @internal */
+export function reactor(): Reactor {
+  return instance ??= new Reactor();
+}
+
+/**
+ * Tunes the reactor's waiting phases (spin, nap, park). Takes effect from the
+ * next idle period. See {@linkcode ReactorOptions} for what each choice buys.
+ *
+ * @param options The phases to change; omitted fields keep their value.
+ * @throws {RangeError} When a value is negative or not finite.
+ * @example A CPU-first setting: no spin, short nap
+ * ```ts
+ * import { configureReactor } from "@reliable/zmq";
+ * configureReactor({ spinUs: 0, napMs: 1 });
+ * configureReactor({ spinUs: 100, napMs: 10 }); // back to the defaults
+ * ```
+ */
+export function configureReactor(options: ReactorOptions): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("configureReactor() needs an options object");
+  }
+  const r = reactor();
+  const check = (name: string, v: number | undefined): v is number => {
+    if (v === undefined) return false;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+      throw new RangeError(
+        `configureReactor(): ${name} must be a finite number >= 0, got ${v}`,
+      );
+    }
+    return true;
+  };
+  if (check("spinUs", options.spinUs)) r.spinMs = options.spinUs / 1000;
+  if (check("napMs", options.napMs)) r.napMs = options.napMs;
+  if (check("napSliceMs", options.napSliceMs)) {
+    r.napSliceMs = Math.max(1, Math.round(options.napSliceMs));
+  }
+}
+
+/**
+ * Counters of the process's reactor: registered sockets, sockets waiting,
+ * parked waits and readiness events so far.
+ *
+ * @returns A snapshot of the counters.
+ * @example
+ * ```ts
+ * import { reactorStats } from "@reliable/zmq";
+ * console.log(reactorStats().parked); // false when nothing is waiting
+ * ```
+ */
+export function reactorStats(): ReactorStats {
+  return reactor().stats();
+}
