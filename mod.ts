@@ -1,0 +1,41 @@
+/**
+ * # reliable-zmq
+ *
+ * Reliable request-reply over ZeroMQ for Deno: the patterns of the ZeroMQ
+ * guide's chapter 4 (Lazy, Simple and Paranoid Pirate, Majordomo with MMI,
+ * Titanic, Binary Star, Freelance) as a library, on libzmq called through
+ * Deno FFI.
+ *
+ * | You need | Use |
+ * | --- | --- |
+ * | raw sockets with timeouts and cancellation | {@linkcode DealerSocket}, {@linkcode RouterSocket}, ... |
+ *
+ * @example Quick start: a DEALER and a ROUTER
+ * ```ts
+ * import { DealerSocket, RouterSocket } from "@reliable/zmq";
+ * const router = new RouterSocket();
+ * const dealer = new DealerSocket();
+ * dealer.connect(router.bind("tcp://127.0.0.1:*"));
+ * await dealer.send(["ping"]);
+ * const [id] = await router.receive();
+ * await router.send([id, "pong"]);
+ * console.log(new TextDecoder().decode((await dealer.receive())[0])); // "pong"
+ * dealer.close();
+ * router.close();
+ * ```
+ *
+ * @module
+ */
+export * from "./src/errors.ts";
+export type { Frame, Message, ReceiveSink } from "./src/types.ts";
+export * from "./src/transport/mod.ts";
+export {
+  consoleLogger,
+  type Logger,
+  LogLevel,
+  type LogLevelName,
+  silentLogger,
+} from "./src/_util/logger.ts";
+export * from "./src/patterns/majordomo/mod.ts";
+export * from "./src/patterns/pirate/mod.ts";
+export * from "./src/patterns/dynamic/mod.ts";
