@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { LibraryLoadError, ZmqError } from "../errors.ts";
+import { LibraryLoadError, type ZmqError } from "../errors.ts";
 import { errnoName, mapZmqError } from "./errno.ts";
 // A static import of the package's manifest makes Deno install npm:zeromq
 // (with its prebuilt binaries) without running its JavaScript, which would
