@@ -20,6 +20,8 @@
  */
 export class ZmqReliableError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What went wrong, written for the person who must act on it.
    * @param options Standard error options (`cause`).
    */
@@ -42,6 +44,8 @@ export class ZmqReliableError extends Error {
  */
 export class ClosedError extends ZmqReliableError {
   /**
+   * Creates the error.
+   *
    * @param message What was closed and what could not be done.
    * @param options Standard error options (`cause`).
    */
@@ -65,6 +69,8 @@ export class TimeoutError extends ZmqReliableError {
   /** The limit that expired, in milliseconds. */
   readonly timeoutMs: number;
   /**
+   * Creates the error.
+   *
    * @param message What timed out.
    * @param timeoutMs The limit that expired, in milliseconds.
    * @param options Standard error options (`cause`).
@@ -94,6 +100,8 @@ export class RequestTimeoutError extends TimeoutError {
   /** Time from the first send to giving up, in milliseconds. */
   readonly elapsedMs: number;
   /**
+   * Creates the error.
+   *
    * @param service The service or endpoint that was asked.
    * @param attempts How many times the request was sent.
    * @param elapsedMs Time from the first send to giving up, in milliseconds.
@@ -135,6 +143,8 @@ export class ServiceUnavailableError extends ZmqReliableError {
   /** The service that was asked for. */
   readonly service: string;
   /**
+   * Creates the error.
+   *
    * @param service The service that was asked for.
    * @param message Optional override of the default message.
    * @param options Standard error options (`cause`).
@@ -168,6 +178,8 @@ export class ProtocolError extends ZmqReliableError {
   /** A short description of what was wrong. */
   readonly reason: string;
   /**
+   * Creates the error.
+   *
    * @param protocol The protocol whose rules were broken.
    * @param frame Index of the offending frame, or -1 for the whole message.
    * @param reason A short description of what was wrong.
@@ -205,6 +217,8 @@ export class ProtocolError extends ZmqReliableError {
  */
 export class CorruptRecordError extends ProtocolError {
   /**
+   * Creates the error.
+   *
    * @param reason What is wrong with the record.
    * @param options Standard error options (`cause`).
    */
@@ -227,6 +241,8 @@ export class CorruptRecordError extends ProtocolError {
  */
 export class PeerUnavailableError extends ZmqReliableError {
   /**
+   * Creates the error.
+   *
    * @param message Which peer and what happened.
    * @param options Standard error options (`cause`).
    */
@@ -251,6 +267,8 @@ export class LibraryLoadError extends ZmqReliableError {
   /** One line per candidate: its path and why it failed. */
   readonly attempts: readonly string[];
   /**
+   * Creates the error.
+   *
    * @param attempts One line per candidate that was tried.
    * @param options Standard error options (`cause`).
    */
@@ -285,6 +303,8 @@ export class ZmqError extends ZmqReliableError {
   /** The errno name, e.g. `"EADDRINUSE"`, or `"E<number>"` when unknown. */
   readonly code: string;
   /**
+   * Creates the error.
+   *
    * @param operation The libzmq operation that failed.
    * @param errno The numeric errno.
    * @param code The errno name.
@@ -319,6 +339,8 @@ export class ZmqError extends ZmqReliableError {
  */
 export class HostUnreachableError extends ZmqError {
   /**
+   * Creates the error.
+   *
    * @param operation The operation that failed.
    * @param detail What could not be routed.
    * @param options Standard error options (`cause`).
@@ -341,6 +363,8 @@ export class HostUnreachableError extends ZmqError {
  */
 export class AddressInUseError extends ZmqError {
   /**
+   * Creates the error.
+   *
    * @param operation The operation that failed.
    * @param detail Which endpoint.
    * @param options Standard error options (`cause`).
@@ -364,6 +388,8 @@ export class AddressInUseError extends ZmqError {
  */
 export class SocketStateError extends ZmqError {
   /**
+   * Creates the error.
+   *
    * @param operation The operation that failed.
    * @param detail What the state machine expected.
    * @param options Standard error options (`cause`).

@@ -20,7 +20,7 @@ import { ClosedError, TimeoutError } from "../errors.ts";
 import type { Frame, Message, ReceiveSink } from "../types.ts";
 import { Errno, mapZmqError } from "./errno.ts";
 import { cstr, lastError, lib, usize } from "./libzmq.ts";
-import { reactor, type ReactorTarget } from "./reactor.ts";
+import { reactor } from "./reactor.ts";
 import {
   acquireContext,
   openSockets,
@@ -241,8 +241,7 @@ const live = new Set<Socket>();
  * router.close();
  * ```
  */
-export class Socket
-  implements AsyncDisposable, AsyncIterable<Message>, ReactorTarget {
+export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   /** The socket type. */
   readonly type: SocketTypeName;
   #handle: Deno.PointerObject | null;
@@ -293,7 +292,7 @@ export class Socket
       throw e;
     }
     this.#id = nextId++;
-    reactor().register(this.#id, this.#fd, this);
+    reactor().register(this.#id, this.#fd, { onReady: () => this.#onReady() });
     live.add(this);
   }
 
@@ -785,8 +784,8 @@ export class Socket
     else reactor().removeWaiter();
   }
 
-  /** Called by the reactor when this socket's ZMQ_FD is readable. @internal */
-  onReady(): void {
+  /** Called by the reactor when this socket's ZMQ_FD is readable. */
+  #onReady(): void {
     const h = this.#handle;
     if (h === null) return;
     // Reading ZMQ_EVENTS makes libzmq process its commands, which re-arms
@@ -1046,7 +1045,10 @@ export class SocketMonitor implements AsyncIterable<MonitorEvent> {
  * ```
  */
 export class DealerSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: SocketOptions = {}) {
     super("DEALER", options);
   }
@@ -1064,7 +1066,10 @@ export class DealerSocket extends Socket {
  * ```
  */
 export class RouterSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: RouterSocketOptions = {}) {
     super("ROUTER", options);
   }
@@ -1080,7 +1085,10 @@ export class RouterSocket extends Socket {
  * ```
  */
 export class ReqSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: SocketOptions = {}) {
     super("REQ", options);
   }
@@ -1096,7 +1104,10 @@ export class ReqSocket extends Socket {
  * ```
  */
 export class RepSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: SocketOptions = {}) {
     super("REP", options);
   }
@@ -1112,7 +1123,10 @@ export class RepSocket extends Socket {
  * ```
  */
 export class PubSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: SocketOptions = {}) {
     super("PUB", options);
   }
@@ -1129,7 +1143,10 @@ export class PubSocket extends Socket {
  * ```
  */
 export class SubSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: SocketOptions = {}) {
     super("SUB", options);
   }
@@ -1159,7 +1176,10 @@ export class SubSocket extends Socket {
  * ```
  */
 export class PairSocket extends Socket {
-  /** @param options Socket options. */
+  /**
+   * Creates the socket.
+   * @param options Socket options.
+   */
   constructor(options: SocketOptions = {}) {
     super("PAIR", options);
   }
