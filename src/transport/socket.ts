@@ -512,9 +512,26 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
         throw sendError(this.type, errno, frames);
       }
     }
-    if (this.#recvQ.length > 0) this.#serviceReceives();
+    // The send may have processed libzmq's commands and so consumed the
+    // ZMQ_FD edge that announced an incoming message: look again, once per
+    // turn however many sends there were.
+    if (this.#recvQ.length > 0 && !this.#recheck) {
+      this.#recheck = true;
+      queueMicrotask(this.#recheckReceives);
+    }
     return true;
   }
+
+  #recheck = false;
+  readonly #recheckReceives = (): void => {
+    this.#recheck = false;
+    if (this.#recvQ.length > 0) this.#serviceReceives();
+  };
+  #recheckSendsQueued = false;
+  readonly #recheckSends = (): void => {
+    this.#recheckSendsQueued = false;
+    if (this.#sendQ.length > 0) this.#serviceSends();
+  };
 
   /**
    * Sends one multipart message, waiting while the peer is at its high-water
@@ -567,7 +584,10 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
       if (zmq.zmq_msg_more(m) === 0) break;
     }
     stagedTotal = total;
-    if (this.#sendQ.length > 0) queueMicrotask(() => this.#serviceSends());
+    if (this.#sendQ.length > 0 && !this.#recheckSendsQueued) {
+      this.#recheckSendsQueued = true;
+      queueMicrotask(this.#recheckSends);
+    }
     return n;
   }
 
