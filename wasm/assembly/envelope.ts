@@ -1,0 +1,452 @@
+// The envelope: one ROUTER message resident in linear memory (bytes back to
+// back, one u32 length per frame), classified as 7/MDP or 6/PPP in one call,
+// plus a byte-keyed intern table. Mirrors src/core/_ts_envelope.ts and
+// src/core/_ts_intern.ts.
+
+import { alloc, realloc } from "./alloc";
+
+// Message arena.
+let bytesA: usize = 0;
+let bytesCap: usize = 0;
+let lensA: usize = 0;
+let offsA: usize = 0;
+let framesCap: usize = 0;
+// Results of the last classification, read by TypeScript as i32[16]:
+// 0 kind, 1 command, 2 service, 3 address, 4 body, 5 error, 6 error frame,
+// 8 length of the key returned by envKey.
+const RES: usize = memory.data(64, 16);
+
+// Kinds and errors (same numbering as src/core/types.ts).
+const INVALID = 0;
+const MDP_CLIENT = 1;
+const MDP_WORKER = 2;
+const PPP_READY = 3;
+const PPP_HEARTBEAT = 4;
+const PPP_REPLY = 5;
+const TOO_FEW_FRAMES = 1;
+const DELIMITER_NOT_EMPTY = 2;
+const UNKNOWN_HEADER = 3;
+const EMPTY_SERVICE = 4;
+const NO_BODY = 5;
+const BAD_COMMAND = 6;
+const WRONG_FRAME_COUNT = 7;
+const BAD_ADDRESS = 8;
+const MISSING_DELIMITER = 9;
+
+/** Makes room for a message of `total` bytes in `count` frames; 0, or -1 out of memory. */
+export function envReserve(total: u32, count: u32): i32 {
+  if (<usize>total > bytesCap) {
+    let cap = bytesCap < 4096 ? <usize>4096 : bytesCap;
+    while (cap < <usize>total) cap <<= 1;
+    const p = realloc(bytesA, bytesCap, cap, 0);
+    if (p == 0) return -1;
+    bytesA = p;
+    bytesCap = cap;
+  }
+  if (<usize>count > framesCap) {
+    let cap = framesCap < 64 ? <usize>64 : framesCap;
+    while (cap < <usize>count) cap <<= 1;
+    const p = alloc(cap * 8);
+    if (p == 0) return -1;
+    lensA = p;
+    offsA = p + cap * 4;
+    framesCap = cap;
+  }
+  return 0;
+}
+
+/** Address of the byte arena. */
+export function envBytes(): usize {
+  return bytesA;
+}
+/** Address of the frame lengths. */
+export function envLengths(): usize {
+  return lensA;
+}
+/** Address of the frame offsets. */
+export function envOffsets(): usize {
+  return offsA;
+}
+/** Address of the result slots. */
+export function envResult(): usize {
+  return RES;
+}
+/** Byte capacity of the arena. */
+export function envBytesCap(): usize {
+  return bytesCap;
+}
+/** Frame capacity of the arena. */
+export function envFramesCap(): usize {
+  return framesCap;
+}
+
+@inline function len(i: i32): u32 {
+  return load<u32>(lensA + (<usize>i << 2));
+}
+@inline function off(i: i32): usize {
+  return <usize>load<u32>(offsA + (<usize>i << 2));
+}
+
+/** Computes the offset of every frame of an `n`-frame message. */
+export function envIndex(n: i32): void {
+  let p: u32 = 0;
+  for (let i = 0; i < n; i++) {
+    store<u32>(offsA + (<usize>i << 2), p);
+    p += len(i);
+  }
+}
+
+@inline function fail(code: i32, frame: i32): i32 {
+  store<i32>(RES, INVALID);
+  store<i32>(RES, code, 20);
+  store<i32>(RES, frame, 24);
+  return INVALID;
+}
+
+@inline function ok(kind: i32, command: i32, service: i32, address: i32, body: i32): i32 {
+  store<i32>(RES, kind);
+  store<i32>(RES, command, 4);
+  store<i32>(RES, service, 8);
+  store<i32>(RES, address, 12);
+  store<i32>(RES, body, 16);
+  return kind;
+}
+
+@inline function reset(): void {
+  // kind, command = 0; service, address, body = -1; error 0; error frame -1.
+  v128.store(RES, i32x4(0, 0, -1, -1));
+  v128.store(RES, i32x4(-1, 0, -1, 0), 16);
+}
+
+/** Indexes and classifies an `n`-frame message as 7/MDP; returns the kind. */
+export function envMdp(n: i32): i32 {
+  envIndex(n);
+  reset();
+  if (n < 3) return fail(TOO_FEW_FRAMES, -1);
+  if (len(1) != 0) return fail(DELIMITER_NOT_EMPTY, 1);
+  const h = bytesA + off(2);
+  // "MDPC01" / "MDPW01": 4D 44 50 (43|57) 30 31.
+  if (len(2) != 6 || (load<u32>(h) & 0x00ffffff) != 0x50444d || load<u16>(h, 4) != 0x3130) {
+    return fail(UNKNOWN_HEADER, 2);
+  }
+  const which = load<u8>(h, 3);
+  if (which == 0x43) {
+    if (n < 5) return fail(TOO_FEW_FRAMES, -1);
+    if (len(3) == 0) return fail(EMPTY_SERVICE, 3);
+    return ok(MDP_CLIENT, 0, 3, -1, 4);
+  }
+  if (which != 0x57) return fail(UNKNOWN_HEADER, 2);
+  if (n < 4) return fail(TOO_FEW_FRAMES, -1);
+  if (len(3) != 1) return fail(BAD_COMMAND, 3);
+  const cmd = <i32>load<u8>(bytesA + off(3));
+  if (cmd == 1) {
+    if (n != 5) return fail(WRONG_FRAME_COUNT, -1);
+    if (len(4) == 0) return fail(EMPTY_SERVICE, 4);
+    return ok(MDP_WORKER, cmd, 4, -1, -1);
+  }
+  if (cmd == 2 || cmd == 3) {
+    if (n < 7) return fail(WRONG_FRAME_COUNT, -1);
+    const a = len(4);
+    if (a == 0 || a > 255) return fail(BAD_ADDRESS, 4);
+    if (len(5) != 0) return fail(MISSING_DELIMITER, 5);
+    return ok(MDP_WORKER, cmd, -1, 4, 6);
+  }
+  if (cmd == 4 || cmd == 5) {
+    if (n != 4) return fail(WRONG_FRAME_COUNT, -1);
+    return ok(MDP_WORKER, cmd, -1, -1, -1);
+  }
+  return fail(BAD_COMMAND, 3);
+}
+
+/** Indexes and classifies an `n`-frame message as 6/PPP; returns the kind. */
+export function envPpp(n: i32): i32 {
+  envIndex(n);
+  reset();
+  if (n < 2) return fail(TOO_FEW_FRAMES, -1);
+  if (n == 2) {
+    if (len(1) == 1) {
+      const c = load<u8>(bytesA + off(1));
+      if (c == 1) return ok(PPP_READY, 1, -1, -1, -1);
+      if (c == 2) return ok(PPP_HEARTBEAT, 2, -1, -1, -1);
+    }
+    return fail(BAD_COMMAND, 1);
+  }
+  const a = len(1);
+  if (a == 0 || a > 255) return fail(BAD_ADDRESS, 1);
+  if (len(2) != 0) return fail(MISSING_DELIMITER, 2);
+  if (n < 4) return fail(NO_BODY, -1);
+  return ok(PPP_REPLY, 0, -1, 1, 3);
+}
+
+// ---- Intern table --------------------------------------------------------
+// Open addressing, linear probing, backward-shift deletion. Slots hold
+// handle + 1 (0 = empty). Keys live in an arena of records
+// [i32 handle or -1][i32 length][bytes padded to 4], compacted in place.
+
+let seed: u32 = 0;
+let table: usize = 0;
+let tableSize: i32 = 0;
+let mask: i32 = 0;
+// Per handle: offset, length, hash (i32) and live (i32), in one block.
+let kOffA: usize = 0;
+let kLenA: usize = 0;
+let kHashA: usize = 0;
+let kLiveA: usize = 0;
+let kCap: i32 = 0;
+let freeA: usize = 0;
+let freeCap: i32 = 0;
+let freeTop: i32 = 0;
+let nextHandle: i32 = 0;
+let liveCount: i32 = 0;
+let arena: usize = 0;
+let arenaCap: usize = 0;
+let arenaTop: usize = 0;
+let garbage: usize = 0;
+let scratch: usize = 0;
+let scratchCap: usize = 0;
+
+@inline function hash(p: usize, n: usize): u32 {
+  let h: u32 = seed ^ 0x811c9dc5;
+  const end = p + n;
+  while (p < end) {
+    h = (h ^ <u32>load<u8>(p)) * 0x01000193;
+    p++;
+  }
+  h ^= h >>> 16;
+  h *= 0x85ebca6b;
+  h ^= h >>> 13;
+  return h;
+}
+
+function internInit(): bool {
+  if (table != 0) return true;
+  tableSize = 64;
+  mask = 63;
+  table = alloc(64 * 4);
+  if (table == 0) return false;
+  memory.fill(table, 0, 64 * 4);
+  return growKeys() && growArena(0);
+}
+
+function growKeys(): bool {
+  const cap = kCap == 0 ? 64 : kCap << 1;
+  const c = <usize>cap, o = <usize>kCap;
+  const block = alloc(c * 16);
+  if (block == 0) return false;
+  memory.fill(block, 0, c * 16);
+  if (o > 0) {
+    memory.copy(block, kOffA, o * 4);
+    memory.copy(block + c * 4, kLenA, o * 4);
+    memory.copy(block + c * 8, kHashA, o * 4);
+    memory.copy(block + c * 12, kLiveA, o * 4);
+  }
+  kOffA = block;
+  kLenA = block + c * 4;
+  kHashA = block + c * 8;
+  kLiveA = block + c * 12;
+  kCap = cap;
+  return true;
+}
+
+function growArena(need: usize): bool {
+  let cap = arenaCap == 0 ? <usize>4096 : arenaCap << 1;
+  while (cap < arenaTop + need) cap <<= 1;
+  const p = realloc(arena, arenaCap, cap, arenaTop);
+  if (p == 0) return false;
+  if (p != arena) {
+    // Keys moved with the arena: rebase the offsets.
+    const delta = p - arena;
+    for (let k = 0; k < nextHandle; k++) {
+      if (geti(kLiveA, k) != 0) seti(kOffA, k, geti(kOffA, k) + <i32>delta);
+    }
+  }
+  arena = p;
+  arenaCap = cap;
+  return true;
+}
+
+@inline function geti(a: usize, i: i32): i32 {
+  return load<i32>(a + (<usize>i << 2));
+}
+@inline function seti(a: usize, i: i32, v: i32): void {
+  store<i32>(a + (<usize>i << 2), v);
+}
+
+function findAt(p: usize, n: u32, h: u32): i32 {
+  let slot = <i32>h & mask;
+  for (;;) {
+    const e = geti(table, slot);
+    if (e == 0) return -1;
+    const k = e - 1;
+    if (<u32>geti(kHashA, k) == h && <u32>geti(kLenA, k) == n &&
+        memory.compare(<usize>geti(kOffA, k), p, n) == 0) return k;
+    slot = (slot + 1) & mask;
+  }
+  return -1;
+}
+
+function growTable(): bool {
+  const size = tableSize << 1;
+  const t = alloc(<usize>size * 4);
+  if (t == 0) return false;
+  memory.fill(t, 0, <usize>size * 4);
+  const m = size - 1;
+  for (let k = 0; k < nextHandle; k++) {
+    if (geti(kLiveA, k) == 0) continue;
+    let slot = geti(kHashA, k) & m;
+    while (geti(t, slot) != 0) slot = (slot + 1) & m;
+    seti(t, slot, k + 1);
+  }
+  table = t;
+  tableSize = size;
+  mask = m;
+  return true;
+}
+
+function makeRoom(need: usize): bool {
+  if (garbage > 0) {
+    let src: usize = 0, dst: usize = 0;
+    while (src < arenaTop) {
+      const k = load<i32>(arena + src);
+      const size: usize = <usize>8 + ((<usize>load<u32>(arena + src, 4) + 3) & ~(<usize>3));
+      if (k >= 0) {
+        if (src != dst) memory.copy(arena + dst, arena + src, size);
+        seti(kOffA, k, <i32>(arena + dst + 8));
+        dst += size;
+      }
+      src += size;
+    }
+    arenaTop = dst;
+    garbage = 0;
+  }
+  if (arenaTop + need > arenaCap) return growArena(need);
+  return true;
+}
+
+function internAt(p: usize, n: u32): i32 {
+  if (!internInit()) return -2;
+  const h = hash(p, n);
+  const found = findAt(p, n, h);
+  if (found >= 0) return found;
+  if ((liveCount + 1) * 2 > tableSize && !growTable()) return -2;
+  let k: i32;
+  if (freeTop > 0) k = geti(freeA, --freeTop);
+  else {
+    if (nextHandle >= kCap && !growKeys()) return -2;
+    k = nextHandle++;
+  }
+  const need: usize = <usize>8 + ((<usize>n + 3) & ~(<usize>3));
+  if (arenaTop + need > arenaCap) {
+    // The key may be a key of this arena (bytesOf): park it in scratch first.
+    if (p >= arena && p < arena + arenaCap) {
+      const s = reserveScratch(n);
+      if (s == 0) return -2;
+      memory.copy(s, p, n);
+      p = s;
+    }
+    if (!makeRoom(need)) return -2;
+  }
+  const r = arena + arenaTop;
+  store<i32>(r, k);
+  store<u32>(r, n, 4);
+  memory.copy(r + 8, p, n);
+  arenaTop += need;
+  seti(kOffA, k, <i32>(r + 8));
+  seti(kLenA, k, <i32>n);
+  seti(kHashA, k, <i32>h);
+  seti(kLiveA, k, 1);
+  liveCount++;
+  let slot = <i32>h & mask;
+  while (geti(table, slot) != 0) slot = (slot + 1) & mask;
+  seti(table, slot, k + 1);
+  return k;
+}
+
+function reserveScratch(n: u32): usize {
+  if (<usize>n > scratchCap || scratch == 0) {
+    let cap = scratchCap < 256 ? <usize>256 : scratchCap;
+    while (cap < <usize>n) cap <<= 1;
+    const s = realloc(scratch, scratchCap, cap, 0);
+    if (s == 0) return 0;
+    scratch = s;
+    scratchCap = cap;
+  }
+  return scratch;
+}
+
+/** Sets the hash seed (before the first intern). */
+export function envSeed(s: u32): void {
+  seed = s;
+}
+
+/** Interns frame `i`; returns its handle (-2 out of memory). */
+export function envIntern(i: i32): i32 {
+  return internAt(bytesA + off(i), len(i));
+}
+
+/** Looks frame `i` up; returns its handle or -1. */
+export function envFind(i: i32): i32 {
+  if (table == 0) return -1;
+  const p = bytesA + off(i), n = len(i);
+  return findAt(p, n, hash(p, n));
+}
+
+/** Scratch area of at least `n` bytes for keys given by TypeScript (0 out of memory). */
+export function envScratch(n: u32): usize {
+  return reserveScratch(n);
+}
+
+/** Interns the first `n` scratch bytes. */
+export function envInternScratch(n: u32): i32 {
+  return internAt(scratch, n);
+}
+
+/** Looks the first `n` scratch bytes up. */
+export function envFindScratch(n: u32): i32 {
+  if (table == 0) return -1;
+  return findAt(scratch, n, hash(scratch, n));
+}
+
+/** Frees handle `k`; 1 if it was live. */
+export function envRelease(k: i32): i32 {
+  if (!(k >= 0 && k < nextHandle && geti(kLiveA, k) != 0)) return 0;
+  let i = geti(kHashA, k) & mask;
+  while (geti(table, i) != k + 1) i = (i + 1) & mask;
+  let j = i;
+  for (;;) {
+    j = (j + 1) & mask;
+    const e = geti(table, j);
+    if (e == 0) break;
+    const ideal = geti(kHashA, e - 1) & mask;
+    const stays = i <= j ? i < ideal && ideal <= j : i < ideal || ideal <= j;
+    if (stays) continue;
+    seti(table, i, e);
+    i = j;
+  }
+  seti(table, i, 0);
+  seti(kLiveA, k, 0);
+  store<i32>(<usize>geti(kOffA, k) - 8, -1);
+  garbage += <usize>8 + ((<usize>geti(kLenA, k) + 3) & ~(<usize>3));
+  if (freeTop >= freeCap) {
+    const cap = freeCap == 0 ? 64 : freeCap << 1;
+    const f = realloc(freeA, <usize>freeCap * 4, <usize>cap * 4, <usize>freeCap * 4);
+    if (f == 0) return -2;
+    freeA = f;
+    freeCap = cap;
+  }
+  seti(freeA, freeTop++, k);
+  liveCount--;
+  return 1;
+}
+
+/** Address of live handle `k`'s bytes (length in result slot 8), or 0. */
+export function envKey(k: i32): usize {
+  if (!(k >= 0 && k < nextHandle && geti(kLiveA, k) != 0)) return 0;
+  store<i32>(RES, geti(kLenA, k), 32);
+  return <usize>geti(kOffA, k);
+}
+
+/** Live handles. */
+export function envInterned(): i32 {
+  return liveCount;
+}
