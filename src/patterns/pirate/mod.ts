@@ -1,1 +1,55 @@
-export {};
+/**
+ * The Pirate patterns of the zguide's chapter 4: Lazy Pirate (client-side
+ * retries), Simple Pirate (LRU queue) and Paranoid Pirate (6/PPP heartbeats
+ * and expiry), plus the 6/PPP codec.
+ *
+ * @example Paranoid Pirate in one process
+ * ```ts
+ * import { LazyPirateClient, ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
+ * const queue = await ParanoidPirateQueue.bind({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" });
+ * const worker = await ParanoidPirateWorker.connect(queue.backendEndpoint, (req) => req);
+ * const client = await LazyPirateClient.connect(queue.frontendEndpoint);
+ * console.log((await client.request(["ping"])).length); // 1
+ * client.close();
+ * await worker.close();
+ * await queue.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  LazyPirateClient,
+  type LazyPirateClientOptions,
+  type LazyPirateClientStats,
+  type LazyPirateRequestOptions,
+} from "./lazy_pirate_client.ts";
+export {
+  SimplePirateQueue,
+  type SimplePirateQueueOptions,
+} from "./simple_pirate_queue.ts";
+export {
+  type PirateHandler,
+  type PirateWorkerStats,
+  SimplePirateWorker,
+  type SimplePirateWorkerOptions,
+} from "./simple_pirate_worker.ts";
+export {
+  ParanoidPirateQueue,
+  type ParanoidPirateQueueOptions,
+} from "./paranoid_pirate_queue.ts";
+export {
+  ParanoidPirateWorker,
+  type ParanoidPirateWorkerOptions,
+} from "./paranoid_pirate_worker.ts";
+export type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
+export {
+  decodeQueueMessage,
+  decodeWorkerMessage,
+  encodeRequest,
+  PPP_HEARTBEAT,
+  PPP_READY,
+  PppCommand,
+  type PppQueueMessage,
+  type PppWorkerMessage,
+  splitEnvelope,
+} from "../../protocol/ppp.ts";
