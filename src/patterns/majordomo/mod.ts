@@ -1,1 +1,86 @@
-export {};
+/**
+ * Majordomo (7/MDP + 8/MMI): a service-oriented broker, a synchronous and an
+ * asynchronous client, and a worker; plus the wire codecs they use.
+ *
+ * @example Broker, worker and client in one process
+ * ```ts
+ * import {
+ *   MajordomoAsyncClient, MajordomoBroker, MajordomoClient, MajordomoWorker,
+ *   shutdown,
+ * } from "@reliable/zmq";
+ * const broker = new MajordomoBroker({ heartbeatIntervalMs: 250 });
+ * const endpoint = broker.bind("tcp://127.0.0.1:*");
+ * const worker = new MajordomoWorker(endpoint, "echo", (req) => req, {
+ *   heartbeatIntervalMs: 250,
+ * });
+ * worker.start();
+ * const client = new MajordomoClient(endpoint);
+ * console.log(await client.serviceAvailable("echo")); // true
+ * const async = new MajordomoAsyncClient(endpoint);
+ * const replies = await Promise.all([1, 2, 3].map((i) => async.request("echo", [`${i}`])));
+ * console.log(replies.length); // 3
+ * client.close();
+ * await async.close();
+ * await worker.close();
+ * await broker.close();
+ * await shutdown();
+ * ```
+ *
+ * @module
+ */
+export {
+  MajordomoBroker,
+  type MajordomoBrokerCounters,
+  type MajordomoBrokerOptions,
+  type MajordomoBrokerStats,
+  type MajordomoServiceStats,
+} from "./broker.ts";
+export {
+  MajordomoClient,
+  type MajordomoClientOptions,
+  type MajordomoRequestOptions,
+} from "./client.ts";
+export {
+  MajordomoAsyncClient,
+  type MajordomoAsyncClientOptions,
+  type MajordomoAsyncClientStats,
+  type MajordomoAsyncRequestOptions,
+} from "./async_client.ts";
+export {
+  type MajordomoHandler,
+  MajordomoWorker,
+  type MajordomoWorkerOptions,
+  type MajordomoWorkerStats,
+} from "./worker.ts";
+export {
+  CORRELATION_FRAME_BYTES,
+  correlationFrame,
+  readCorrelationId,
+} from "./correlation.ts";
+export {
+  decodeBrokerInbound,
+  decodeClientReply,
+  decodeWorkerInbound,
+  encodeBrokerReply,
+  encodeBrokerRequest,
+  encodeClientRequest,
+  encodeReady,
+  encodeWorkerReply,
+  encodeWorkerSignal,
+  type FrameLike,
+  type MdpBrokerInbound,
+  type MdpBrokerToWorker,
+  MDPC01,
+  type MdpClientReply,
+  MDPW01,
+  MdpWorkerCommand,
+  validateServiceName,
+} from "../../protocol/mdp.ts";
+export {
+  isMmiService,
+  MMI_PREFIX,
+  MMI_SERVICE,
+  MMI_STATS,
+  MmiStatus,
+  parseMmiStatus,
+} from "../../protocol/mmi.ts";
