@@ -1,1 +1,30 @@
-export {};
+/**
+ * Dynamic workers: a server that starts a worker (an in-process async task
+ * or a Deno Web Worker) for each request, bounded, with error replies
+ * (seed 000, NetMQ "dynamic worker per task").
+ *
+ * @example
+ * ```ts
+ * import { DynamicWorkerServer, parseDynamicReply, ReqSocket } from "@reliable/zmq";
+ * const server = await DynamicWorkerServer.bind({
+ *   endpoint: "tcp://127.0.0.1:*",
+ *   worker: () => { throw new Error("boom"); },
+ * });
+ * const client = new ReqSocket();
+ * client.connect(server.endpoint);
+ * await client.send(["job"]);
+ * console.log(parseDynamicReply(await client.receive()).status); // "500"
+ * client.close();
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  DynamicStatus,
+  DynamicWorkerServer,
+  type DynamicWorkerServerOptions,
+  type DynamicWorkerServerStats,
+  parseDynamicReply,
+} from "./dynamic_worker_server.ts";
+export { type DynamicTask, serveDynamicWorker } from "./web_worker.ts";
