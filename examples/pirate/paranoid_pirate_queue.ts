@@ -11,6 +11,7 @@ const f = flags({
   "heartbeat-ms": "string",
   liveness: "string",
   "log-level": "string",
+  events: "boolean",
 }, {
   frontend: "tcp://*:5555",
   backend: "tcp://*:5556",
@@ -18,11 +19,18 @@ const f = flags({
   liveness: "3",
   "log-level": "info",
 });
-const queue = await ParanoidPirateQueue.bind({
+// deno-lint-ignore prefer-const
+let queue: ParanoidPirateQueue | undefined;
+queue = await ParanoidPirateQueue.bind({
   frontend: f.frontend as string,
   backend: f.backend as string,
   heartbeatIntervalMs: num(f, "heartbeat-ms"),
   liveness: num(f, "liveness"),
+  // --events: one JSON line per queue event on stdout, with the counters.
+  onEvent: f.events
+    ? (e) =>
+      console.log(JSON.stringify({ event: e.type, ...e, stats: queue?.stats }))
+    : undefined,
   logger: consoleLogger(f["log-level"] as "info", "ppqueue"),
 });
 ready({
@@ -32,7 +40,7 @@ ready({
   core: queue.coreImpl,
 });
 Deno.addSignalListener("SIGTERM", async () => {
-  await queue.close();
+  await queue!.close();
   await shutdown();
   Deno.exit(0);
 });

@@ -5,13 +5,20 @@
 import { consoleLogger, shutdown, SimplePirateQueue } from "../../mod.ts";
 import { flags, ready } from "./_args.ts";
 
-const f = flags({ frontend: "string", backend: "string" }, {
+const f = flags({ frontend: "string", backend: "string", events: "boolean" }, {
   frontend: "tcp://*:5555",
   backend: "tcp://*:5556",
 });
-const queue = await SimplePirateQueue.bind({
+// deno-lint-ignore prefer-const
+let queue: SimplePirateQueue | undefined;
+queue = await SimplePirateQueue.bind({
   frontend: f.frontend as string,
   backend: f.backend as string,
+  // --events: one JSON line per queue event on stdout, with the counters.
+  onEvent: f.events
+    ? (e) =>
+      console.log(JSON.stringify({ event: e.type, ...e, stats: queue?.stats }))
+    : undefined,
   logger: consoleLogger("info", "spqueue"),
 });
 ready({
@@ -20,7 +27,7 @@ ready({
   backend: queue.backendEndpoint,
 });
 Deno.addSignalListener("SIGTERM", async () => {
-  await queue.close();
+  await queue!.close();
   await shutdown();
   Deno.exit(0);
 });
