@@ -52,6 +52,11 @@ const SPEC: Record<string, FlagSpec> = {
     description: "hot-path core: auto, wasm or ts",
     default: "auto",
   },
+  "keep-busy-workers": {
+    type: "boolean",
+    description:
+      "never expire busy workers (for guide-style workers silent while busy)",
+  },
   "stats-ms": {
     type: "string",
     description: "interval of the stats line (info level); 0 disables",
@@ -115,6 +120,7 @@ async function main(): Promise<void> {
     requestTtlMs: ttl,
     maxQueue,
     core,
+    expireBusyWorkers: !flags["keep-busy-workers"],
     logger: log,
   });
   const endpoints: string[] = [];

@@ -104,6 +104,17 @@ export interface MajordomoBrokerOptions {
    * @default 100000
    */
   sendHighWaterMark?: number;
+  /**
+   * Whether a busy worker silent for `liveness` heartbeat intervals is
+   * purged too. 7/MDP says both sides MUST heartbeat at regular intervals,
+   * and our `MajordomoWorker` heartbeats while it works; but the guide's
+   * single-threaded worker (`mdwrkapi`) is silent while its handler runs, so
+   * set this to `false` for such workers with requests longer than
+   * `heartbeatIntervalMs × liveness` (the guide's broker never expires busy
+   * workers; a crashed busy worker then stays registered).
+   * @default true
+   */
+  expireBusyWorkers?: boolean;
   /** Where diagnostics go. @default silent */
   logger?: Logger;
 }
@@ -184,8 +195,6 @@ interface Worker {
   busy: boolean;
   /** Deadline while busy (waiting workers keep theirs in the WorkerQueue). */
   expiresAt: number;
-  /** Whether it heartbeats while busy (then it may expire while busy). */
-  beatsWhileBusy: boolean;
   lastSentAt: number;
 }
 
@@ -208,11 +217,11 @@ interface Worker {
  *   (second READY, REPLY or HEARTBEAT from an unknown worker, REQUEST from a
  *   worker, READY for `mmi.*`) gets DISCONNECT, as 7/MDP and 8/MMI require.
  * - **Heartbeats** go to every worker, waiting or busy, that has been sent
- *   nothing for a heartbeat interval. A waiting worker silent for
- *   `liveness` intervals is purged. A busy worker is purged the same way
- *   only if it has shown that it heartbeats while busy (our
- *   `MajordomoWorker` does; the guide's single-threaded worker does not, so
- *   it is never expired mid-request).
+ *   nothing for half a heartbeat interval. A worker silent for `liveness`
+ *   intervals is purged, busy or not (7/MDP: both sides MUST heartbeat; our
+ *   `MajordomoWorker` heartbeats while it works). For the guide's
+ *   single-threaded workers, which are silent while busy, set
+ *   `expireBusyWorkers: false`, as the guide's broker behaves.
  * - **No broker-level retry**: a request taken by a worker that dies is
  *   lost; the client's retry recovers it (7/MDP assumes idempotent workers).
  * - **MMI**: `mmi.service` answers `"200"` when at least one worker (busy or
@@ -255,6 +264,7 @@ export class MajordomoBroker implements AsyncDisposable {
   readonly #maxServices: number;
   readonly #maxWorkers: number;
   readonly #lingerMs: number;
+  readonly #expireBusy: boolean;
   readonly #services = new Map<number, Service>();
   readonly #workers = new Map<number, Worker>();
   readonly #busy = new Set<Worker>();
@@ -341,6 +351,13 @@ export class MajordomoBroker implements AsyncDisposable {
       0,
     );
     this.#log = loggerOption(CLS, o.logger);
+    if (
+      o.expireBusyWorkers !== undefined &&
+      typeof o.expireBusyWorkers !== "boolean"
+    ) {
+      throw new TypeError(`${CLS}: expireBusyWorkers must be a boolean`);
+    }
+    this.#expireBusy = o.expireBusyWorkers ?? true;
     const impl = o.core ?? "auto";
     if (impl !== "auto" && impl !== "wasm" && impl !== "ts") {
       throw new TypeError(`${CLS}: core must be "auto", "wasm" or "ts"`);
@@ -496,7 +513,7 @@ export class MajordomoBroker implements AsyncDisposable {
     try {
       this.#purge(now);
       for (const w of this.#busy) {
-        if (w.beatsWhileBusy && w.expiresAt <= now) {
+        if (this.#expireBusy && w.expiresAt <= now) {
           this.#c.expiredWorkers++;
           this.#log.info("busy worker expired", {
             service: w.service.nameText,
@@ -685,7 +702,6 @@ export class MajordomoBroker implements AsyncDisposable {
           service: svc,
           busy: false,
           expiresAt: 0,
-          beatsWhileBusy: false,
           lastSentAt: now,
         };
         this.#workers.set(handle, worker);
@@ -712,7 +728,6 @@ export class MajordomoBroker implements AsyncDisposable {
       case 0x04: // HEARTBEAT
         if (w === undefined) return this.#disconnectSender();
         if (w.busy) {
-          w.beatsWhileBusy = true;
           w.expiresAt = now + this.#expiryMs;
         } else {
           this.#queue.touch(w.handle, now + this.#expiryMs);
