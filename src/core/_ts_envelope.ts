@@ -43,6 +43,8 @@ export class TsEnvelope implements Envelope {
   #body = -1;
   #error: EnvelopeError = EnvelopeError.NONE;
   #errorFrame = -1;
+  #sender = -1;
+  #serviceHandle = -1;
   #intern = new TsInternTable(randomSeed());
 
   /** {@inheritDoc ReceiveSink.prepare} */
@@ -70,6 +72,7 @@ export class TsEnvelope implements Envelope {
     this.#count = frameCount;
     this.#indexed = false;
     this.#kind = MessageKind.INVALID;
+    this.#sender = this.#serviceHandle = -1;
   }
 
   /** {@inheritDoc Envelope.frameCount} */
@@ -151,8 +154,40 @@ export class TsEnvelope implements Envelope {
     return (this.#kind = kind);
   }
 
+  #lookups(): void {
+    this.#sender = this.#count > 0 && this.#intern.count > 0
+      ? this.#findAt(0)
+      : -1;
+    this.#serviceHandle = this.#service >= 0 && this.#intern.count > 0
+      ? this.#findAt(this.#service)
+      : -1;
+  }
+
+  #findAt(i: number): number {
+    const off = this.#offsets[i], len = this.lengths[i], t = this.#intern;
+    return t.find(
+      this.bytes,
+      off,
+      len,
+      hashBytes(t.seed, this.bytes, off, len),
+    );
+  }
+
   /** {@inheritDoc Envelope.classifyMdp} */
   classifyMdp(): MessageKind {
+    const kind = this.#mdp();
+    this.#lookups();
+    return kind;
+  }
+
+  /** {@inheritDoc Envelope.classifyPpp} */
+  classifyPpp(): MessageKind {
+    const kind = this.#ppp_();
+    this.#lookups();
+    return kind;
+  }
+
+  #mdp(): MessageKind {
     this.#index();
     this.#ppp = false;
     this.#command = 0;
@@ -200,8 +235,7 @@ export class TsEnvelope implements Envelope {
     }
   }
 
-  /** {@inheritDoc Envelope.classifyPpp} */
-  classifyPpp(): MessageKind {
+  #ppp_(): MessageKind {
     this.#index();
     this.#ppp = true;
     this.#command = 0;
@@ -247,6 +281,14 @@ export class TsEnvelope implements Envelope {
   /** {@inheritDoc Envelope.bodyFrame} */
   get bodyFrame(): number {
     return this.#body;
+  }
+  /** {@inheritDoc Envelope.senderHandle} */
+  get senderHandle(): number {
+    return this.#sender;
+  }
+  /** {@inheritDoc Envelope.serviceHandle} */
+  get serviceHandle(): number {
+    return this.#serviceHandle;
   }
   /** {@inheritDoc Envelope.errorCode} */
   get errorCode(): EnvelopeError {

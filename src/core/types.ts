@@ -371,6 +371,14 @@ export interface Envelope extends ReceiveSink {
   readonly addressFrame: number;
   /** Index of the first body frame, or -1. */
   readonly bodyFrame: number;
+  /**
+   * Handle of the sender identity (frame 0) if it is interned, else -1:
+   * looked up by the classification itself, so a known worker costs no
+   * extra call.
+   */
+  readonly senderHandle: number;
+  /** Handle of the service-name frame if it is interned, else -1 (looked up by the classification). */
+  readonly serviceHandle: number;
   /** {@linkcode EnvelopeError} code of the last classification. */
   readonly errorCode: EnvelopeError;
   /** Index of the offending frame, or -1 when about the whole message. */

@@ -48,11 +48,14 @@ interface CoreExports {
   codecHeader(): number;
   codecCheck(len: number): number;
   codecCrc(len: number): number;
-  qPush(h: number, s: number, d: number): number;
-  qPop(s: number): number;
-  qRemove(h: number): number;
-  qTouch(h: number, d: number): number;
-  qExpire(now: number): number;
+  qPush(n: number, h: number, s: number, d: number): number;
+  qPop(n: number, s: number): number;
+  qRemove(n: number, h: number): number;
+  qTouch(n: number, h: number, d: number): number;
+  qExpire(n: number, now: number): number;
+  qApply(n: number): number;
+  qOps(): number;
+  qState(): number;
   qOut(): number;
   qHas(h: number): number;
   qSize(s: number): number;
@@ -274,19 +277,74 @@ export class WasmFrameCodec implements FrameCodec {
   }
 }
 
-/** {@linkcode WorkerQueue} over WebAssembly. */
+/** Commands the queue's command buffer holds (see `OPS_CAP` in queue.ts). */
+const OPS_CAP = 256;
+
+/**
+ * {@linkcode WorkerQueue} over WebAssembly. Pushes and touches are appended
+ * to a command buffer in linear memory and applied by the next call into
+ * WebAssembly (any pop, remove, expire or read), so they cost no crossing of
+ * their own; results are unchanged. A push that runs out of memory is
+ * reported by the call that applies it.
+ */
 export class WasmWorkerQueue implements WorkerQueue {
   /** Always `"wasm"`. */
   readonly impl: CoreImpl = "wasm";
   #x: CoreExports;
-  #i32: Int32Array;
+  #i32 = new Int32Array(0);
+  #f64 = new Float64Array(0);
   #out: number;
+  #ops: number;
+  #state: number;
+  #pending = 0;
 
   /** @param options Which build to run (for benchmarks and tests). */
   constructor(options?: WasmOptions) {
     this.#x = instantiate(options);
     this.#out = this.#x.qOut() >> 2;
-    this.#i32 = new Int32Array(this.#x.memory.buffer as ArrayBuffer);
+    this.#ops = this.#x.qOps() >> 2;
+    this.#state = this.#x.qState() >> 2;
+    this.#views();
+  }
+
+  #views(): void {
+    const buf = this.#x.memory.buffer as ArrayBuffer;
+    this.#i32 = new Int32Array(buf);
+    this.#f64 = new Float64Array(buf);
+  }
+
+  #fail(r: number): number {
+    if (r === -2) throw outOfMemory("queue a worker");
+    return r;
+  }
+
+  /** Applies the buffered commands. */
+  #flush(): void {
+    const n = this.#pending;
+    this.#pending = 0;
+    this.#fail(this.#x.qApply(n));
+    if (this.#i32.byteLength === 0) this.#views();
+  }
+
+  /** Whether `h` is queued once the buffered commands are applied (flushes when it must). */
+  #queued(h: number): boolean {
+    if (this.#i32.byteLength === 0) this.#views();
+    const i32 = this.#i32, st = this.#state;
+    if (h < i32[st + 3] && i32[(i32[st + 2] >> 2) + h] >= 0) return true;
+    if (this.#pending === 0) return false;
+    // Only a buffered push can make it queued: apply them and look again.
+    this.#flush();
+    return h < this.#i32[st + 3] &&
+      this.#i32[(this.#i32[st + 2] >> 2) + h] >= 0;
+  }
+
+  #append(h: number, s: number, d: number): void {
+    if (this.#i32.byteLength === 0) this.#views();
+    const at = this.#ops + (this.#pending << 2);
+    this.#i32[at] = h;
+    this.#i32[at + 1] = s;
+    this.#f64[(at >> 1) + 1] = d;
+    if (++this.#pending === OPS_CAP) this.#flush();
   }
 
   /** {@inheritDoc WorkerQueue.push} */
@@ -294,74 +352,86 @@ export class WasmWorkerQueue implements WorkerQueue {
     checkId(handle, "handle");
     checkId(service, "service");
     checkTime(deadline, "deadline");
-    if (this.#x.qPush(handle, service, deadline) < 0) {
-      throw outOfMemory(`queue worker ${handle}`);
-    }
+    this.#append(handle, service, deadline);
   }
 
   /** {@inheritDoc WorkerQueue.pop} */
   pop(service: number): number {
     checkId(service, "service");
-    return this.#x.qPop(service);
+    const n = this.#pending;
+    this.#pending = 0;
+    return this.#fail(this.#x.qPop(n, service));
   }
 
   /** {@inheritDoc WorkerQueue.remove} */
   remove(handle: number): boolean {
     checkId(handle, "handle");
-    return this.#x.qRemove(handle) === 1;
+    const n = this.#pending;
+    this.#pending = 0;
+    return this.#fail(this.#x.qRemove(n, handle)) === 1;
   }
 
   /** {@inheritDoc WorkerQueue.touch} */
   touch(handle: number, deadline: number): boolean {
     checkId(handle, "handle");
     checkTime(deadline, "deadline");
-    return this.#x.qTouch(handle, deadline) === 1;
+    if (!this.#queued(handle)) return false;
+    this.#append(handle, -1, deadline);
+    return true;
   }
 
   /** {@inheritDoc WorkerQueue.expire} */
   expire(now: number): number[] {
     checkTime(now, "now");
-    let n = this.#x.qExpire(now);
-    if (n === 0) return NONE_EXPIRED;
-    if (this.#i32.byteLength === 0) {
-      this.#i32 = new Int32Array(this.#x.memory.buffer as ArrayBuffer);
+    if (this.#pending === 0) {
+      // Nothing due: answered from the earliest deadline, without a call.
+      if (this.#f64.byteLength === 0) this.#views();
+      if (!(now >= this.#f64[this.#state >> 1])) return NONE_EXPIRED;
     }
+    const pending = this.#pending;
+    this.#pending = 0;
+    let n = this.#fail(this.#x.qExpire(pending, now));
+    if (n === 0) return NONE_EXPIRED;
+    if (this.#i32.byteLength === 0) this.#views();
     const i32 = this.#i32, base = this.#out;
     const out: number[] = [];
     for (;;) {
       for (let i = 0; i < n; i++) out.push(i32[base + i]);
       if (n < 1024) return out;
-      n = this.#x.qExpire(now);
+      n = this.#x.qExpire(0, now);
     }
   }
 
   /** {@inheritDoc WorkerQueue.has} */
   has(handle: number): boolean {
     checkId(handle, "handle");
-    return this.#x.qHas(handle) === 1;
+    return this.#queued(handle);
   }
 
   /** {@inheritDoc WorkerQueue.size} */
   size(service?: number): number {
-    if (service === undefined) return this.#x.qSize(-1);
-    checkId(service, "service");
-    return this.#x.qSize(service);
+    if (service !== undefined) checkId(service, "service");
+    if (this.#pending !== 0) this.#flush();
+    return this.#x.qSize(service ?? -1);
   }
 
   /** {@inheritDoc WorkerQueue.serviceOf} */
   serviceOf(handle: number): number {
     checkId(handle, "handle");
+    if (this.#pending !== 0) this.#flush();
     return this.#x.qServiceOf(handle);
   }
 
   /** {@inheritDoc WorkerQueue.deadlineOf} */
   deadlineOf(handle: number): number {
     checkId(handle, "handle");
+    if (this.#pending !== 0) this.#flush();
     return this.#x.qDeadlineOf(handle);
   }
 
   /** Bytes of linear memory this queue's instance uses (diagnostics). */
   get memoryBytes(): number {
+    if (this.#pending !== 0) this.#flush();
     return this.#x.memory.buffer.byteLength;
   }
 }
@@ -428,7 +498,9 @@ export class WasmEnvelope implements Envelope {
     }
     this.#count = frameCount;
     this.#indexed = false;
-    this.#res[0] = 0;
+    const res = this.#res;
+    res[0] = 0;
+    res[9] = res[10] = -1;
   }
 
   /** {@inheritDoc Envelope.frameCount} */
@@ -518,6 +590,14 @@ export class WasmEnvelope implements Envelope {
   /** {@inheritDoc Envelope.bodyFrame} */
   get bodyFrame(): number {
     return this.#res[4];
+  }
+  /** {@inheritDoc Envelope.senderHandle} */
+  get senderHandle(): number {
+    return this.#res[9];
+  }
+  /** {@inheritDoc Envelope.serviceHandle} */
+  get serviceHandle(): number {
+    return this.#res[10];
   }
   /** {@inheritDoc Envelope.errorCode} */
   get errorCode(): EnvelopeError {

@@ -157,6 +157,17 @@ Deno.test({
         now += r() * 2;
         const d = r() < 0.85 ? now + 100 : now + (r() - 0.3) * 300;
         const op = r();
+        if (i % 10_000 === 0) {
+          // A burst longer than the WASM command buffer (256 commands).
+          for (let k = 0; k < 700; k++) {
+            const hh = Math.floor(r() * handles), dd = now + r() * 200;
+            if (r() < 0.5) {
+              ts.push(hh, k & 3, dd);
+              wasm.push(hh, k & 3, dd);
+            } else assertEquals(wasm.touch(hh, dd), ts.touch(hh, dd));
+          }
+          assertEquals(wasm.has(h), ts.has(h));
+        }
         if (op < 0.35) {
           ts.push(h, s, d);
           wasm.push(h, s, d);
@@ -231,6 +242,8 @@ function fields(e: Envelope) {
     e.errorCode,
     e.errorFrame,
     e.errorReason,
+    e.senderHandle,
+    e.serviceHandle,
   ];
 }
 

@@ -13,7 +13,7 @@ let offsA: usize = 0;
 let framesCap: usize = 0;
 // Results of the last classification, read by TypeScript as i32[16]:
 // 0 kind, 1 command, 2 service, 3 address, 4 body, 5 error, 6 error frame,
-// 8 length of the key returned by envKey.
+// 8 length of the key returned by envKey, 9 sender handle, 10 service handle.
 const RES: usize = memory.data(64, 16);
 
 // Kinds and errors (same numbering as src/core/types.ts).
@@ -118,8 +118,33 @@ export function envIndex(n: i32): void {
   v128.store(RES, i32x4(-1, 0, -1, 0), 16);
 }
 
-/** Indexes and classifies an `n`-frame message as 7/MDP; returns the kind. */
+/** Looks up the sender (frame 0) and the service frame, if any, in the intern table. */
+function lookups(n: i32): void {
+  let sender = -1, service = -1;
+  if (table != 0) {
+    if (n > 0) sender = envFind(0);
+    const s = load<i32>(RES, 8);
+    if (s >= 0) service = envFind(s);
+  }
+  store<i32>(RES, sender, 36);
+  store<i32>(RES, service, 40);
+}
+
+/** Indexes and classifies an `n`-frame message as 7/MDP, then looks up its sender and service; returns the kind. */
 export function envMdp(n: i32): i32 {
+  const kind = mdp(n);
+  lookups(n);
+  return kind;
+}
+
+/** Same as envMdp for 6/PPP. */
+export function envPpp(n: i32): i32 {
+  const kind = ppp(n);
+  lookups(n);
+  return kind;
+}
+
+function mdp(n: i32): i32 {
   envIndex(n);
   reset();
   if (n < 3) return fail(TOO_FEW_FRAMES, -1);
@@ -158,8 +183,7 @@ export function envMdp(n: i32): i32 {
   return fail(BAD_COMMAND, 3);
 }
 
-/** Indexes and classifies an `n`-frame message as 6/PPP; returns the kind. */
-export function envPpp(n: i32): i32 {
+function ppp(n: i32): i32 {
   envIndex(n);
   reset();
   if (n < 2) return fail(TOO_FEW_FRAMES, -1);

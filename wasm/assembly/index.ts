@@ -5,6 +5,7 @@ export { heapTop } from "./alloc";
 export { codecReserve, codecSeal, codecHeader, codecCheck, codecCrc } from "./codec";
 export {
   qPush, qPop, qRemove, qTouch, qExpire, qOut, qHas, qSize, qServiceOf, qDeadlineOf,
+  qApply, qOps, qState,
 } from "./queue";
 export {
   envReserve, envBytes, envLengths, envOffsets, envResult, envBytesCap, envFramesCap,

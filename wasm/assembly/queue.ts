@@ -25,6 +25,14 @@ let total: i32 = 0;
 // Expiry output: up to OUT_CAP handles per call.
 const OUT_CAP: i32 = 1024;
 const OUT: usize = memory.data(OUT_CAP * 4, 16);
+// Command buffer: TypeScript appends pushes and touches here ([i32 handle]
+// [i32 service, -1 for a touch][f64 deadline]) and the next call applies
+// them first, so a push or touch costs no boundary crossing of its own.
+const OPS_CAP: i32 = 256;
+const OPS: usize = memory.data(OPS_CAP * 16, 16);
+// State TypeScript reads without a call: [f64 earliest deadline or +inf]
+// [i32 address of the per-handle service array][i32 handle capacity].
+const STATE: usize = memory.data(16, 16);
 
 @inline function geti(a: usize, i: i32): i32 {
   return load<i32>(a + (<usize>i << 2));
@@ -122,8 +130,43 @@ function linkDeadline(h: i32, d: f64, from: i32): void {
   setd(h, d);
 }
 
-/** Queues `h` as the most recently ready worker of `s`; 0, or -1 out of memory. */
-export function qPush(h: i32, s: i32, d: f64): i32 {
+function sync(): void {
+  store<f64>(STATE, dHead >= 0 ? getd(dHead) : Infinity);
+  store<i32>(STATE, <i32>svcA, 8);
+  store<i32>(STATE, hCap, 12);
+}
+
+/** Applies the first `n` buffered commands; 0, or -2 out of memory. */
+function apply(n: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const p = OPS + (<usize>i << 4);
+    const h = load<i32>(p), s = load<i32>(p, 4), d = load<f64>(p, 8);
+    if (s >= 0) {
+      if (push(h, s, d) < 0) return -2;
+    } else touch(h, d);
+  }
+  return 0;
+}
+
+/** Applies `n` buffered commands; 0, or -2 out of memory. */
+export function qApply(n: i32): i32 {
+  const r = apply(n);
+  sync();
+  return r;
+}
+
+/** Address of the command buffer. */
+export function qOps(): usize {
+  return OPS;
+}
+
+/** Address of the state TypeScript reads. */
+export function qState(): usize {
+  sync();
+  return STATE;
+}
+
+function push(h: i32, s: i32, d: f64): i32 {
   if (h >= hCap && !growHandles(h)) return -1;
   if (s >= sCap && !growServices(s)) return -1;
   if (geti(svcA, h) >= 0) unlink(h);
@@ -140,23 +183,49 @@ export function qPush(h: i32, s: i32, d: f64): i32 {
   return 0;
 }
 
-/** Dequeues the longest-waiting worker of `s`, or -1. */
-export function qPop(s: i32): i32 {
-  if (s >= sCap) return -1;
-  const h = geti(headA, s);
-  if (h >= 0) unlink(h);
+/** Applies `n` commands, then queues `h` for `s` with deadline `d`; 0, or -2 out of memory. */
+export function qPush(n: i32, h: i32, s: i32, d: f64): i32 {
+  let r = apply(n);
+  if (r == 0) r = push(h, s, d) < 0 ? -2 : 0;
+  sync();
+  return r;
+}
+
+/** Applies `n` commands, then dequeues the longest-waiting worker of `s`: its handle, -1 if none, -2 out of memory. */
+export function qPop(n: i32, s: i32): i32 {
+  if (apply(n) < 0) {
+    sync();
+    return -2;
+  }
+  let h = -1;
+  if (s < sCap) {
+    h = geti(headA, s);
+    if (h >= 0) unlink(h);
+  }
+  sync();
   return h;
 }
 
-/** Removes `h`; 1 if it was queued. */
-export function qRemove(h: i32): i32 {
-  if (h >= hCap || geti(svcA, h) < 0) return 0;
-  unlink(h);
-  return 1;
+/** Applies `n` commands, then removes `h`: 1 if it was queued, 0 if not, -2 out of memory. */
+export function qRemove(n: i32, h: i32): i32 {
+  let r = apply(n);
+  if (r == 0 && h < hCap && geti(svcA, h) >= 0) {
+    unlink(h);
+    r = 1;
+  }
+  sync();
+  return r;
 }
 
-/** New deadline for `h`; 1 if it was queued. */
-export function qTouch(h: i32, d: f64): i32 {
+/** Applies `n` commands, then gives `h` a new deadline: 1 if it was queued, 0 if not, -2 out of memory. */
+export function qTouch(n: i32, h: i32, d: f64): i32 {
+  let r = apply(n);
+  if (r == 0) r = touch(h, d);
+  sync();
+  return r;
+}
+
+function touch(h: i32, d: f64): i32 {
   if (h >= hCap || geti(svcA, h) < 0) return 0;
   const old = getd(h);
   const before = geti(dPrevA, h);
@@ -165,8 +234,15 @@ export function qTouch(h: i32, d: f64): i32 {
   return 1;
 }
 
-/** Removes up to OUT_CAP workers with deadline <= now into the output area; returns how many. */
-export function qExpire(now: f64): i32 {
+/**
+ * Applies `n` commands, then removes up to OUT_CAP workers with deadline <= now
+ * into the output area; returns how many, or -2 out of memory.
+ */
+export function qExpire(n0: i32, now: f64): i32 {
+  if (apply(n0) < 0) {
+    sync();
+    return -2;
+  }
   let h = dHead;
   let n = 0;
   while (h >= 0 && n < OUT_CAP && getd(h) <= now) {
@@ -176,6 +252,7 @@ export function qExpire(now: f64): i32 {
     n++;
     h = next;
   }
+  sync();
   return n;
 }
 
