@@ -47,6 +47,16 @@ const SPEC: Record<string, FlagSpec> = {
     description: "most requests waiting per service",
     default: "10000",
   },
+  "max-pending-bytes": {
+    type: "string",
+    description: "most bytes of waiting requests, all services",
+    default: "268435456",
+  },
+  "max-services": {
+    type: "string",
+    description: "most services known at once",
+    default: "10000",
+  },
   core: {
     type: "string",
     description: "hot-path core: auto, wasm or ts",
@@ -119,6 +129,8 @@ async function main(): Promise<void> {
     liveness,
     requestTtlMs: ttl,
     maxQueue,
+    maxPendingBytes: intFlag(flags, "max-pending-bytes", 0),
+    maxServices: intFlag(flags, "max-services", 1),
     core,
     expireBusyWorkers: !flags["keep-busy-workers"],
     logger: log,

@@ -17,8 +17,10 @@ export const HB = 100;
 export function spawnBroker(
   extra: string[] = [],
   bind = "tcp://127.0.0.1:*",
+  permissions: string[] = ["-A"],
 ): Promise<Child> {
   return spawnChild(BROKER, {
+    permissions,
     args: [
       "--bind",
       bind,
@@ -116,6 +118,7 @@ export async function until(
 export async function brokerStats(endpoint: string): Promise<{
   workers: number;
   queued: number;
+  queuedBytes: number;
   services: {
     name: string;
     workers: number;

@@ -100,10 +100,18 @@ export interface MajordomoBrokerOptions {
    */
   lingerMs?: number;
   /**
-   * Messages the ROUTER queues per peer before sends to it are dropped.
-   * @default 100000
+   * Messages the ROUTER queues for one peer before further sends to it are
+   * dropped (and counted); bounds the memory a client that never reads can
+   * pin.
+   * @default 10000
    */
   sendHighWaterMark?: number;
+  /**
+   * Messages libzmq buffers from one peer before that peer's sends wait
+   * (back-pressure); bounds the memory a fast sender can pin.
+   * @default 1000
+   */
+  receiveHighWaterMark?: number;
   /**
    * Whether a busy worker silent for `liveness` heartbeat intervals is
    * purged too. 7/MDP says both sides MUST heartbeat at regular intervals,
@@ -347,7 +355,14 @@ export class MajordomoBroker implements AsyncDisposable {
       CLS,
       "sendHighWaterMark",
       o.sendHighWaterMark,
-      100000,
+      10000,
+      0,
+    );
+    const rcvHwm = numberOption(
+      CLS,
+      "receiveHighWaterMark",
+      o.receiveHighWaterMark,
+      1000,
       0,
     );
     this.#log = loggerOption(CLS, o.logger);
@@ -372,7 +387,7 @@ export class MajordomoBroker implements AsyncDisposable {
     this.#sock = new RouterSocket({
       routerMandatory: true,
       sendHighWaterMark: hwm,
-      receiveHighWaterMark: hwm,
+      receiveHighWaterMark: rcvHwm,
       maxMessageSize: maxFrame,
       linger: this.#lingerMs,
     });
