@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Minimal independent 7/MDP echo worker (pyzmq), written from the RFC for
+interop tests. DEALER; READY; heartbeats; echoes the whole request body
+(so an async client's correlation frame comes back first); reconnects on
+DISCONNECT or broker silence.
+
+usage: mdp_worker.py endpoint [service] [heartbeat_ms]
+Prints {"event":"ready",...} on stdout once started.
+"""
+import json
+import sys
+import time
+
+import zmq
+
+EP = sys.argv[1]
+SERVICE = (sys.argv[2] if len(sys.argv) > 2 else "echo").encode()
+HB = int(sys.argv[3]) if len(sys.argv) > 3 else 2500
+W = b"MDPW01"
+
+ctx = zmq.Context()
+print(json.dumps({"event": "ready", "endpoint": EP}), flush=True)
+while True:
+    sock = ctx.socket(zmq.DEALER)
+    sock.linger = 0
+    sock.connect(EP)
+    sock.send_multipart([b"", W, b"\x01", SERVICE])
+    poller = zmq.Poller()
+    poller.register(sock, zmq.POLLIN)
+    liveness = 3
+    next_hb = time.monotonic() + HB / 1000.0
+    reconnect = False
+    while not reconnect:
+        if poller.poll(HB):
+            msg = sock.recv_multipart()
+            if len(msg) < 3 or msg[0] != b"" or msg[1] != W:
+                continue
+            liveness = 3
+            cmd = msg[2]
+            if cmd == b"\x02" and len(msg) >= 6 and msg[4] == b"":
+                sock.send_multipart([b"", W, b"\x03", msg[3], b""] + msg[5:])
+            elif cmd == b"\x05":
+                reconnect = True
+        else:
+            liveness -= 1
+            if liveness == 0:
+                time.sleep(HB / 1000.0)
+                reconnect = True
+        if time.monotonic() >= next_hb:
+            sock.send_multipart([b"", W, b"\x04"])
+            next_hb = time.monotonic() + HB / 1000.0
+    sock.close()
