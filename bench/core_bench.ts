@@ -307,7 +307,7 @@ for (const workers of [10, 10_000]) {
     });
   }
   for (const [impl, q, baseline] of queues()) {
-    let t = 0;
+    const t = 0;
     for (let h = 0; h < workers; h++) q.push(h, h & 7, t + 7500);
     Deno.bench({
       name: `expire, nothing due, ${workers} workers: ${impl}`,

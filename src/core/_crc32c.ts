@@ -1,20 +1,21 @@
 /**
- * CRC-32C (Castagnoli) in plain TypeScript, slicing-by-8. Private.
+ * CRC-32C (Castagnoli) in plain TypeScript, slicing-by-16 (the fastest of
+ * slicing-by-4/8/16 under V8 here). Private.
  *
  * @module
  */
 
 const POLY = 0x82f63b78;
 
-/** Eight 256-entry tables: `TABLES[k * 256 + x]` is byte `x` followed by `k` zero bytes. */
+/** Sixteen 256-entry tables: `TABLES[k * 256 + x]` is byte `x` followed by `k` zero bytes. */
 const TABLES: Int32Array = (() => {
-  const t = new Int32Array(8 * 256);
+  const t = new Int32Array(16 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
     t[n] = c;
   }
-  for (let k = 1; k < 8; k++) {
+  for (let k = 1; k < 16; k++) {
     for (let n = 0; n < 256; n++) {
       const p = t[(k - 1) * 256 + n];
       t[k * 256 + n] = (p >>> 8) ^ t[p & 0xff];
@@ -41,12 +42,15 @@ export function crc32cUpdate(
   const t = TABLES;
   let c = crc | 0;
   let i = start;
-  while (end - i >= 8) {
+  while (end - i >= 16) {
     c ^= b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
-    c = t[1792 + (c & 0xff)] ^ t[1536 + ((c >>> 8) & 0xff)] ^
-      t[1280 + ((c >>> 16) & 0xff)] ^ t[1024 + (c >>> 24)] ^
-      t[768 + b[i + 4]] ^ t[512 + b[i + 5]] ^ t[256 + b[i + 6]] ^ t[b[i + 7]];
-    i += 8;
+    c = t[3840 + (c & 0xff)] ^ t[3584 + ((c >>> 8) & 0xff)] ^
+      t[3328 + ((c >>> 16) & 0xff)] ^ t[3072 + (c >>> 24)] ^
+      t[2816 + b[i + 4]] ^ t[2560 + b[i + 5]] ^ t[2304 + b[i + 6]] ^
+      t[2048 + b[i + 7]] ^ t[1792 + b[i + 8]] ^ t[1536 + b[i + 9]] ^
+      t[1280 + b[i + 10]] ^ t[1024 + b[i + 11]] ^ t[768 + b[i + 12]] ^
+      t[512 + b[i + 13]] ^ t[256 + b[i + 14]] ^ t[b[i + 15]];
+    i += 16;
   }
   while (i < end) c = (c >>> 8) ^ t[(c ^ b[i++]) & 0xff];
   return c;

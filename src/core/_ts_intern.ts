@@ -6,17 +6,27 @@
  * @module
  */
 
-/** Keyed hash (FNV-1a with a seeded basis and a final mix). */
+/**
+ * Keyed hash: FNV-style, four bytes (little-endian) per step, then a final
+ * mix. The WASM table uses the same function.
+ */
 export function hashBytes(
   seed: number,
   b: Uint8Array,
   off: number,
   len: number,
 ): number {
-  let h = (seed ^ 0x811c9dc5) | 0;
-  for (let i = off, end = off + len; i < end; i++) {
-    h = Math.imul(h ^ b[i], 0x01000193);
+  let h = seed ^ 0x811c9dc5 ^ len;
+  let i = off;
+  const end = off + len, end4 = off + (len & ~3);
+  for (; i < end4; i += 4) {
+    h = Math.imul(
+      h ^ (b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24)),
+      0x01000193,
+    );
+    h ^= h >>> 15;
   }
+  for (; i < end; i++) h = Math.imul(h ^ b[i], 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

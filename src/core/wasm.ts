@@ -330,12 +330,13 @@ export class WasmWorkerQueue implements WorkerQueue {
   #queued(h: number): boolean {
     if (this.#i32.byteLength === 0) this.#views();
     const i32 = this.#i32, st = this.#state;
-    if (h < i32[st + 3] && i32[(i32[st + 2] >> 2) + h] >= 0) return true;
+    // Node h starts at nodes + 32 h; its first i32 is its service.
+    if (h < i32[st + 3] && i32[(i32[st + 2] >> 2) + (h << 3)] >= 0) return true;
     if (this.#pending === 0) return false;
     // Only a buffered push can make it queued: apply them and look again.
     this.#flush();
-    return h < this.#i32[st + 3] &&
-      this.#i32[(this.#i32[st + 2] >> 2) + h] >= 0;
+    const v = this.#i32;
+    return h < v[st + 3] && v[(v[st + 2] >> 2) + (h << 3)] >= 0;
   }
 
   #append(h: number, s: number, d: number): void {

@@ -1,24 +1,17 @@
 // The worker queue: per-service LRU lists and one list ordered by deadline,
-// both intrusive and doubly linked, over arrays indexed by handle. Mirrors
-// src/core/_ts_queue.ts operation for operation.
+// both intrusive and doubly linked. Mirrors src/core/_ts_queue.ts operation
+// for operation. Each handle is one 32-byte node, so an operation touches
+// one cache line per worker:
+//   0 service (-1 = not queued) | 4 LRU prev | 8 LRU next | 12 deadline prev
+//   | 16 deadline next | 24 deadline (f64)
+// Each service is 16 bytes: 0 LRU head | 4 LRU tail | 8 count.
 
 import { alloc } from "./alloc";
 
-// Per handle, in one block of hCap entries each: svc, sPrev, sNext, dPrev,
-// dNext (i32) then dl (f64).
-let hBlock: usize = 0;
+let nodes: usize = 0;
 let hCap: i32 = 0;
-let svcA: usize = 0;
-let sPrevA: usize = 0;
-let sNextA: usize = 0;
-let dPrevA: usize = 0;
-let dNextA: usize = 0;
-let dlA: usize = 0;
-// Per service: head, tail, count (i32).
+let svcs: usize = 0;
 let sCap: i32 = 0;
-let headA: usize = 0;
-let tailA: usize = 0;
-let countA: usize = 0;
 let dHead: i32 = -1;
 let dTail: i32 = -1;
 let total: i32 = 0;
@@ -31,46 +24,33 @@ const OUT: usize = memory.data(OUT_CAP * 4, 16);
 const OPS_CAP: i32 = 256;
 const OPS: usize = memory.data(OPS_CAP * 16, 16);
 // State TypeScript reads without a call: [f64 earliest deadline or +inf]
-// [i32 address of the per-handle service array][i32 handle capacity].
+// [i32 address of the nodes][i32 handle capacity].
 const STATE: usize = memory.data(16, 16);
 
-@inline function geti(a: usize, i: i32): i32 {
-  return load<i32>(a + (<usize>i << 2));
+@inline function node(h: i32): usize {
+  return nodes + (<usize>h << 5);
 }
-@inline function seti(a: usize, i: i32, v: i32): void {
-  store<i32>(a + (<usize>i << 2), v);
+@inline function svc(s: i32): usize {
+  return svcs + (<usize>s << 4);
 }
-@inline function getd(i: i32): f64 {
-  return load<f64>(dlA + (<usize>i << 3));
+@inline function svcOf(h: i32): i32 {
+  return load<i32>(node(h));
 }
-@inline function setd(i: i32, v: f64): void {
-  store<f64>(dlA + (<usize>i << 3), v);
+@inline function getd(h: i32): f64 {
+  return load<f64>(node(h), 24);
 }
 
 function growHandles(h: i32): bool {
   let cap = hCap < 64 ? 64 : hCap;
   while (cap <= h) cap <<= 1;
   if (cap > 16777216) cap = 16777216;
-  const c = <usize>cap, o = <usize>hCap;
-  const block = alloc(c * 28);
+  const block = alloc(<usize>cap << 5);
   if (block == 0) return false;
-  // Fill the new i32 arrays with -1, then copy the old entries.
-  memory.fill(block, 0xff, c * 20);
-  if (o > 0) {
-    memory.copy(block, svcA, o * 4);
-    memory.copy(block + c * 4, sPrevA, o * 4);
-    memory.copy(block + c * 8, sNextA, o * 4);
-    memory.copy(block + c * 12, dPrevA, o * 4);
-    memory.copy(block + c * 16, dNextA, o * 4);
-    memory.copy(block + c * 20, dlA, o * 8);
-  }
-  svcA = block;
-  sPrevA = block + c * 4;
-  sNextA = block + c * 8;
-  dPrevA = block + c * 12;
-  dNextA = block + c * 16;
-  dlA = block + c * 20;
-  hBlock = block;
+  const old = <usize>hCap << 5;
+  if (old > 0) memory.copy(block, nodes, old);
+  // New nodes: not queued, unlinked.
+  memory.fill(block + old, 0xff, (<usize>cap << 5) - old);
+  nodes = block;
   hCap = cap;
   return true;
 }
@@ -79,60 +59,61 @@ function growServices(s: i32): bool {
   let cap = sCap < 16 ? 16 : sCap;
   while (cap <= s) cap <<= 1;
   if (cap > 16777216) cap = 16777216;
-  const c = <usize>cap, o = <usize>sCap;
-  const block = alloc(c * 12);
+  const block = alloc(<usize>cap << 4);
   if (block == 0) return false;
-  memory.fill(block, 0xff, c * 8);
-  memory.fill(block + c * 8, 0, c * 4);
-  if (o > 0) {
-    memory.copy(block, headA, o * 4);
-    memory.copy(block + c * 4, tailA, o * 4);
-    memory.copy(block + c * 8, countA, o * 4);
+  const old = <usize>sCap << 4;
+  if (old > 0) memory.copy(block, svcs, old);
+  for (let i = sCap; i < cap; i++) {
+    const p = block + (<usize>i << 4);
+    store<i32>(p, -1);
+    store<i32>(p, -1, 4);
+    store<i32>(p, 0, 8);
   }
-  headA = block;
-  tailA = block + c * 4;
-  countA = block + c * 8;
+  svcs = block;
   sCap = cap;
   return true;
 }
 
 function unlinkDeadline(h: i32): void {
-  const dp = geti(dPrevA, h), dn = geti(dNextA, h);
-  if (dp >= 0) seti(dNextA, dp, dn);
+  const n = node(h);
+  const dp = load<i32>(n, 12), dn = load<i32>(n, 16);
+  if (dp >= 0) store<i32>(node(dp), dn, 16);
   else dHead = dn;
-  if (dn >= 0) seti(dPrevA, dn, dp);
+  if (dn >= 0) store<i32>(node(dn), dp, 12);
   else dTail = dp;
 }
 
 function unlink(h: i32): void {
-  const s = geti(svcA, h);
-  const sp = geti(sPrevA, h), sn = geti(sNextA, h);
-  if (sp >= 0) seti(sNextA, sp, sn);
-  else seti(headA, s, sn);
-  if (sn >= 0) seti(sPrevA, sn, sp);
-  else seti(tailA, s, sp);
-  seti(countA, s, geti(countA, s) - 1);
+  const n = node(h);
+  const sv = svc(load<i32>(n));
+  const sp = load<i32>(n, 4), sn = load<i32>(n, 8);
+  if (sp >= 0) store<i32>(node(sp), sn, 8);
+  else store<i32>(sv, sn);
+  if (sn >= 0) store<i32>(node(sn), sp, 4);
+  else store<i32>(sv, sp, 4);
+  store<i32>(sv, load<i32>(sv, 8) - 1, 8);
   unlinkDeadline(h);
-  seti(svcA, h, -1);
+  store<i32>(n, -1);
   total--;
 }
 
 function linkDeadline(h: i32, d: f64, from: i32): void {
   let p = from;
-  while (p >= 0 && getd(p) > d) p = geti(dPrevA, p);
-  const n = p >= 0 ? geti(dNextA, p) : dHead;
-  seti(dPrevA, h, p);
-  seti(dNextA, h, n);
-  if (p >= 0) seti(dNextA, p, h);
+  while (p >= 0 && getd(p) > d) p = load<i32>(node(p), 12);
+  const nx = p >= 0 ? load<i32>(node(p), 16) : dHead;
+  const n = node(h);
+  store<i32>(n, p, 12);
+  store<i32>(n, nx, 16);
+  store<f64>(n, d, 24);
+  if (p >= 0) store<i32>(node(p), h, 16);
   else dHead = h;
-  if (n >= 0) seti(dPrevA, n, h);
+  if (nx >= 0) store<i32>(node(nx), h, 12);
   else dTail = h;
-  setd(h, d);
 }
 
 function sync(): void {
   store<f64>(STATE, dHead >= 0 ? getd(dHead) : Infinity);
-  store<i32>(STATE, <i32>svcA, 8);
+  store<i32>(STATE, <i32>nodes, 8);
   store<i32>(STATE, hCap, 12);
 }
 
@@ -169,15 +150,16 @@ export function qState(): usize {
 function push(h: i32, s: i32, d: f64): i32 {
   if (h >= hCap && !growHandles(h)) return -1;
   if (s >= sCap && !growServices(s)) return -1;
-  if (geti(svcA, h) >= 0) unlink(h);
-  const t = geti(tailA, s);
-  seti(sPrevA, h, t);
-  seti(sNextA, h, -1);
-  if (t >= 0) seti(sNextA, t, h);
-  else seti(headA, s, h);
-  seti(tailA, s, h);
-  seti(countA, s, geti(countA, s) + 1);
-  seti(svcA, h, s);
+  if (svcOf(h) >= 0) unlink(h);
+  const sv = svc(s), n = node(h);
+  const t = load<i32>(sv, 4);
+  store<i32>(n, t, 4);
+  store<i32>(n, -1, 8);
+  if (t >= 0) store<i32>(node(t), h, 8);
+  else store<i32>(sv, h);
+  store<i32>(sv, h, 4);
+  store<i32>(sv, load<i32>(sv, 8) + 1, 8);
+  store<i32>(n, s);
   total++;
   linkDeadline(h, d, dTail);
   return 0;
@@ -199,7 +181,7 @@ export function qPop(n: i32, s: i32): i32 {
   }
   let h = -1;
   if (s < sCap) {
-    h = geti(headA, s);
+    h = load<i32>(svc(s));
     if (h >= 0) unlink(h);
   }
   sync();
@@ -209,7 +191,7 @@ export function qPop(n: i32, s: i32): i32 {
 /** Applies `n` commands, then removes `h`: 1 if it was queued, 0 if not, -2 out of memory. */
 export function qRemove(n: i32, h: i32): i32 {
   let r = apply(n);
-  if (r == 0 && h < hCap && geti(svcA, h) >= 0) {
+  if (r == 0 && h < hCap && svcOf(h) >= 0) {
     unlink(h);
     r = 1;
   }
@@ -226,9 +208,9 @@ export function qTouch(n: i32, h: i32, d: f64): i32 {
 }
 
 function touch(h: i32, d: f64): i32 {
-  if (h >= hCap || geti(svcA, h) < 0) return 0;
+  if (h >= hCap || svcOf(h) < 0) return 0;
   const old = getd(h);
-  const before = geti(dPrevA, h);
+  const before = load<i32>(node(h), 12);
   unlinkDeadline(h);
   linkDeadline(h, d, d >= old ? dTail : before);
   return 1;
@@ -246,7 +228,7 @@ export function qExpire(n0: i32, now: f64): i32 {
   let h = dHead;
   let n = 0;
   while (h >= 0 && n < OUT_CAP && getd(h) <= now) {
-    const next = geti(dNextA, h);
+    const next = load<i32>(node(h), 16);
     unlink(h);
     store<i32>(OUT + (<usize>n << 2), h);
     n++;
@@ -263,21 +245,21 @@ export function qOut(): usize {
 
 /** 1 if `h` is queued. */
 export function qHas(h: i32): i32 {
-  return h < hCap && geti(svcA, h) >= 0 ? 1 : 0;
+  return h < hCap && svcOf(h) >= 0 ? 1 : 0;
 }
 
 /** Waiting workers of `s`, or of all services when `s` < 0. */
 export function qSize(s: i32): i32 {
   if (s < 0) return total;
-  return s < sCap ? geti(countA, s) : 0;
+  return s < sCap ? load<i32>(svc(s), 8) : 0;
 }
 
 /** Service of `h`, or -1. */
 export function qServiceOf(h: i32): i32 {
-  return h < hCap ? geti(svcA, h) : -1;
+  return h < hCap ? svcOf(h) : -1;
 }
 
 /** Deadline of `h`, or NaN. */
 export function qDeadlineOf(h: i32): f64 {
-  return h < hCap && geti(svcA, h) >= 0 ? getd(h) : NaN;
+  return h < hCap && svcOf(h) >= 0 ? getd(h) : NaN;
 }
