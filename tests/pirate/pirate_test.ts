@@ -35,15 +35,29 @@ function waitFor<T>(
   timeoutMs = 20000,
 ): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`event not seen within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    subscribe((e) => {
-      if (test(e)) {
-        clearTimeout(timer);
-        resolve(e);
+    let done = false;
+    const finish = (e: T) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearInterval(poll);
+      resolve(e);
+    };
+    const timer = setTimeout(() => {
+      clearInterval(poll);
+      done = true;
+      reject(new Error(`event not seen within ${timeoutMs} ms`));
+    }, timeoutMs);
+    // State such as idle counts also changes without an event: re-check.
+    const poll = setInterval(() => {
+      try {
+        if (test(undefined as T)) finish(undefined as T);
+      } catch {
+        // this test needs an event
       }
+    }, 50);
+    subscribe((e) => {
+      if (test(e)) finish(e);
     });
   });
 }

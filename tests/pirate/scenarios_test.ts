@@ -239,11 +239,16 @@ class Events {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#subs.delete(check);
+        clearInterval(poll);
         reject(new Error(`condition not met within ${timeoutMs} ms`));
       }, timeoutMs);
+      // Some state (e.g. a worker going idle after a reply) changes without
+      // an event: re-check on a short period as well.
+      const poll = setInterval(() => check(), 50);
       const check = () => {
         if (!test()) return;
         clearTimeout(timer);
+        clearInterval(poll);
         this.#subs.delete(check);
         resolve();
       };

@@ -290,21 +290,21 @@ export class ParanoidPirateQueue implements AsyncDisposable {
       }
       if (kind === MessageKind.PPP_READY) {
         // A fresh conversation: a request it had is lost (the client retries).
+        this.#idle(h, now);
         this.#emit({
           type: "worker:ready",
           worker: hex(env.frame(0)),
           implicit: false,
         });
-        this.#idle(h, now);
       } else if (kind === MessageKind.PPP_HEARTBEAT) {
         if (this.#busy.has(h)) continue; // liveness only, never "ready"
         if (!this.#queue.touch(h, now + this.#expiryMs)) {
+          this.#idle(h, now);
           this.#emit({
             type: "worker:ready",
             worker: hex(env.frame(0)),
             implicit: true,
           });
-          this.#idle(h, now);
         }
       } else {
         // PPP_REPLY: [id(w)][id(c)][""][body…]
@@ -367,8 +367,8 @@ export class ParanoidPirateQueue implements AsyncDisposable {
         } catch (e) {
           if (e instanceof ClosedError) return;
           if (!(e instanceof HostUnreachableError)) throw e;
-          this.#emit({ type: "worker:gone", worker: hex(id) });
           this.#forget(h);
+          this.#emit({ type: "worker:gone", worker: hex(id) });
         }
       }
     }
@@ -381,24 +381,24 @@ export class ParanoidPirateQueue implements AsyncDisposable {
       const id = this.#ids.get(h);
       this.#stats.expired++;
       this.#log.warn("worker expired", { worker: id ? hex(id) : h });
+      this.#forget(h);
       this.#emit({
         type: "worker:expired",
         worker: id ? hex(id) : "",
         busy: false,
       });
-      this.#forget(h);
     }
     if (this.#maxBusyMs !== Infinity) {
       for (const [h, since] of this.#busy) {
         if (now - since < this.#maxBusyMs) continue;
         const id = this.#ids.get(h);
         this.#stats.expired++;
+        this.#forget(h);
         this.#emit({
           type: "worker:expired",
           worker: id ? hex(id) : "",
           busy: true,
         });
-        this.#forget(h);
       }
     }
     for (const [h, id] of this.#ids) {
@@ -407,8 +407,8 @@ export class ParanoidPirateQueue implements AsyncDisposable {
         this.#backend.trySend([id, PPP_HEARTBEAT]);
       } catch (e) {
         if (e instanceof HostUnreachableError) {
-          this.#emit({ type: "worker:gone", worker: hex(id) });
           this.#forget(h);
+          this.#emit({ type: "worker:gone", worker: hex(id) });
         } else if (!(e instanceof ClosedError)) {
           this.#log.error("heartbeat failed", { error: String(e) });
         }

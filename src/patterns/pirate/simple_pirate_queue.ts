@@ -184,7 +184,6 @@ export class SimplePirateQueue implements AsyncDisposable {
           this.#invalid("backend", "a one-frame message must be READY (0x01)");
           continue;
         }
-        this.#emit({ type: "worker:ready", worker: hex(id), implicit: false });
       } else {
         const reply = m.slice(2);
         if (!isClientRequest(reply)) {
@@ -197,6 +196,9 @@ export class SimplePirateQueue implements AsyncDisposable {
       this.#idle.delete(key);
       this.#idle.set(key, id);
       this.#ready.notify();
+      if (m.length === 3) {
+        this.#emit({ type: "worker:ready", worker: key, implicit: false });
+      }
     }
   }
 
