@@ -28,3 +28,6 @@ export {
   parseDynamicReply,
 } from "./dynamic_worker_server.ts";
 export { type DynamicTask, serveDynamicWorker } from "./web_worker.ts";
+// Shared types the dynamic-worker API mentions (also exported by the root module).
+export type { Frame, Message } from "../../types.ts";
+export type { Logger } from "../../_util/logger.ts";

@@ -13,7 +13,7 @@
  * const onEvent = (e: PirateQueueEvent) => {
  *   if (e.type === "worker:expired") console.log("lost", e.worker);
  * };
- * onEvent({ type: "worker:expired", worker: "00aabbccdd" });
+ * onEvent({ type: "worker:expired", worker: "00aabbccdd", busy: false });
  * ```
  */
 export type PirateQueueEvent =

@@ -53,3 +53,7 @@ export {
   type PppWorkerMessage,
   splitEnvelope,
 } from "../../protocol/ppp.ts";
+// Shared types the Pirate API mentions (also exported by the root module).
+export type { Frame, Message } from "../../types.ts";
+export type { Logger } from "../../_util/logger.ts";
+export type { SocketOptions } from "../../transport/socket.ts";
