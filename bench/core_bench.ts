@@ -4,6 +4,12 @@
  *
  * Run: `deno bench -A bench/core_bench.ts`. Results: bench/results/core.md.
  *
+ * On a shared machine, `deno run -A bench/core_bench.ts --interleaved [filter]`
+ * runs the same workloads interleaved instead: each round runs every
+ * implementation of a group for about 40 ms in turn, and the figure is the
+ * median of 7 rounds (the method of the PLATFORM.md study), which resists
+ * load from other processes better than consecutive runs.
+ *
  * @module
  */
 
@@ -20,6 +26,19 @@ import {
   WasmWorkerQueue,
 } from "../src/core/wasm.ts";
 import type { Envelope, FrameCodec, WorkerQueue } from "../src/core/mod.ts";
+
+interface Def {
+  name: string;
+  group: string;
+  baseline: boolean;
+  fn: () => void;
+}
+const INTERLEAVED = Deno.args.includes("--interleaved");
+const defs: Def[] = [];
+function bench(def: Def): void {
+  if (INTERLEAVED) defs.push(def);
+  else Deno.bench(def);
+}
 
 const te = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -60,7 +79,7 @@ for (const [name, size] of SIZES) {
   ];
   const record = codecs[0][1].encode(frames);
   for (const [impl, codec, baseline] of codecs) {
-    Deno.bench({
+    bench({
       name: `encode ${name} body: ${impl}`,
       group: `codec encode ${name}`,
       baseline,
@@ -70,7 +89,7 @@ for (const [name, size] of SIZES) {
     });
   }
   for (const [impl, codec, baseline] of codecs) {
-    Deno.bench({
+    bench({
       name: `decode ${name} body: ${impl}`,
       group: `codec decode ${name}`,
       baseline,
@@ -111,7 +130,7 @@ function envelopes(): [string, Envelope, WorkerQueue, boolean][] {
 
 for (const [impl, env, , baseline] of envelopes()) {
   env.load(REQUEST);
-  Deno.bench({
+  bench({
     name: `split+classify, resident: ${impl}`,
     group: "envelope split+classify, resident (x1000)",
     baseline,
@@ -128,7 +147,7 @@ for (const [impl, env, , baseline] of envelopes()) {
 }
 
 for (const [impl, env, , baseline] of envelopes()) {
-  Deno.bench({
+  bench({
     name: `split+classify, copy-in: ${impl}`,
     group: "envelope split+classify, copy-in (x1000)",
     baseline,
@@ -237,7 +256,7 @@ for (const mode of ["resident", "copy-in", "receive only"]) {
       q.push(w, s, 7500);
     }
     let now = 0, k = 0, sink = 0;
-    Deno.bench({
+    bench({
       name: `broker step, ${mode}: ${impl}`,
       group: `envelope broker step, ${mode} (x1000)`,
       baseline,
@@ -277,7 +296,7 @@ for (const workers of [10, 10_000]) {
   for (const [impl, q, baseline] of queues()) {
     let t = 0;
     for (let h = 0; h < workers; h++) q.push(h, h & 7, t + 7500);
-    Deno.bench({
+    bench({
       name: `pop+push, ${workers} workers: ${impl}`,
       group: `queue pop+push, ${workers} workers (x1000)`,
       baseline,
@@ -294,7 +313,7 @@ for (const workers of [10, 10_000]) {
     let t = 0;
     for (let h = 0; h < workers; h++) q.push(h, h & 7, t + 7500);
     let h = 0;
-    Deno.bench({
+    bench({
       name: `touch, ${workers} workers: ${impl}`,
       group: `queue touch, ${workers} workers (x1000)`,
       baseline,
@@ -309,7 +328,7 @@ for (const workers of [10, 10_000]) {
   for (const [impl, q, baseline] of queues()) {
     const t = 0;
     for (let h = 0; h < workers; h++) q.push(h, h & 7, t + 7500);
-    Deno.bench({
+    bench({
       name: `expire, nothing due, ${workers} workers: ${impl}`,
       group: `queue expire idle sweep, ${workers} workers (x1000)`,
       baseline,
@@ -324,7 +343,7 @@ for (const workers of [10, 10_000]) {
     // Each op: one worker's deadline passes; expire it and register it again.
     let t = 0;
     for (let h = 0; h < workers; h++) q.push(h, h & 7, ++t);
-    Deno.bench({
+    bench({
       name: `expire one + push, ${workers} workers: ${impl}`,
       group: `queue expire 1 + re-push, ${workers} workers (x1000)`,
       baseline,
@@ -335,5 +354,53 @@ for (const workers of [10, 10_000]) {
         }
       },
     });
+  }
+}
+
+if (INTERLEAVED) {
+  const filter = Deno.args.find((a) => !a.startsWith("--")) ?? "";
+  const groups = new Map<string, Def[]>();
+  for (const d of defs) {
+    if (!d.group.includes(filter)) continue;
+    if (!groups.has(d.group)) groups.set(d.group, []);
+    groups.get(d.group)!.push(d);
+  }
+  const median = (a: number[]) =>
+    a.slice().sort((x, y) => x - y)[a.length >> 1];
+  const fmt = (ns: number) =>
+    ns >= 1e6
+      ? `${(ns / 1e6).toFixed(2)} ms`
+      : ns >= 1e3
+      ? `${(ns / 1e3).toFixed(2)} µs`
+      : `${ns.toFixed(1)} ns`;
+  for (const [group, list] of groups) {
+    const times = new Map<Def, number[]>();
+    for (const d of list) {
+      for (let i = 0; i < 3; i++) d.fn(); // warm up
+      times.set(d, []);
+    }
+    for (let round = 0; round < 7; round++) {
+      for (const d of list) {
+        let n = 0;
+        const t0 = performance.now();
+        let t = t0;
+        while (t - t0 < 40) {
+          d.fn();
+          n++;
+          t = performance.now();
+        }
+        times.get(d)!.push(((t - t0) / n) * 1e6);
+      }
+    }
+    const base = median(times.get(list.find((d) => d.baseline)!)!);
+    console.log(`\n${group}`);
+    for (const d of list) {
+      const m = median(times.get(d)!);
+      console.log(
+        `  ${d.name.padEnd(48)} ${fmt(m).padStart(10)}  ts/this ${
+          (base / m).toFixed(2)
+        }x`,
+      );
+    }
   }
 }

@@ -313,7 +313,9 @@ export class WasmWorkerQueue implements WorkerQueue {
     this.#f64 = new Float64Array(buf);
   }
 
+  /** Checks a call's result and takes the views again if the call grew the memory. */
   #fail(r: number): number {
+    if (this.#i32.byteLength === 0) this.#views();
     if (r === -2) throw outOfMemory("queue a worker");
     return r;
   }
@@ -323,12 +325,12 @@ export class WasmWorkerQueue implements WorkerQueue {
     const n = this.#pending;
     this.#pending = 0;
     this.#fail(this.#x.qApply(n));
-    if (this.#i32.byteLength === 0) this.#views();
   }
 
   /** Whether `h` is queued once the buffered commands are applied (flushes when it must). */
   #queued(h: number): boolean {
-    if (this.#i32.byteLength === 0) this.#views();
+    // Views are current: memory only grows inside calls, and #fail() takes
+    // them again after every call that can grow it.
     const i32 = this.#i32, st = this.#state;
     // Node h starts at nodes + 32 h; its first i32 is its service.
     if (h < i32[st + 3] && i32[(i32[st + 2] >> 2) + (h << 3)] >= 0) return true;
@@ -340,7 +342,6 @@ export class WasmWorkerQueue implements WorkerQueue {
   }
 
   #append(h: number, s: number, d: number): void {
-    if (this.#i32.byteLength === 0) this.#views();
     const at = this.#ops + (this.#pending << 2);
     this.#i32[at] = h;
     this.#i32[at + 1] = s;
@@ -384,16 +385,14 @@ export class WasmWorkerQueue implements WorkerQueue {
   /** {@inheritDoc WorkerQueue.expire} */
   expire(now: number): number[] {
     checkTime(now, "now");
-    if (this.#pending === 0) {
-      // Nothing due: answered from the earliest deadline, without a call.
-      if (this.#f64.byteLength === 0) this.#views();
-      if (!(now >= this.#f64[this.#state >> 1])) return NONE_EXPIRED;
+    // Nothing due: answered from the earliest deadline, without a call.
+    if (this.#pending === 0 && !(now >= this.#f64[this.#state >> 1])) {
+      return NONE_EXPIRED;
     }
     const pending = this.#pending;
     this.#pending = 0;
     let n = this.#fail(this.#x.qExpire(pending, now));
     if (n === 0) return NONE_EXPIRED;
-    if (this.#i32.byteLength === 0) this.#views();
     const i32 = this.#i32, base = this.#out;
     const out: number[] = [];
     for (;;) {
