@@ -116,7 +116,7 @@ export class TsInternTable {
 
   /** Frees a handle. */
   release(k: number): boolean {
-    if (!(k >= 0 && k < this.#next && this.#live[k] === 1)) return false;
+    if (!this.isLive(k)) return false;
     const t = this.#table, mask = this.#mask, kh = this.#keyHash;
     let i = kh[k] & mask;
     while (t[i] !== k + 1) i = (i + 1) & mask;
@@ -148,7 +148,8 @@ export class TsInternTable {
 
   /** Whether a handle is live. */
   isLive(k: number): boolean {
-    return k >= 0 && k < this.#next && this.#live[k] === 1;
+    return typeof k === "number" && (k | 0) === k && k >= 0 &&
+      k < this.#next && this.#live[k] === 1;
   }
 
   /** A view of a live handle's bytes. */

@@ -48,6 +48,7 @@ interface CoreExports {
   codecHeader(): number;
   codecCheck(len: number): number;
   codecCrc(len: number): number;
+  codecCrcUpdate(crc: number, len: number): number;
   qPush(n: number, h: number, s: number, d: number): number;
   qPop(n: number, s: number): number;
   qRemove(n: number, h: number): number;
@@ -166,6 +167,9 @@ function outOfMemory(what: string): RangeError {
   return new RangeError(`Cannot ${what}: WebAssembly memory cannot grow`);
 }
 
+/** Largest piece `crc32c()` copies into linear memory at once. */
+const CRC_CHUNK = 16 * 1024 * 1024;
+
 /** {@linkcode FrameCodec} over WebAssembly (SIMD CRC-32C). */
 export class WasmFrameCodec implements FrameCodec {
   /** Always `"wasm"`. */
@@ -266,9 +270,21 @@ export class WasmFrameCodec implements FrameCodec {
   /** {@inheritDoc FrameCodec.crc32c} */
   crc32c(bytes: Uint8Array): number {
     checkBytes(bytes, "bytes");
-    const p = this.#reserve(bytes.length);
-    this.#u8.set(bytes, p);
-    return this.#x.codecCrc(bytes.length) >>> 0;
+    const len = bytes.length;
+    if (len <= CRC_CHUNK) {
+      const p = this.#reserve(len);
+      this.#u8.set(bytes, p);
+      return this.#x.codecCrc(len) >>> 0;
+    }
+    // Large inputs go through the arena in chunks.
+    const p = this.#reserve(CRC_CHUNK);
+    let crc = -1;
+    for (let at = 0; at < len; at += CRC_CHUNK) {
+      const chunk = bytes.subarray(at, Math.min(len, at + CRC_CHUNK));
+      this.#u8.set(chunk, p);
+      crc = this.#x.codecCrcUpdate(crc, chunk.length);
+    }
+    return ~crc >>> 0;
   }
 
   /** Bytes of linear memory this codec's instance uses (diagnostics). */
@@ -664,10 +680,11 @@ export class WasmEnvelope implements Envelope {
 
   /** {@inheritDoc Envelope.release} */
   release(handle: number): boolean {
-    if (typeof handle !== "number" || !(handle >= 0 && handle < 2 ** 31)) {
-      return false;
-    }
-    const r = this.#x.envRelease(handle | 0);
+    if (
+      typeof handle !== "number" || !(handle >= 0 && handle < 2 ** 31) ||
+      (handle | 0) !== handle
+    ) return false;
+    const r = this.#x.envRelease(handle);
     this.#checked(r);
     return r === 1;
   }

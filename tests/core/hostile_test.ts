@@ -119,6 +119,12 @@ for (const c of cores()) {
     rejects(codec, rec.subarray(0, rec.length - 1), /truncated/);
   });
 
+  Deno.test(`[${c.impl}] FrameCodec.crc32c of 40 MiB (fed in chunks)`, () => {
+    const big = new Uint8Array(40 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 997) big[i] = i & 255;
+    assertEquals(codec.crc32c(big), cores()[0].createFrameCodec().crc32c(big));
+  });
+
   Deno.test(`[${c.impl}] FrameCodec rejects non-bytes with TypeError`, () => {
     assertThrows(() => codec.decode("x" as unknown as Uint8Array), TypeError);
     assertThrows(() => codec.encode([1] as unknown as Uint8Array[]), TypeError);
@@ -171,5 +177,9 @@ for (const c of cores()) {
     assertThrows(() => env.bytesOf(12345), RangeError);
     assertThrows(() => env.build(te("x"), [], 2), RangeError);
     assertEquals(env.release(99), false);
+    const h = env.intern(0);
+    assertEquals(env.release(h + 0.5), false);
+    assertEquals(env.release(String(h) as unknown as number), false);
+    assertEquals(env.release(h), true);
   });
 }

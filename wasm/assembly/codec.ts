@@ -5,7 +5,7 @@
 // the header and checksums, or checks a record copied into the arena.
 
 import { realloc } from "./alloc";
-import { crc32c } from "./crc";
+import { crc32c, crcUpdate } from "./crc";
 
 const MAX_FRAMES: u32 = 1048576;
 const MAX_RECORD: u64 = 268435456;
@@ -82,4 +82,9 @@ export function codecCheck(len: u32): i32 {
 /** CRC-32C of the first `len` bytes of the arena. */
 export function codecCrc(len: u32): u32 {
   return crc32c(arena, len);
+}
+
+/** Advances a raw CRC-32C register over the first `len` bytes of the arena (for inputs fed in chunks). */
+export function codecCrcUpdate(crc: u32, len: u32): u32 {
+  return crcUpdate(crc, arena, len);
 }

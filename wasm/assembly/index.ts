@@ -2,7 +2,7 @@
 // only (built with --runtime stub, no bindings, no managed allocation).
 export { crc32c, crc32cScalar } from "./crc";
 export { heapTop } from "./alloc";
-export { codecReserve, codecSeal, codecHeader, codecCheck, codecCrc } from "./codec";
+export { codecReserve, codecSeal, codecHeader, codecCheck, codecCrc, codecCrcUpdate } from "./codec";
 export {
   qPush, qPop, qRemove, qTouch, qExpire, qOut, qHas, qSize, qServiceOf, qDeadlineOf,
   qApply, qOps, qState,
