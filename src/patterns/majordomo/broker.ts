@@ -7,7 +7,7 @@ import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import { RouterSocket } from "../../transport/socket.ts";
 import type { Logger } from "../../_util/logger.ts";
 import { createCore } from "../../core/mod.ts";
-import type { CoreImpl, Envelope, WorkerQueue } from "../../core/mod.ts";
+import type { Envelope, WorkerQueue } from "../../core/mod.ts";
 import { MessageKind } from "../../core/mod.ts";
 import { COMMAND_FRAME, EMPTY, MDPC01, MDPW01 } from "../../protocol/mdp.ts";
 import {
@@ -31,6 +31,9 @@ const MMI_STATS_BYTES = te.encode(MMI_STATS);
 const HEARTBEAT = [EMPTY, MDPW01, COMMAND_FRAME[4]] as const;
 const REQUEST_PREFIX = [EMPTY, MDPW01, COMMAND_FRAME[2]];
 const CLS = "MajordomoBroker";
+
+/** Which implementation of the core runs the broker's hot path. */
+export type MajordomoCoreImpl = "wasm" | "ts";
 
 /** Options of {@linkcode MajordomoBroker}. */
 export interface MajordomoBrokerOptions {
@@ -93,7 +96,7 @@ export interface MajordomoBrokerOptions {
    * a fallback to TS when WebAssembly cannot be loaded (`"auto"`).
    * @default "auto"
    */
-  core?: "auto" | CoreImpl;
+  core?: "auto" | MajordomoCoreImpl;
   /**
    * How long `close()` keeps trying to deliver the final DISCONNECTs, in ms.
    * @default 1000
@@ -168,7 +171,7 @@ export interface MajordomoServiceStats {
 /** A snapshot of the broker's state, from `stats()` or `mmi.stats`. */
 export interface MajordomoBrokerStats {
   /** Which core implementation the broker runs on. */
-  core: CoreImpl;
+  core: MajordomoCoreImpl;
   /** Registered workers. */
   workers: number;
   /** Requests waiting across all services. */
@@ -261,7 +264,7 @@ export class MajordomoBroker implements AsyncDisposable {
   readonly #sock: RouterSocket;
   readonly #env: Envelope;
   readonly #queue: WorkerQueue;
-  readonly #impl: CoreImpl;
+  readonly #impl: MajordomoCoreImpl;
   readonly #log: Logger;
   readonly #hbMs: number;
   readonly #expiryMs: number;
@@ -394,7 +397,7 @@ export class MajordomoBroker implements AsyncDisposable {
   }
 
   /** Which core implementation runs the hot path. */
-  get core(): CoreImpl {
+  get core(): MajordomoCoreImpl {
     return this.#impl;
   }
 

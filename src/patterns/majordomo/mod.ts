@@ -28,11 +28,15 @@
  *
  * @module
  */
+export type { Frame } from "../../types.ts";
+export type { Logger } from "../../_util/logger.ts";
+export { ProtocolError, ZmqReliableError } from "../../errors.ts";
 export {
   MajordomoBroker,
   type MajordomoBrokerCounters,
   type MajordomoBrokerOptions,
   type MajordomoBrokerStats,
+  type MajordomoCoreImpl,
   type MajordomoServiceStats,
 } from "./broker.ts";
 export {

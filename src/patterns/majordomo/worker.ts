@@ -288,15 +288,19 @@ export class MajordomoWorker implements AsyncDisposable {
       let nextBeat = now + this.#hbMs;
       let dead = false;
       while (!stop.aborted && !this.#reconnectNow) {
-        let msg: Uint8Array[] | null = null;
-        try {
-          msg = await sock.receive({
-            timeoutMs: Math.max(1, nextBeat - performance.now()),
-            signal: stop,
-          });
-        } catch (e) {
-          if (e instanceof ClosedError || stop.aborted) break;
-          if (!(e instanceof TimeoutError)) throw e;
+        // Take what is ready without arming a timer; wait only when idle.
+        let msg: Uint8Array[] | null = sock.closed ? null : sock.tryReceive();
+        if (msg === null && sock.closed) break;
+        if (msg === null) {
+          try {
+            msg = await sock.receive({
+              timeoutMs: Math.max(1, nextBeat - performance.now()),
+              signal: stop,
+            });
+          } catch (e) {
+            if (e instanceof ClosedError || stop.aborted) break;
+            if (!(e instanceof TimeoutError)) throw e;
+          }
         }
         now = performance.now();
         if (msg !== null) {
@@ -407,7 +411,7 @@ export class MajordomoWorker implements AsyncDisposable {
       corr ? [corr, ...reply] : reply,
     );
     try {
-      await sock.send(frames);
+      if (!sock.trySend(frames)) await sock.send(frames);
       this.#stats.replies++;
     } catch (e) {
       this.#log.warn("reply not sent", { error: String(e) });

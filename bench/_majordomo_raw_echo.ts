@@ -1,0 +1,15 @@
+// Benchmark helper: a raw ROUTER echo server (no protocol), the baseline the
+// Majordomo broker's overhead is measured against. Prints a ready line.
+import { RouterSocket } from "../mod.ts";
+
+const router = new RouterSocket({
+  sendHighWaterMark: 0,
+  receiveHighWaterMark: 0,
+});
+const endpoint = router.bind("tcp://127.0.0.1:*");
+console.log(JSON.stringify({ event: "ready", endpoint }));
+for (;;) {
+  let msg = router.tryReceive();
+  if (msg === null) msg = await router.receive();
+  router.trySend(msg);
+}

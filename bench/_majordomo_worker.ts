@@ -1,0 +1,15 @@
+// Benchmark helper: --count echo MajordomoWorkers in one process.
+import { MajordomoWorker } from "../mod.ts";
+import { intFlag, parseFlags } from "../src/_util/args.ts";
+
+const f = parseFlags(Deno.args, {
+  endpoint: { type: "string", description: "broker" },
+  count: { type: "string", description: "workers", default: "1" },
+});
+const n = intFlag(f, "count", 1)!;
+for (let i = 0; i < n; i++) {
+  new MajordomoWorker(f.endpoint as string, "echo", (r) => r).start();
+}
+console.log(
+  JSON.stringify({ event: "ready", endpoint: f.endpoint, workers: n }),
+);

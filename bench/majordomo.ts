@@ -1,0 +1,338 @@
+// End-to-end Majordomo benchmark (issue 5): echo requests through the broker
+// (a child process running the CLI) from a client in this process, against a
+// raw DEALER<->ROUTER echo measured in the same run, and the broker's hot
+// path on the WebAssembly core against its TypeScript twin.
+//
+//   deno run -A bench/majordomo.ts [--requests 100000] [--window 1000] [--rounds 1]
+//
+// Prints one JSON line per result, then a Markdown table.
+import {
+  DealerSocket,
+  MajordomoAsyncClient,
+  MajordomoClient,
+  shutdown,
+} from "../mod.ts";
+import { intFlag, parseFlags } from "../src/_util/args.ts";
+
+const f = parseFlags(Deno.args, {
+  requests: {
+    type: "string",
+    description: "requests per run",
+    default: "100000",
+  },
+  window: {
+    type: "string",
+    description: "async requests in flight",
+    default: "1000",
+  },
+  rounds: {
+    type: "string",
+    description: "repeats of the WASM/TS comparison",
+    default: "1",
+  },
+});
+const N = intFlag(f, "requests", 1)!;
+const WINDOW = intFlag(f, "window", 1)!;
+const ROUNDS = intFlag(f, "rounds", 1)!;
+const WARMUP = Math.min(2000, Math.ceil(N / 10));
+
+interface Proc {
+  endpoint: string;
+  child: Deno.ChildProcess;
+}
+
+async function spawn(script: string, args: string[]): Promise<Proc> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL(script, import.meta.url).pathname, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+    stdin: "null",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${script} exited before its ready line`);
+    buf += value;
+    const i = buf.indexOf("\n");
+    if (i >= 0) {
+      const ready = JSON.parse(buf.slice(0, i));
+      void (async () => {
+        while (!(await reader.read()).done) { /* drain */ }
+      })();
+      return { endpoint: ready.endpoint, child };
+    }
+  }
+}
+
+async function stop(p: Proc) {
+  try {
+    p.child.kill("SIGTERM");
+  } catch { /* gone */ }
+  await p.child.status;
+}
+
+function pct(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
+function cpuMs(pid: number): number {
+  try {
+    const f = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(
+      " ",
+    );
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, 100 Hz ticks
+  } catch {
+    return NaN;
+  }
+}
+
+interface Result {
+  name: string;
+  brokerCpuUsPerReq?: number;
+  requests: number;
+  seconds: number;
+  reqPerSec: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+const results: Result[] = [];
+function report(name: string, lat: Float64Array, ms: number): Result {
+  lat.sort();
+  const r: Result = {
+    name,
+    requests: lat.length,
+    seconds: +(ms / 1000).toFixed(3),
+    reqPerSec: Math.round(lat.length / (ms / 1000)),
+    p50Us: Math.round(pct(lat, 0.5) * 1000),
+    p99Us: Math.round(pct(lat, 0.99) * 1000),
+  };
+  results.push(r);
+  console.log(JSON.stringify({
+    bench: "majordomo",
+    ...r,
+    deno: Deno.version.deno,
+    host: Deno.hostname(),
+    cpus: navigator.hardwareConcurrency,
+  }));
+  return r;
+}
+
+async function rawSync(ep: string): Promise<Result> {
+  const d = new DealerSocket();
+  d.connect(ep);
+  for (let i = 0; i < WARMUP; i++) {
+    await d.send(["x"]);
+    await d.receive();
+  }
+  const lat = new Float64Array(N);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const s = performance.now();
+    await d.send(["", "echo", `${i}`]);
+    await d.receive();
+    lat[i] = performance.now() - s;
+  }
+  const r = report("raw DEALER-ROUTER echo, sync", lat, performance.now() - t0);
+  d.close();
+  return r;
+}
+
+async function rawAsync(ep: string): Promise<Result> {
+  const d = new DealerSocket({ sendHighWaterMark: 0, receiveHighWaterMark: 0 });
+  d.connect(ep);
+  await d.send(["warm"]);
+  await d.receive();
+  const lat = new Float64Array(N);
+  const sentAt = new Float64Array(N);
+  const te = new TextEncoder();
+  const td = new TextDecoder();
+  let sent = 0, got = 0;
+  const t0 = performance.now();
+  while (got < N) {
+    while (sent < N && sent - got < WINDOW) {
+      sentAt[sent] = performance.now();
+      d.trySend(["", "echo", te.encode(`${sent}`)]) ||
+        await d.send(["", "echo", `${sent}`]);
+      sent++;
+    }
+    const m = await d.receive();
+    const i = Number(td.decode(m[2]));
+    lat[got++] = performance.now() - sentAt[i];
+  }
+  const r = report(
+    `raw DEALER-ROUTER echo, async (window ${WINDOW})`,
+    lat,
+    performance.now() - t0,
+  );
+  d.close();
+  return r;
+}
+
+async function mdpSync(ep: string, label: string): Promise<Result> {
+  const c = new MajordomoClient(ep, { timeoutMs: 10000 });
+  for (let i = 0; i < WARMUP; i++) await c.request("echo", ["w"]);
+  const lat = new Float64Array(N);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) {
+    const s = performance.now();
+    await c.request("echo", [`${i}`]);
+    lat[i] = performance.now() - s;
+  }
+  const r = report(label, lat, performance.now() - t0);
+  c.close();
+  return r;
+}
+
+async function mdpAsync(ep: string, label: string): Promise<Result> {
+  const c = new MajordomoAsyncClient(ep, {
+    maxInFlight: WINDOW,
+    deadlineMs: 120000,
+    timeoutMs: 30000,
+  });
+  await Promise.all(
+    Array.from({ length: WARMUP }, () => c.request("echo", ["w"])),
+  );
+  const lat = new Float64Array(N);
+  let k = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: N }, (_, i) => {
+    const s = performance.now();
+    return c.request("echo", [`${i}`]).then(() => {
+      lat[k++] = performance.now() - s;
+    });
+  }));
+  const r = report(label, lat, performance.now() - t0);
+  if (c.stats.resent > 0) console.error(`warning: ${c.stats.resent} resends`);
+  await c.close();
+  return r;
+}
+
+async function withBroker(
+  core: "wasm" | "ts",
+  workers: number,
+  fn: (ep: string) => Promise<Result>,
+): Promise<Result> {
+  const broker = await spawn("../src/cli/broker.ts", [
+    "--bind",
+    "tcp://127.0.0.1:*",
+    "--core",
+    core,
+    "--log-level",
+    "warn",
+    "--stats-ms",
+    "0",
+    "--max-queue",
+    "100000",
+  ]);
+  const pool = await spawn("./_majordomo_worker.ts", [
+    "--endpoint",
+    broker.endpoint,
+    "--count",
+    String(workers),
+  ]);
+  const probe = new MajordomoClient(broker.endpoint, {
+    timeoutMs: 500,
+    attempts: 1,
+    checkServiceOnTimeout: false,
+  });
+  for (;;) {
+    if (await probe.serviceAvailable("echo").catch(() => false)) break;
+  }
+  probe.close();
+  try {
+    const cpu0 = cpuMs(broker.child.pid);
+    const r = await fn(broker.endpoint);
+    r.brokerCpuUsPerReq =
+      +((cpuMs(broker.child.pid) - cpu0) * 1000 / r.requests).toFixed(1);
+    console.log(
+      JSON.stringify({
+        bench: "majordomo-broker-cpu",
+        name: r.name,
+        brokerCpuUsPerReq: r.brokerCpuUsPerReq,
+      }),
+    );
+    return r;
+  } finally {
+    await stop(pool);
+    await stop(broker);
+  }
+}
+
+const raw = await spawn("./_majordomo_raw_echo.ts", []);
+const rs = await rawSync(raw.endpoint);
+const ra = await rawAsync(raw.endpoint);
+await stop(raw);
+
+const ms = await withBroker(
+  "wasm",
+  1,
+  (ep) => mdpSync(ep, "MDP sync client, 1 worker (wasm core)"),
+);
+const ma1 = await withBroker(
+  "wasm",
+  1,
+  (ep) =>
+    mdpAsync(ep, `MDP async client, 1 worker (wasm core, window ${WINDOW})`),
+);
+const ma10 = await withBroker(
+  "wasm",
+  10,
+  (ep) =>
+    mdpAsync(ep, `MDP async client, 10 workers (wasm core, window ${WINDOW})`),
+);
+const core: { wasm: number[]; ts: number[] } = { wasm: [], ts: [] };
+const cpu: { wasm: number[]; ts: number[] } = { wasm: [], ts: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (
+    const impl of round % 2 ? ["wasm", "ts"] as const : ["ts", "wasm"] as const
+  ) {
+    const r = await withBroker(
+      impl,
+      10,
+      (ep) =>
+        mdpAsync(
+          ep,
+          `MDP async client, 10 workers (${impl} core, window ${WINDOW}) [core comparison]`,
+        ),
+    );
+    core[impl].push(r.reqPerSec);
+    cpu[impl].push(r.brokerCpuUsPerReq!);
+  }
+}
+await shutdown();
+
+const median = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const wasm = median(core.wasm), ts = median(core.ts);
+const wasmCpu = median(cpu.wasm), tsCpu = median(cpu.ts);
+console.log(JSON.stringify({
+  bench: "majordomo-summary",
+  syncVsRaw: +(ms.reqPerSec / rs.reqPerSec).toFixed(3),
+  async1VsRaw: +(ma1.reqPerSec / ra.reqPerSec).toFixed(3),
+  async10VsRaw: +(ma10.reqPerSec / ra.reqPerSec).toFixed(3),
+  wasmReqPerSec: wasm,
+  tsReqPerSec: ts,
+  wasmOverTs: +(wasm / ts).toFixed(3),
+  wasmBrokerCpuUsPerReq: wasmCpu,
+  tsBrokerCpuUsPerReq: tsCpu,
+}));
+console.log(
+  "\n| Run | Requests | Time (s) | req/s | p50 (µs) | p99 (µs) |\n|---|---:|---:|---:|---:|---:|",
+);
+for (const r of results) {
+  console.log(
+    `| ${r.name} | ${r.requests} | ${r.seconds} | ${r.reqPerSec} | ${r.p50Us} | ${r.p99Us} |`,
+  );
+}
+console.log(
+  `\nBroker overhead (MDP req/s ÷ raw req/s): sync ${
+    (ms.reqPerSec / rs.reqPerSec).toFixed(2)
+  }, async 1 worker ${
+    (ma1.reqPerSec / ra.reqPerSec).toFixed(2)
+  }, async 10 workers ${(ma10.reqPerSec / ra.reqPerSec).toFixed(2)}.` +
+    `\nCore: WASM ${wasm} req/s vs TS twin ${ts} req/s = ${
+      (wasm / ts).toFixed(3)
+    }× (median of ${ROUNDS}).`,
+);
