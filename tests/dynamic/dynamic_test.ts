@@ -128,6 +128,22 @@ for (const kind of ["task", "web-worker"] as const) {
   });
 }
 
+Deno.test("DynamicWorkerServer starts a fresh Web Worker per request with reuseWebWorkers: false", async () => {
+  const server = await DynamicWorkerServer.bind({
+    endpoint: LOCAL,
+    worker: WORKER_URL.href,
+    reuseWebWorkers: false,
+    maxWorkers: 2,
+  });
+  const replies = await Promise.all(
+    ["a", "b", "c", "d"].map((t) => ask(server.endpoint, t)),
+  );
+  assertEquals(replies.map((r) => td.decode(r.body[0])), ["A", "B", "C", "D"]);
+  assertEquals(server.stats.webWorkers, 0);
+  assertEquals(server.stats.replies, 4);
+  await server.close();
+});
+
 Deno.test("DynamicWorkerServer bounds concurrent workers and refuses beyond its queue", async () => {
   let running = 0, peak = 0;
   let release!: () => void;

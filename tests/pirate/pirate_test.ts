@@ -232,60 +232,63 @@ Deno.test("SimplePirateQueue routes to the least recently used worker and drops 
   await queue.close();
 });
 
-Deno.test("ParanoidPirateQueue serves 10 workers and 10 clients, and counts malformed frames", async () => {
-  const events = new Events();
-  const queue = await ParanoidPirateQueue.bind({
-    ...LOCAL,
-    ...FAST,
-    onEvent: events.on,
+for (const core of ["wasm", "ts"] as const) {
+  Deno.test(`ParanoidPirateQueue (${core} core) serves 10 workers and 10 clients, and counts malformed frames`, async () => {
+    const events = new Events();
+    const queue = await ParanoidPirateQueue.bind({
+      ...LOCAL,
+      ...FAST,
+      core,
+      onEvent: events.on,
+    });
+    assertEquals(queue.coreImpl, core);
+    const workers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        ParanoidPirateWorker.connect(
+          queue.backendEndpoint,
+          (req) => [`w${i}`, ...req],
+          FAST,
+        )),
+    );
+    const bad = new DealerSocket();
+    bad.connect(queue.backendEndpoint);
+    await bad.send([new Uint8Array([9])]); // unknown command
+    await bad.send(["c", "not-empty", "body"]); // missing delimiter
+    const badC = new DealerSocket();
+    badC.connect(queue.frontendEndpoint);
+    await badC.send(["x", "y"]);
+    await events.next(() =>
+      queue.stats.invalidBackend >= 2 && queue.stats.invalidFrontend >= 1
+    );
+    const clients = await Promise.all(
+      Array.from(
+        { length: 10 },
+        () =>
+          LazyPirateClient.connect(queue.frontendEndpoint, {
+            requestTimeoutMs: 5000,
+          }),
+      ),
+    );
+    const served = new Set<string>();
+    await Promise.all(clients.map(async (c, ci) => {
+      for (let k = 0; k < 20; k++) {
+        const r = await c.request([`${ci}-${k}`]);
+        assertEquals(td.decode(r[1]), `${ci}-${k}`);
+        served.add(td.decode(r[0]));
+      }
+    }));
+    assert(served.size >= 2, `only ${served.size} workers served`);
+    const s = queue.stats;
+    assertEquals(s.replies, 200);
+    assertEquals(s.invalidBackend, 2);
+    assertEquals(s.invalidFrontend, 1);
+    for (const c of clients) c.close();
+    bad.close();
+    badC.close();
+    await Promise.all(workers.map((w) => w.close()));
+    await queue.close();
   });
-  const workers = await Promise.all(
-    Array.from({ length: 10 }, (_, i) =>
-      ParanoidPirateWorker.connect(
-        queue.backendEndpoint,
-        (req) => [`w${i}`, ...req],
-        FAST,
-      )),
-  );
-  const bad = new DealerSocket();
-  bad.connect(queue.backendEndpoint);
-  await bad.send([new Uint8Array([9])]); // unknown command
-  await bad.send(["c", "not-empty", "body"]); // missing delimiter
-  const badC = new DealerSocket();
-  badC.connect(queue.frontendEndpoint);
-  await badC.send(["x", "y"]);
-  await events.next(() =>
-    queue.stats.invalidBackend >= 2 && queue.stats.invalidFrontend >= 1
-  );
-  const clients = await Promise.all(
-    Array.from(
-      { length: 10 },
-      () =>
-        LazyPirateClient.connect(queue.frontendEndpoint, {
-          requestTimeoutMs: 5000,
-        }),
-    ),
-  );
-  const served = new Set<string>();
-  await Promise.all(clients.map(async (c, ci) => {
-    for (let k = 0; k < 20; k++) {
-      const r = await c.request([`${ci}-${k}`]);
-      assertEquals(td.decode(r[1]), `${ci}-${k}`);
-      served.add(td.decode(r[0]));
-    }
-  }));
-  assert(served.size >= 2, `only ${served.size} workers served`);
-  const s = queue.stats;
-  assertEquals(s.replies, 200);
-  assertEquals(s.invalidBackend, 2);
-  assertEquals(s.invalidFrontend, 1);
-  assert(["wasm", "ts"].includes(queue.coreImpl));
-  for (const c of clients) c.close();
-  bad.close();
-  badC.close();
-  await Promise.all(workers.map((w) => w.close()));
-  await queue.close();
-});
+}
 
 Deno.test("ParanoidPirateQueue does not expire a worker busy with a long request", async () => {
   const events = new Events();
