@@ -133,6 +133,30 @@ Deno.test("LazyPirateClient: close() rejects a pending request with ClosedError"
   rep.close();
 });
 
+Deno.test("LazyPirateClient.request() rejects with the signal's reason on abort and stays usable", async () => {
+  const rep = new RepSocket();
+  const endpoint = rep.bind("tcp://127.0.0.1:*");
+  const client = await LazyPirateClient.connect(endpoint, {
+    requestTimeoutMs: 10000,
+  });
+  const ac = new AbortController();
+  const p = client.request(["first"], { signal: ac.signal });
+  const seen = await rep.receive(); // the server has it; now give up
+  assertEquals(td.decode(seen[0]), "first");
+  const reason = new Error("user gave up");
+  ac.abort(reason);
+  const err = await p.then(() => null, (e) => e);
+  assertEquals(err, reason);
+  // The abandoned socket is gone; the next request uses a fresh one.
+  await rep.send(seen); // reply to the abandoned request is never delivered
+  const next = client.request(["second"]);
+  const m = await rep.receive();
+  await rep.send(m);
+  assertEquals(td.decode((await next)[0]), "second");
+  client.close();
+  rep.close();
+});
+
 Deno.test("Pirate classes validate their arguments", async () => {
   assertThrows(() => LazyPirateClient.connect("nope"), TypeError);
   assertThrows(
@@ -334,6 +358,37 @@ Deno.test("ParanoidPirateQueue does not expire a worker busy with a long request
   assertEquals(worker.stats.reconnects, 0);
   await events.next(() => queue.stats.idleWorkers === 1);
   client.close();
+  await worker.close();
+  await queue.close();
+});
+
+Deno.test("ParanoidPirateQueue forgets a worker busy longer than maxBusyMs", async () => {
+  const events = new Events();
+  const queue = await ParanoidPirateQueue.bind({
+    ...LOCAL,
+    ...FAST,
+    maxBusyMs: 600,
+    onEvent: events.on,
+  });
+  const worker = await ParanoidPirateWorker.connect(
+    queue.backendEndpoint,
+    (_req, { signal }) =>
+      new Promise((_, reject) =>
+        signal.addEventListener("abort", () => reject(signal.reason))
+      ),
+    FAST,
+  );
+  await events.next(() => queue.stats.idleWorkers === 1);
+  const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
+    requestTimeoutMs: 5000,
+    attempts: 1,
+  });
+  const p = client.request(["stuck"]).catch((e) => e);
+  const e = await events.next((e) => e?.type === "worker:expired");
+  assert(e.type === "worker:expired" && e.busy);
+  assertEquals(queue.stats.busyWorkers, 0);
+  client.close();
+  await p;
   await worker.close();
   await queue.close();
 });
