@@ -6,9 +6,9 @@
  *
  * On a shared machine, `deno run -A bench/core_bench.ts --interleaved [filter]`
  * runs the same workloads interleaved instead: each round runs every
- * implementation of a group for about 40 ms in turn, and the figure is the
- * median of 7 rounds (the method of the PLATFORM.md study), which resists
- * load from other processes better than consecutive runs.
+ * implementation of a group for about 40 ms in turn; it prints the median
+ * of 7 rounds (the method of the PLATFORM.md study) and the fastest round,
+ * which resist load from other processes better than consecutive runs.
  *
  * @module
  */
@@ -85,6 +85,17 @@ for (const [name, size] of SIZES) {
       baseline,
       fn() {
         codec.encode(frames);
+      },
+    });
+  }
+  const into = new Uint8Array(record.length);
+  for (const [impl, codec, baseline] of codecs) {
+    bench({
+      name: `encodeInto ${name} body: ${impl}`,
+      group: `codec encodeInto ${name}`,
+      baseline,
+      fn() {
+        codec.encodeInto(frames, into);
       },
     });
   }
@@ -392,14 +403,17 @@ if (INTERLEAVED) {
         times.get(d)!.push(((t - t0) / n) * 1e6);
       }
     }
-    const base = median(times.get(list.find((d) => d.baseline)!)!);
+    const baseTimes = times.get(list.find((d) => d.baseline)!)!;
+    const base = median(baseTimes), baseMin = Math.min(...baseTimes);
     console.log(`\n${group}`);
     for (const d of list) {
-      const m = median(times.get(d)!);
+      const m = median(times.get(d)!), min = Math.min(...times.get(d)!);
       console.log(
-        `  ${d.name.padEnd(48)} ${fmt(m).padStart(10)}  ts/this ${
+        `  ${d.name.padEnd(50)} median ${fmt(m).padStart(10)} (ts/this ${
           (base / m).toFixed(2)
-        }x`,
+        }x)  min ${fmt(min).padStart(10)} (ts/this ${
+          (baseMin / min).toFixed(2)
+        }x)`,
       );
     }
   }

@@ -174,3 +174,24 @@ export function writeHeader(
   writeU32(b, p + 8, body);
   writeU32(b, p + 12, crc32c(b, p, p + 12));
 }
+
+/**
+ * Validates `encodeInto()`'s destination.
+ *
+ * @param out The destination.
+ * @param offset Where the record starts.
+ * @param total The record's length.
+ */
+export function checkOut(out: Uint8Array, offset: number, total: number): void {
+  if (!(out instanceof Uint8Array)) {
+    throw new TypeError("out must be a Uint8Array");
+  }
+  if (
+    !(offset >= 0 && Math.floor(offset) === offset &&
+      offset + total <= out.length)
+  ) {
+    throw new RangeError(
+      `A ${total}-byte record does not fit at offset ${offset} of a ${out.length}-byte buffer`,
+    );
+  }
+}

@@ -10,6 +10,7 @@ import { RecordLimits } from "./types.ts";
 import { crc32c } from "./_crc32c.ts";
 import {
   checkHeader,
+  checkOut,
   readU32,
   RecordError,
   recordError,
@@ -27,12 +28,42 @@ export class TsFrameCodec implements FrameCodec {
   /** {@inheritDoc FrameCodec.encode} */
   encode(frames: readonly Uint8Array[]): Uint8Array {
     const body = sizeFrames(frames);
+    const out = new Uint8Array(
+      RecordLimits.MIN_RECORD_BYTES + 4 * frames.length + body,
+    );
+    this.#write(frames, body, out, 0);
+    return out;
+  }
+
+  /** {@inheritDoc FrameCodec.encodeInto} */
+  encodeInto(
+    frames: readonly Uint8Array[],
+    out: Uint8Array,
+    offset = 0,
+  ): number {
+    const body = sizeFrames(frames);
+    const total = RecordLimits.MIN_RECORD_BYTES + 4 * frames.length + body;
+    checkOut(out, offset, total);
+    this.#write(frames, body, out, offset);
+    return total;
+  }
+
+  /** {@inheritDoc FrameCodec.encodedLength} */
+  encodedLength(frames: readonly Uint8Array[]): number {
+    return RecordLimits.MIN_RECORD_BYTES + 4 * frames.length +
+      sizeFrames(frames);
+  }
+
+  #write(
+    frames: readonly Uint8Array[],
+    body: number,
+    out: Uint8Array,
+    at: number,
+  ): void {
     const n = frames.length;
-    const total = RecordLimits.MIN_RECORD_BYTES + 4 * n + body;
-    const out = new Uint8Array(total);
-    writeHeader(out, 0, n, body);
-    let lp = 16;
-    let p = 16 + 4 * n;
+    writeHeader(out, at, n, body);
+    let lp = at + 16;
+    let p = at + 16 + 4 * n;
     for (let i = 0; i < n; i++) {
       const f = frames[i];
       writeU32(out, lp, f.length);
@@ -40,8 +71,7 @@ export class TsFrameCodec implements FrameCodec {
       out.set(f, p);
       p += f.length;
     }
-    writeU32(out, p, crc32c(out, 0, p));
-    return out;
+    writeU32(out, p, crc32c(out, at, p));
   }
 
   /** {@inheritDoc FrameCodec.decode} */

@@ -76,6 +76,32 @@ export interface FrameCodec {
    */
   encode(frames: readonly Uint8Array[]): Uint8Array;
   /**
+   * Encodes a multipart message into a caller's buffer (e.g. the tail of an
+   * append log), allocating nothing.
+   *
+   * @param frames The frames, in order.
+   * @param out Where to write the record.
+   * @param offset Where in `out` the record starts.
+   * @returns The record's length in bytes.
+   * @throws {TypeError} If `frames` is not an array of `Uint8Array` or `out` is not a `Uint8Array`.
+   * @throws {RangeError} If the record would exceed the format's limits or
+   * does not fit in `out` after `offset`.
+   */
+  encodeInto(
+    frames: readonly Uint8Array[],
+    out: Uint8Array,
+    offset?: number,
+  ): number;
+  /**
+   * The length of the record `encode(frames)` would return.
+   *
+   * @param frames The frames.
+   * @returns The record's length in bytes.
+   * @throws {TypeError} If `frames` is not an array of `Uint8Array`.
+   * @throws {RangeError} If the record would exceed the format's limits.
+   */
+  encodedLength(frames: readonly Uint8Array[]): number;
+  /**
    * Decodes exactly one record (no trailing bytes) and checks both CRCs.
    *
    * @param record The record's bytes.

@@ -25,7 +25,13 @@ import type {
   WorkerQueue,
 } from "./types.ts";
 import { RecordLimits } from "./types.ts";
-import { readU32, RecordError, recordError, sizeFrames } from "./_record.ts";
+import {
+  checkOut,
+  readU32,
+  RecordError,
+  recordError,
+  sizeFrames,
+} from "./_record.ts";
 import { checkBytes, checkId, checkIndex, checkTime } from "./_check.ts";
 import {
   checkPrefix,
@@ -206,6 +212,35 @@ export class WasmFrameCodec implements FrameCodec {
   /** {@inheritDoc FrameCodec.encode} */
   encode(frames: readonly Uint8Array[]): Uint8Array {
     const body = sizeFrames(frames);
+    const p = this.#seal(frames, body);
+    return this.#u8.slice(
+      p,
+      p + RecordLimits.MIN_RECORD_BYTES + 4 * frames.length + body,
+    );
+  }
+
+  /** {@inheritDoc FrameCodec.encodeInto} */
+  encodeInto(
+    frames: readonly Uint8Array[],
+    out: Uint8Array,
+    offset = 0,
+  ): number {
+    const body = sizeFrames(frames);
+    const total = RecordLimits.MIN_RECORD_BYTES + 4 * frames.length + body;
+    checkOut(out, offset, total);
+    const p = this.#seal(frames, body);
+    out.set(this.#u8.subarray(p, p + total), offset);
+    return total;
+  }
+
+  /** {@inheritDoc FrameCodec.encodedLength} */
+  encodedLength(frames: readonly Uint8Array[]): number {
+    return RecordLimits.MIN_RECORD_BYTES + 4 * frames.length +
+      sizeFrames(frames);
+  }
+
+  /** Builds the record in the arena; returns its address. */
+  #seal(frames: readonly Uint8Array[], body: number): number {
     const n = frames.length;
     const total = RecordLimits.MIN_RECORD_BYTES + 4 * n + body;
     const p = this.#reserve(total);
@@ -219,7 +254,7 @@ export class WasmFrameCodec implements FrameCodec {
       fp += f.length;
     }
     this.#x.codecSeal(n, body);
-    return u8.slice(p, p + total);
+    return p;
   }
 
   /** {@inheritDoc FrameCodec.decode} */

@@ -126,6 +126,13 @@ Deno.test({
         const a = ts.encode(frames);
         const b = wasm.encode(frames);
         assertEquals(b, a);
+        if (i % 8 === 0) {
+          const into = new Uint8Array(a.length + 7);
+          assertEquals(wasm.encodeInto(frames, into, 3), a.length);
+          assertEquals(into.subarray(3, 3 + a.length), a);
+          assertEquals(ts.encodedLength(frames), a.length);
+          assertEquals(wasm.encodedLength(frames), a.length);
+        }
         sameDecode(ts, wasm, r() < 0.5 ? a : mutate(r, a), seen);
         if (i % 64 === 0) {
           const raw = a.subarray(Math.floor(r() * a.length));
