@@ -20,7 +20,35 @@ import {
 } from "./_record.ts";
 import { checkBytes } from "./_check.ts";
 
-/** {@linkcode FrameCodec} in plain TypeScript (slicing-by-8 CRC-32C). */
+/**
+ * Writes a record at `out[at]` (room already checked).
+ *
+ * @param frames The frames.
+ * @param body Their total size.
+ * @param out The destination.
+ * @param at Where the record starts.
+ */
+export function writeRecord(
+  frames: readonly Uint8Array[],
+  body: number,
+  out: Uint8Array,
+  at: number,
+): void {
+  const n = frames.length;
+  writeHeader(out, at, n, body);
+  let lp = at + 16;
+  let p = at + 16 + 4 * n;
+  for (let i = 0; i < n; i++) {
+    const f = frames[i];
+    writeU32(out, lp, f.length);
+    lp += 4;
+    out.set(f, p);
+    p += f.length;
+  }
+  writeU32(out, p, crc32c(out, at, p));
+}
+
+/** {@linkcode FrameCodec} in plain TypeScript (slicing-by-16 CRC-32C). */
 export class TsFrameCodec implements FrameCodec {
   /** Always `"ts"`. */
   readonly impl: CoreImpl = "ts";
@@ -31,7 +59,7 @@ export class TsFrameCodec implements FrameCodec {
     const out = new Uint8Array(
       RecordLimits.MIN_RECORD_BYTES + 4 * frames.length + body,
     );
-    this.#write(frames, body, out, 0);
+    writeRecord(frames, body, out, 0);
     return out;
   }
 
@@ -44,7 +72,7 @@ export class TsFrameCodec implements FrameCodec {
     const body = sizeFrames(frames);
     const total = RecordLimits.MIN_RECORD_BYTES + 4 * frames.length + body;
     checkOut(out, offset, total);
-    this.#write(frames, body, out, offset);
+    writeRecord(frames, body, out, offset);
     return total;
   }
 
@@ -52,26 +80,6 @@ export class TsFrameCodec implements FrameCodec {
   encodedLength(frames: readonly Uint8Array[]): number {
     return RecordLimits.MIN_RECORD_BYTES + 4 * frames.length +
       sizeFrames(frames);
-  }
-
-  #write(
-    frames: readonly Uint8Array[],
-    body: number,
-    out: Uint8Array,
-    at: number,
-  ): void {
-    const n = frames.length;
-    writeHeader(out, at, n, body);
-    let lp = at + 16;
-    let p = at + 16 + 4 * n;
-    for (let i = 0; i < n; i++) {
-      const f = frames[i];
-      writeU32(out, lp, f.length);
-      lp += 4;
-      out.set(f, p);
-      p += f.length;
-    }
-    writeU32(out, p, crc32c(out, at, p));
   }
 
   /** {@inheritDoc FrameCodec.decode} */
