@@ -256,6 +256,28 @@ Deno.test("SimplePirateQueue routes to the least recently used worker and drops 
   await queue.close();
 });
 
+Deno.test("SimplePirateWorker: a failing handler drops the request and announces READY again", async () => {
+  const queue = await SimplePirateQueue.bind(LOCAL);
+  let n = 0;
+  const worker = await SimplePirateWorker.connect(
+    queue.backendEndpoint,
+    (req) => {
+      if (n++ === 0) throw new Error("boom");
+      return req;
+    },
+  );
+  const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
+    requestTimeoutMs: 1000,
+    attempts: 10,
+  });
+  assertEquals(td.decode((await client.request(["a"]))[0]), "a");
+  assertEquals(worker.stats.failures, 1);
+  assertEquals(worker.stats.reconnects, 1);
+  client.close();
+  await worker.close();
+  await queue.close();
+});
+
 for (const core of ["wasm", "ts"] as const) {
   Deno.test(`ParanoidPirateQueue (${core} core) serves 10 workers and 10 clients, and counts malformed frames`, async () => {
     const events = new Events();

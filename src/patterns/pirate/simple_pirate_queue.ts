@@ -133,7 +133,11 @@ export class SimplePirateQueue implements AsyncDisposable {
       options.onEvent,
     );
     const frontend = new RouterSocket({ routerMandatory: true });
-    const backend = new RouterSocket({ routerMandatory: true });
+    // Handover: a worker that reconnects with its identity takes it over.
+    const backend = new RouterSocket({
+      routerMandatory: true,
+      routerHandover: true,
+    });
     try {
       const f = frontend.bind(fe);
       const b = backend.bind(be);
