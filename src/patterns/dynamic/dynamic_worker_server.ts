@@ -16,37 +16,9 @@ import {
   endpoint as checkEndpoint,
   logger as checkLogger,
 } from "../pirate/_common.ts";
-import type { DynamicTask, JobMessage, ResultMessage } from "./web_worker.ts";
-
-/**
- * Status codes: the first frame of every reply a
- * {@linkcode DynamicWorkerServer} sends.
- *
- * | Status | Meaning | Following frames |
- * |---|---|---|
- * | `"200"` | the worker answered | the worker's reply frames |
- * | `"500"` | the worker failed (threw, crashed, returned no frames) | one UTF-8 frame: the error text |
- * | `"503"` | refused: every worker busy and the queue full | one UTF-8 frame: the reason |
- * | `"504"` | the worker exceeded `jobTimeoutMs` | one UTF-8 frame: the reason |
- *
- * @example
- * ```ts
- * import { DynamicStatus } from "@reliable/zmq";
- * console.log(DynamicStatus.OK); // "200"
- * ```
- */
-export const DynamicStatus = {
-  /** The worker answered. */
-  OK: "200",
-  /** The worker failed. */
-  FAILED: "500",
-  /** Refused: all workers busy and the queue full. */
-  BUSY: "503",
-  /** The worker timed out. */
-  TIMEOUT: "504",
-} as const;
-/** One of the {@linkcode DynamicStatus} codes. */
-export type DynamicStatus = typeof DynamicStatus[keyof typeof DynamicStatus];
+import type { DynamicTask, ResultMessage } from "./web_worker.ts";
+import { WebWorkerPool } from "./_web_worker_pool.ts";
+import { DynamicStatus } from "./reply.ts";
 
 /** Options of {@linkcode DynamicWorkerServer.bind}. */
 export interface DynamicWorkerServerOptions {
@@ -108,53 +80,6 @@ interface Job {
   body: Uint8Array[];
 }
 
-interface Slot {
-  worker: Worker;
-  job?: { id: number; settle: (r: ResultMessage) => void };
-}
-
-/**
- * Splits a {@linkcode DynamicWorkerServer} reply into its status and body.
- *
- * @param reply The frames a client received.
- * @returns `ok` (status `"200"`), the status, the body frames and, for
- * errors, the error text.
- * @throws {TypeError} If `reply` is not a non-empty array of `Uint8Array`.
- *
- * @example
- * ```ts
- * import { parseDynamicReply } from "@reliable/zmq";
- * const te = new TextEncoder();
- * const r = parseDynamicReply([te.encode("500"), te.encode("Error: boom")]);
- * console.log(r.ok, r.status, r.error); // false "500" "Error: boom"
- * ```
- */
-export function parseDynamicReply(reply: readonly Uint8Array[]): {
-  ok: boolean;
-  status: string;
-  body: Uint8Array[];
-  error?: string;
-} {
-  if (
-    !Array.isArray(reply) || reply.length === 0 ||
-    !reply.every((f) => f instanceof Uint8Array)
-  ) {
-    throw new TypeError(
-      "parseDynamicReply(): expected a non-empty array of Uint8Array frames",
-    );
-  }
-  const td = new TextDecoder();
-  const status = td.decode(reply[0]);
-  const body = reply.slice(1);
-  if (status === DynamicStatus.OK) return { ok: true, status, body };
-  return {
-    ok: false,
-    status,
-    body,
-    error: body.length ? td.decode(body[0]) : "",
-  };
-}
-
 /**
  * A server that starts a worker for each request (seed 000; PROTOCOLS.md
  * §12): clients talk to a ROUTER; each request is handed, with its client
@@ -192,20 +117,16 @@ export class DynamicWorkerServer implements AsyncDisposable {
   readonly kind: "task" | "web-worker";
   readonly #router: RouterSocket;
   readonly #task?: DynamicTask;
-  readonly #url?: URL;
   readonly #maxWorkers: number;
   readonly #maxQueued: number;
   readonly #timeoutMs: number;
-  readonly #reuse: boolean;
   readonly #log: Logger;
   readonly #abort = new AbortController();
   readonly #queue: Job[] = [];
   #queueHead = 0;
   #active = 0;
-  readonly #idleSlots: Slot[] = [];
-  readonly #slots = new Set<Slot>();
+  readonly #pool?: WebWorkerPool;
   readonly #running = new Set<Promise<void>>();
-  #nextId = 1;
   #loop: Promise<void> = Promise.resolve();
   readonly #stats = {
     requests: 0,
@@ -233,12 +154,11 @@ export class DynamicWorkerServer implements AsyncDisposable {
     this.#router = router;
     this.endpoint = endpoint;
     this.#task = o.task;
-    this.#url = o.url;
+    if (o.url) this.#pool = new WebWorkerPool(o.url, o.reuse, o.timeoutMs);
     this.kind = o.task ? "task" : "web-worker";
     this.#maxWorkers = o.maxWorkers;
     this.#maxQueued = o.maxQueued;
     this.#timeoutMs = o.timeoutMs;
-    this.#reuse = o.reuse;
     this.#log = o.log;
   }
 
@@ -340,7 +260,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       ...this.#stats,
       active: this.#active,
       queued: this.#queue.length - this.#queueHead,
-      webWorkers: this.#slots.size,
+      webWorkers: this.#pool?.size ?? 0,
     };
   }
 
@@ -428,7 +348,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       settled = run.done;
       result = await run.first;
     } else {
-      result = await this.#runWebWorker(job);
+      result = await this.#pool!.run(job.body);
     }
     if (!this.#abort.signal.aborted) this.#answer(job, result);
     // An in-process task that timed out keeps its slot until it settles,
@@ -497,64 +417,6 @@ export class DynamicWorkerServer implements AsyncDisposable {
     return { first, done };
   }
 
-  #spawn(): Slot {
-    const worker = new Worker(this.#url!, { type: "module" });
-    const slot: Slot = { worker };
-    worker.onmessage = (e: MessageEvent<ResultMessage>) => {
-      const job = slot.job;
-      if (job && e.data && e.data.id === job.id) job.settle(e.data);
-    };
-    const crash = (message: string) => {
-      const job = slot.job;
-      this.#discard(slot);
-      job?.settle({ id: job.id, ok: false, error: message });
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      crash(`worker crashed: ${e.message}`);
-    };
-    worker.onmessageerror = () => crash("worker sent an unreadable message");
-    this.#slots.add(slot);
-    return slot;
-  }
-
-  #discard(slot: Slot): void {
-    slot.job = undefined;
-    if (!this.#slots.delete(slot)) return;
-    const i = this.#idleSlots.indexOf(slot);
-    if (i >= 0) this.#idleSlots.splice(i, 1);
-    slot.worker.terminate();
-  }
-
-  async #runWebWorker(job: Job): Promise<ResultMessage | "timeout"> {
-    const slot = (this.#reuse ? this.#idleSlots.pop() : undefined) ??
-      this.#spawn();
-    const id = this.#nextId++;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const result = await new Promise<ResultMessage | "timeout">((resolve) => {
-      slot.job = { id, settle: resolve };
-      if (this.#timeoutMs !== Infinity) {
-        timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
-      }
-      const msg: JobMessage = { id, frames: job.body };
-      try {
-        slot.worker.postMessage(msg);
-      } catch (e) {
-        resolve({ id, ok: false, error: String(e) });
-      }
-    });
-    clearTimeout(timer);
-    if (result === "timeout" || !result.ok && !this.#slots.has(slot)) {
-      this.#discard(slot);
-    } else if (this.#reuse && !this.#abort.signal.aborted) {
-      slot.job = undefined;
-      this.#idleSlots.push(slot);
-    } else {
-      this.#discard(slot);
-    }
-    return result;
-  }
-
   /**
    * Stops accepting requests, aborts running tasks, terminates Web Workers
    * and closes the socket. Idempotent.
@@ -568,11 +430,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort(new ClosedError("Server closed"));
       this.#router.close();
-      for (const slot of [...this.#slots]) {
-        const job = slot.job;
-        this.#discard(slot);
-        job?.settle({ id: job.id, ok: false, error: "server closed" });
-      }
+      this.#pool?.close();
       this.#queue.length = 0;
       this.#queueHead = 0;
     }

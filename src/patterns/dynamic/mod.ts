@@ -21,12 +21,11 @@
  * @module
  */
 export {
-  DynamicStatus,
   DynamicWorkerServer,
   type DynamicWorkerServerOptions,
   type DynamicWorkerServerStats,
-  parseDynamicReply,
 } from "./dynamic_worker_server.ts";
+export { DynamicStatus, parseDynamicReply } from "./reply.ts";
 export { type DynamicTask, serveDynamicWorker } from "./web_worker.ts";
 // Shared types the dynamic-worker API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
