@@ -331,6 +331,56 @@ Deno.test("ParanoidPirateQueue expires a SIGSTOPped worker within liveness × in
 });
 
 /*
+ *  queue (this process) ◄── worker (child) ── SIGKILL while busy
+ *  client retries ──► no worker ... restarted worker (child) READY ──► reply
+ */
+Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and restarted", async () => {
+  const events = new Events();
+  const queue = await ParanoidPirateQueue.bind({
+    frontend: LOCAL,
+    backend: LOCAL,
+    heartbeatIntervalMs: 200,
+    liveness: 3,
+    onEvent: events.on,
+  });
+  const args = [
+    "--heartbeat-ms",
+    "200",
+    "--liveness",
+    "3",
+    "--work-ms",
+    "60000",
+  ];
+  const w1 = await workerChild(queue.backendEndpoint, args);
+  const children = [w1];
+  await withStderr(children, async () => {
+    await events.until(() => queue.stats.idleWorkers === 1);
+    const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
+      requestTimeoutMs: 1000,
+      attempts: 60,
+    });
+    const reply = client.request(["job"]);
+    await events.until(() => queue.stats.busyWorkers === 1);
+    await w1.kill(); // busy: its request is lost, the client's retry recovers
+    const w2 = await workerChild(queue.backendEndpoint, [
+      "--heartbeat-ms",
+      "200",
+      "--liveness",
+      "3",
+      "--work-ms",
+      "0",
+    ]);
+    children.push(w2);
+    const r = await reply;
+    assertEquals(td.decode(r[0]), (w2.ready.identities as string[])[0]);
+    assert(client.stats.retries >= 1);
+    client.close();
+  });
+  for (const c of children) await c.kill();
+  await queue.close();
+});
+
+/*
  *  client ─► queue (this process) ─► worker (child), 3 s job,
  *  heartbeat 100 ms × liveness 3: 10 liveness windows pass while busy.
  */
