@@ -586,6 +586,15 @@ export class WasmEnvelope implements Envelope {
   load(frames: readonly Uint8Array[]): void {
     const total = sizeMessage(frames);
     const n = frames.length;
+    // Frames that are views of this envelope (frame(), bytesOf(), build())
+    // would be detached if prepare() grows the memory: copy them first.
+    const mem = this.#u8.buffer;
+    for (let i = 0; i < n; i++) {
+      if (frames[i].buffer === mem) {
+        frames = frames.map((f) => f.slice());
+        break;
+      }
+    }
     this.prepare(total, n);
     const bytes = this.bytes, lengths = this.lengths;
     let p = 0;
@@ -718,6 +727,8 @@ export class WasmEnvelope implements Envelope {
 
   #scratch(bytes: Uint8Array): void {
     checkBytes(bytes, "bytes");
+    // A view of this memory (bytesOf) would be detached if the scratch grows.
+    if (bytes.buffer === this.#u8.buffer) bytes = bytes.slice();
     const p = this.#x.envScratch(bytes.length);
     if (p === 0) throw outOfMemory("intern");
     if (this.#u8.byteLength === 0) this.#views();

@@ -166,6 +166,39 @@ for (const c of cores()) {
     assertEquals(env.bytesOf(h), te("C"));
   });
 
+  Deno.test(`[${c.impl}] Envelope.load() of its own views survives growth`, () => {
+    const env = c.createEnvelope();
+    env.load([
+      te("W1"),
+      EMPTY,
+      te("MDPW01"),
+      new Uint8Array([3]),
+      te("C1"),
+      EMPTY,
+      te("ok"),
+    ]);
+    const h = env.intern(0);
+    const big = new Uint8Array(1 << 20).fill(9);
+    // The identity is a view of the envelope; the message needs more memory.
+    env.load(
+      env.build(
+        h,
+        [EMPTY, te("MDPW01"), new Uint8Array([3]), te("C1"), EMPTY],
+        6,
+      ).concat([big]),
+    );
+    assertEquals(env.frame(0), te("W1"));
+    assertEquals(env.frame(6), te("ok"));
+    assertEquals(env.frameLength(7), big.length);
+    assertEquals(env.classifyMdp(), MessageKind.MDP_WORKER);
+    // A long key interned from the envelope's own view (the scratch grows).
+    env.load([new Uint8Array(5000).fill(1)]);
+    const k = env.intern(0);
+    const again = env.internBytes(env.frame(0));
+    assertEquals(again, k);
+    assertEquals(env.findBytes(env.bytesOf(k)), k);
+  });
+
   Deno.test(`[${c.impl}] Envelope rejects bad arguments`, () => {
     const env = c.createEnvelope();
     env.load([te("a")]);
