@@ -30,7 +30,10 @@ const COMMON = [
   "simd",
 ];
 
-async function compile(name: string, extra: string[]): Promise<Uint8Array> {
+async function compile(
+  name: string,
+  extra: string[],
+): Promise<Uint8Array<ArrayBuffer>> {
   const wasm = new URL(`${name}.wasm`, buildDir);
   const wat = new URL(`${name}.wat`, buildDir);
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -71,7 +74,7 @@ function chunk(s: string, width: number): string {
   return lines.join("\n");
 }
 
-async function sha256(b: Uint8Array): Promise<string> {
+async function sha256(b: Uint8Array<ArrayBuffer>): Promise<string> {
   const d = new Uint8Array(await crypto.subtle.digest("SHA-256", b));
   return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
 }
