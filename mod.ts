@@ -8,7 +8,15 @@
  *
  * | You need | Use |
  * | --- | --- |
+ * | a broker that routes requests to named services (7/MDP, 8/MMI) | {@linkcode MajordomoBroker}, {@linkcode MajordomoClient}, {@linkcode MajordomoAsyncClient}, {@linkcode MajordomoWorker} |
+ * | retries against one REQ/REP server | {@linkcode LazyPirateClient} |
+ * | a load-balancing queue, no heartbeats | {@linkcode SimplePirateQueue}, {@linkcode SimplePirateWorker} |
+ * | a queue with heartbeats, expiry and reconnect (6/PPP) | {@linkcode ParanoidPirateQueue}, {@linkcode ParanoidPirateWorker} |
+ * | a worker per request (task or Web Worker) | {@linkcode DynamicWorkerServer} |
  * | raw sockets with timeouts and cancellation | {@linkcode DealerSocket}, {@linkcode RouterSocket}, ... |
+ *
+ * Subpath exports carry one area each: `@reliable/zmq/transport`,
+ * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`.
  *
  * @example Quick start: a DEALER and a ROUTER
  * ```ts
