@@ -14,9 +14,11 @@
  * | a queue with heartbeats, expiry and reconnect (6/PPP) | {@linkcode ParanoidPirateQueue}, {@linkcode ParanoidPirateWorker} |
  * | a worker per request (task or Web Worker) | {@linkcode DynamicWorkerServer} |
  * | raw sockets with timeouts and cancellation | {@linkcode DealerSocket}, {@linkcode RouterSocket}, ... |
+ * | checksummed message records, envelope classification, a worker LRU (WebAssembly) | {@linkcode createCore} |
  *
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
- * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`.
+ * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`,
+ * `@reliable/zmq/core`.
  *
  * @example Quick start: a DEALER and a ROUTER
  * ```ts
@@ -47,3 +49,18 @@ export {
 export * from "./src/patterns/majordomo/mod.ts";
 export * from "./src/patterns/pirate/mod.ts";
 export * from "./src/patterns/dynamic/mod.ts";
+export {
+  type Core,
+  type CoreImpl,
+  type CoreOptions,
+  createCore,
+  createEnvelope,
+  createFrameCodec,
+  createWorkerQueue,
+  type Envelope,
+  EnvelopeError,
+  type FrameCodec,
+  MessageKind,
+  RecordLimits,
+  type WorkerQueue,
+} from "./src/core/mod.ts";
