@@ -1,11 +1,14 @@
 // Benchmark helper: --count echo MajordomoWorkers in one process.
-import { MajordomoWorker } from "../mod.ts";
+import { configureReactor, MajordomoWorker } from "../mod.ts";
 import { intFlag, parseFlags } from "../src/_util/args.ts";
 
 const f = parseFlags(Deno.args, {
   endpoint: { type: "string", description: "broker" },
   count: { type: "string", description: "workers", default: "1" },
+  "spin-us": { type: "string", description: "reactor spin, µs" },
 });
+const spin = intFlag(f, "spin-us", 0);
+if (spin !== undefined) configureReactor({ spinUs: spin });
 const n = intFlag(f, "count", 1)!;
 for (let i = 0; i < n; i++) {
   new MajordomoWorker(f.endpoint as string, "echo", (r) => r).start();

@@ -7,6 +7,7 @@
 //
 // Prints one JSON line per result, then a Markdown table.
 import {
+  configureReactor,
   DealerSocket,
   MajordomoAsyncClient,
   MajordomoClient,
@@ -25,6 +26,15 @@ const f = parseFlags(Deno.args, {
     description: "async requests in flight",
     default: "1000",
   },
+  "spin-us": {
+    type: "string",
+    description: "reactor spin (µs) in every process; default: the transport's",
+  },
+  configs: {
+    type: "string",
+    description: "which runs: raw,sync,async1,async10,core",
+    default: "raw,sync,async1,async10,core",
+  },
   rounds: {
     type: "string",
     description: "repeats of the WASM/TS comparison",
@@ -34,6 +44,10 @@ const f = parseFlags(Deno.args, {
 const N = intFlag(f, "requests", 1)!;
 const WINDOW = intFlag(f, "window", 1)!;
 const ROUNDS = intFlag(f, "rounds", 1)!;
+const SPIN = intFlag(f, "spin-us", 0);
+const CONFIGS = new Set((f.configs as string).split(","));
+if (SPIN !== undefined) configureReactor({ spinUs: SPIN });
+const SPIN_ARGS = SPIN === undefined ? [] : ["--spin-us", String(SPIN)];
 const WARMUP = Math.min(2000, Math.ceil(N / 10));
 
 interface Proc {
@@ -225,12 +239,14 @@ async function withBroker(
     "0",
     "--max-queue",
     "100000",
+    ...SPIN_ARGS,
   ]);
   const pool = await spawn("./_majordomo_worker.ts", [
     "--endpoint",
     broker.endpoint,
     "--count",
     String(workers),
+    ...SPIN_ARGS,
   ]);
   const probe = new MajordomoClient(broker.endpoint, {
     timeoutMs: 500,
@@ -260,31 +276,50 @@ async function withBroker(
   }
 }
 
-const raw = await spawn("./_majordomo_raw_echo.ts", []);
-const rs = await rawSync(raw.endpoint);
-const ra = await rawAsync(raw.endpoint);
-await stop(raw);
-
-const ms = await withBroker(
-  "wasm",
-  1,
-  (ep) => mdpSync(ep, "MDP sync client, 1 worker (wasm core)"),
-);
-const ma1 = await withBroker(
-  "wasm",
-  1,
-  (ep) =>
-    mdpAsync(ep, `MDP async client, 1 worker (wasm core, window ${WINDOW})`),
-);
-const ma10 = await withBroker(
-  "wasm",
-  10,
-  (ep) =>
-    mdpAsync(ep, `MDP async client, 10 workers (wasm core, window ${WINDOW})`),
-);
+const none: Result = {
+  name: "-",
+  requests: 0,
+  seconds: 0,
+  reqPerSec: NaN,
+  p50Us: NaN,
+  p99Us: NaN,
+};
+let rs = none, ra = none, ms = none, ma1 = none, ma10 = none;
+if (CONFIGS.has("raw")) {
+  const raw = await spawn("./_majordomo_raw_echo.ts", SPIN_ARGS);
+  rs = await rawSync(raw.endpoint);
+  ra = await rawAsync(raw.endpoint);
+  await stop(raw);
+}
+if (CONFIGS.has("sync")) {
+  ms = await withBroker(
+    "wasm",
+    1,
+    (ep) => mdpSync(ep, "MDP sync client, 1 worker (wasm core)"),
+  );
+}
+if (CONFIGS.has("async1")) {
+  ma1 = await withBroker(
+    "wasm",
+    1,
+    (ep) =>
+      mdpAsync(ep, `MDP async client, 1 worker (wasm core, window ${WINDOW})`),
+  );
+}
+if (CONFIGS.has("async10")) {
+  ma10 = await withBroker(
+    "wasm",
+    10,
+    (ep) =>
+      mdpAsync(
+        ep,
+        `MDP async client, 10 workers (wasm core, window ${WINDOW})`,
+      ),
+  );
+}
 const core: { wasm: number[]; ts: number[] } = { wasm: [], ts: [] };
 const cpu: { wasm: number[]; ts: number[] } = { wasm: [], ts: [] };
-for (let round = 0; round < ROUNDS; round++) {
+for (let round = 0; CONFIGS.has("core") && round < ROUNDS; round++) {
   for (
     const impl of round % 2 ? ["wasm", "ts"] as const : ["ts", "wasm"] as const
   ) {

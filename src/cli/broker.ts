@@ -11,6 +11,7 @@
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
 import { shutdown } from "../transport/socket.ts";
+import { configureReactor } from "../transport/reactor.ts";
 import { consoleLogger, LogLevel, type LogLevelName } from "../_util/logger.ts";
 import {
   type FlagSpec,
@@ -66,6 +67,11 @@ const SPEC: Record<string, FlagSpec> = {
     type: "boolean",
     description:
       "never expire busy workers (for guide-style workers silent while busy)",
+  },
+  "spin-us": {
+    type: "string",
+    description:
+      "reactor spin before napping, µs (0 saves CPU on busy shared hosts)",
   },
   "stats-ms": {
     type: "string",
@@ -123,6 +129,8 @@ async function main(): Promise<void> {
     if (e instanceof UsageError) fail(e.message);
     throw e;
   }
+  const spinUs = intFlag(flags, "spin-us", 0, 1_000_000);
+  if (spinUs !== undefined) configureReactor({ spinUs });
   const log = consoleLogger(level, "broker");
   const broker = new MajordomoBroker({
     heartbeatIntervalMs: hb,
