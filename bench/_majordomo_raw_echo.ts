@@ -1,6 +1,6 @@
 // Benchmark helper: a raw ROUTER echo server (no protocol), the baseline the
 // Majordomo broker's overhead is measured against. Prints a ready line.
-import { configureReactor, RouterSocket } from "../mod.ts";
+import { configureReactor, RouterSocket } from "../src/transport/mod.ts";
 
 const i = Deno.args.indexOf("--spin-us");
 if (i >= 0) configureReactor({ spinUs: Number(Deno.args[i + 1]) });

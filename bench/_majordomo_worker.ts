@@ -1,5 +1,6 @@
 // Benchmark helper: --count echo MajordomoWorkers in one process.
-import { configureReactor, MajordomoWorker } from "../mod.ts";
+import { MajordomoWorker } from "../src/patterns/majordomo/mod.ts";
+import { configureReactor } from "../src/transport/mod.ts";
 import { intFlag, parseFlags } from "../src/_util/args.ts";
 
 const f = parseFlags(Deno.args, {

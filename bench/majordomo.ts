@@ -9,10 +9,12 @@
 import {
   configureReactor,
   DealerSocket,
+  shutdown,
+} from "../src/transport/mod.ts";
+import {
   MajordomoAsyncClient,
   MajordomoClient,
-  shutdown,
-} from "../mod.ts";
+} from "../src/patterns/majordomo/mod.ts";
 import { intFlag, parseFlags } from "../src/_util/args.ts";
 
 const f = parseFlags(Deno.args, {

@@ -27,9 +27,25 @@ const td = new TextDecoder();
 
 /** The empty delimiter frame. */
 export const EMPTY: Uint8Array = new Uint8Array(0);
-/** `"MDPC01"`: MDP/Client 0.1 header. */
+/**
+ * `"MDPC01"`: MDP/Client 0.1 header.
+ *
+ * @example
+ * ```ts
+ * import { MDPC01 } from "@reliable/zmq";
+ * console.log(new TextDecoder().decode(MDPC01)); // "MDPC01"
+ * ```
+ */
 export const MDPC01: Uint8Array = te.encode("MDPC01");
-/** `"MDPW01"`: MDP/Worker 0.1 header. */
+/**
+ * `"MDPW01"`: MDP/Worker 0.1 header.
+ *
+ * @example
+ * ```ts
+ * import { MDPW01 } from "@reliable/zmq";
+ * console.log(MDPW01.length); // 6
+ * ```
+ */
 export const MDPW01: Uint8Array = te.encode("MDPW01");
 
 /**
@@ -75,7 +91,15 @@ export const COMMAND_NAME: Readonly<Record<number, string>> = {
   5: "DISCONNECT",
 };
 
-/** A frame as accepted by the encoders. */
+/**
+ * A frame as accepted by the encoders.
+ *
+ * @example
+ * ```ts
+ * import type { FrameLike } from "@reliable/zmq";
+ * const frames: FrameLike[] = ["text", new Uint8Array([1, 2])];
+ * ```
+ */
 export type FrameLike = Uint8Array | string;
 
 function bytes(f: FrameLike): Uint8Array {
@@ -289,7 +313,17 @@ export function encodeBrokerReply(
   ];
 }
 
-/** A client REPLY as a client reads it (after its DEALER delivered it). */
+/**
+ * A client REPLY as a client reads it (after its DEALER delivered it).
+ *
+ * @example
+ * ```ts
+ * import { decodeClientReply } from "@reliable/zmq";
+ * const te = new TextEncoder();
+ * const r = decodeClientReply([new Uint8Array(0), te.encode("MDPC01"), te.encode("echo"), te.encode("x")]);
+ * if (!(r instanceof Error)) console.log(r.type, r.body.length); // "reply" 1
+ * ```
+ */
 export interface MdpClientReply {
   /** Always `"reply"`. */
   readonly type: "reply";
@@ -299,7 +333,16 @@ export interface MdpClientReply {
   readonly body: Uint8Array[];
 }
 
-/** A command a worker reads from the broker. */
+/**
+ * A command a worker reads from the broker.
+ *
+ * @example
+ * ```ts
+ * import { decodeWorkerInbound, encodeWorkerSignal } from "@reliable/zmq";
+ * const m = decodeWorkerInbound(encodeWorkerSignal(5));
+ * if (!(m instanceof Error)) console.log(m.type); // "disconnect"
+ * ```
+ */
 export type MdpBrokerToWorker =
   | {
     /** The broker hands over a request. */
@@ -312,7 +355,16 @@ export type MdpBrokerToWorker =
   | { readonly type: "heartbeat" }
   | { readonly type: "disconnect" };
 
-/** Any 7/MDP message as a broker's ROUTER delivers it, decoded. */
+/**
+ * Any 7/MDP message as a broker's ROUTER delivers it, decoded.
+ *
+ * @example
+ * ```ts
+ * import { decodeBrokerInbound, encodeWorkerSignal } from "@reliable/zmq";
+ * const m = decodeBrokerInbound([new Uint8Array([7]), ...encodeWorkerSignal(4)]);
+ * if (!(m instanceof Error)) console.log(m.type); // "heartbeat"
+ * ```
+ */
 export type MdpBrokerInbound =
   | {
     readonly type: "client-request";

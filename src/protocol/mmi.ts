@@ -16,11 +16,35 @@
 const te = new TextEncoder();
 const td = new TextDecoder();
 
-/** The prefix reserved for the broker's own services. */
+/**
+ * The prefix reserved for the broker's own services.
+ *
+ * @example
+ * ```ts
+ * import { MMI_PREFIX } from "@reliable/zmq";
+ * console.log("mmi.service".startsWith(MMI_PREFIX)); // true
+ * ```
+ */
 export const MMI_PREFIX = "mmi.";
-/** The one service 8/MMI requires. */
+/**
+ * The one service 8/MMI requires.
+ *
+ * @example
+ * ```ts
+ * import { MMI_SERVICE } from "@reliable/zmq";
+ * console.log(MMI_SERVICE); // "mmi.service"
+ * ```
+ */
 export const MMI_SERVICE = "mmi.service";
-/** Our (non-standard) statistics service: replies `["200", json]`. */
+/**
+ * Our (non-standard) statistics service: replies `["200", json]`.
+ *
+ * @example
+ * ```ts
+ * import { MMI_STATS } from "@reliable/zmq";
+ * console.log(MMI_STATS); // "mmi.stats"
+ * ```
+ */
 export const MMI_STATS = "mmi.stats";
 
 /**
@@ -43,7 +67,15 @@ export const MmiStatus = {
 /** One of the {@linkcode MmiStatus} codes. */
 export type MmiStatus = typeof MmiStatus[keyof typeof MmiStatus];
 
-/** `"200"`, `"404"`, `"501"` as frames (shared; never mutate). */
+/**
+ * `"200"`, `"404"`, `"501"` as frames (shared; never mutate).
+ *
+ * @example
+ * ```ts
+ * import { MMI_FRAME } from "./mmi.ts";
+ * console.log(MMI_FRAME["404"].length); // 3
+ * ```
+ */
 export const MMI_FRAME: Readonly<Record<MmiStatus, Uint8Array>> = {
   "200": te.encode("200"),
   "404": te.encode("404"),

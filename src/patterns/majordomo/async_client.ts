@@ -34,7 +34,16 @@ import {
 
 const CLS = "MajordomoAsyncClient";
 
-/** Options of {@linkcode MajordomoAsyncClient}. */
+/**
+ * Options of {@linkcode MajordomoAsyncClient}.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoAsyncClient } from "@reliable/zmq";
+ * const client = new MajordomoAsyncClient("tcp://127.0.0.1:5555", { deadlineMs: 5000, maxInFlight: 100 });
+ * await client.close();
+ * ```
+ */
 export interface MajordomoAsyncClientOptions {
   /**
    * With requests outstanding, this long without any message from the
@@ -58,7 +67,15 @@ export interface MajordomoAsyncClientOptions {
   logger?: Logger;
 }
 
-/** Per-call options of {@linkcode MajordomoAsyncClient.request}. */
+/**
+ * Per-call options of {@linkcode MajordomoAsyncClient.request}.
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoAsyncRequestOptions } from "@reliable/zmq";
+ * const options: MajordomoAsyncRequestOptions = { deadlineMs: 1000, signal: AbortSignal.timeout(5000) };
+ * ```
+ */
 export interface MajordomoAsyncRequestOptions {
   /** Deadline of this request, in ms from the call. */
   deadlineMs?: number;
@@ -66,7 +83,17 @@ export interface MajordomoAsyncRequestOptions {
   signal?: AbortSignal;
 }
 
-/** Counters of a {@linkcode MajordomoAsyncClient}. */
+/**
+ * Counters of a {@linkcode MajordomoAsyncClient}.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoAsyncClient } from "@reliable/zmq";
+ * const client = new MajordomoAsyncClient("tcp://127.0.0.1:5555");
+ * console.log(client.stats.resent); // 0
+ * await client.close();
+ * ```
+ */
 export interface MajordomoAsyncClientStats {
   /** Requests sent (first sends). */
   sent: number;

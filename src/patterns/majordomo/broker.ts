@@ -32,10 +32,29 @@ const HEARTBEAT = [EMPTY, MDPW01, COMMAND_FRAME[4]] as const;
 const REQUEST_PREFIX = [EMPTY, MDPW01, COMMAND_FRAME[2]];
 const CLS = "MajordomoBroker";
 
-/** Which implementation of the core runs the broker's hot path. */
+/**
+ * Which implementation of the core runs the broker's hot path.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoBroker, shutdown } from "@reliable/zmq";
+ * const broker = new MajordomoBroker({ core: "ts" });
+ * console.log(broker.core); // "ts"
+ * await broker.close();
+ * await shutdown();
+ * ```
+ */
 export type MajordomoCoreImpl = "wasm" | "ts";
 
-/** Options of {@linkcode MajordomoBroker}. */
+/**
+ * Options of {@linkcode MajordomoBroker}.
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoBrokerOptions } from "@reliable/zmq";
+ * const options: MajordomoBrokerOptions = { heartbeatIntervalMs: 1000, liveness: 5, requestTtlMs: 10000 };
+ * ```
+ */
 export interface MajordomoBrokerOptions {
   /**
    * How often the broker heartbeats each worker and sweeps expired workers
@@ -130,7 +149,18 @@ export interface MajordomoBrokerOptions {
   logger?: Logger;
 }
 
-/** Counters kept by {@linkcode MajordomoBroker}. */
+/**
+ * Counters kept by {@linkcode MajordomoBroker}.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoBroker, shutdown } from "@reliable/zmq";
+ * const broker = new MajordomoBroker();
+ * console.log(broker.stats().counters.requests); // 0
+ * await broker.close();
+ * await shutdown();
+ * ```
+ */
 export interface MajordomoBrokerCounters {
   /** Valid client requests received (MMI included). */
   requests: number;
@@ -156,7 +186,15 @@ export interface MajordomoBrokerCounters {
   internalErrors: number;
 }
 
-/** One service in {@linkcode MajordomoBrokerStats}. */
+/**
+ * One service in {@linkcode MajordomoBrokerStats}.
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoServiceStats } from "@reliable/zmq";
+ * const s: MajordomoServiceStats = { name: "echo", workers: 2, waiting: 1, queued: 0 };
+ * ```
+ */
 export interface MajordomoServiceStats {
   /** The service name. */
   name: string;
@@ -168,7 +206,19 @@ export interface MajordomoServiceStats {
   queued: number;
 }
 
-/** A snapshot of the broker's state, from `stats()` or `mmi.stats`. */
+/**
+ * A snapshot of the broker's state, from `stats()` or `mmi.stats`.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoBroker, shutdown } from "@reliable/zmq";
+ * const broker = new MajordomoBroker();
+ * const { workers, queued, services } = broker.stats();
+ * console.log(workers, queued, services.length); // 0 0 0
+ * await broker.close();
+ * await shutdown();
+ * ```
+ */
 export interface MajordomoBrokerStats {
   /** Which core implementation the broker runs on. */
   core: MajordomoCoreImpl;

@@ -36,7 +36,16 @@ import {
 const CLS = "MajordomoClient";
 const td = new TextDecoder();
 
-/** Options of {@linkcode MajordomoClient}. */
+/**
+ * Options of {@linkcode MajordomoClient}.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoClient } from "@reliable/zmq";
+ * const client = new MajordomoClient("tcp://127.0.0.1:5555", { timeoutMs: 1000, attempts: 5 });
+ * client.close();
+ * ```
+ */
 export interface MajordomoClientOptions {
   /**
    * How long to wait for each attempt's reply, in ms (zguide `mdcliapi`).
@@ -59,7 +68,15 @@ export interface MajordomoClientOptions {
   logger?: Logger;
 }
 
-/** Per-call options of {@linkcode MajordomoClient.request}. */
+/**
+ * Per-call options of {@linkcode MajordomoClient.request}.
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoRequestOptions } from "@reliable/zmq";
+ * const options: MajordomoRequestOptions = { timeoutMs: 500, attempts: 1, signal: AbortSignal.timeout(2000) };
+ * ```
+ */
 export interface MajordomoRequestOptions {
   /** Overrides the client's `timeoutMs` for this call. */
   timeoutMs?: number;

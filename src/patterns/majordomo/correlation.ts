@@ -9,7 +9,15 @@
  * @module
  */
 
-/** Length of a correlation frame in bytes. */
+/**
+ * Length of a correlation frame in bytes.
+ *
+ * @example
+ * ```ts
+ * import { CORRELATION_FRAME_BYTES, correlationFrame } from "@reliable/zmq";
+ * console.log(correlationFrame(1).length === CORRELATION_FRAME_BYTES); // true
+ * ```
+ */
 export const CORRELATION_FRAME_BYTES = 12;
 const MAGIC = [0xff, 0x52, 0x5a, 0x43] as const;
 

@@ -34,12 +34,30 @@ const DISCONNECT = encodeWorkerSignal(MdpWorkerCommand.DISCONNECT);
  * Handles one request. Gets the request body frames (without the
  * correlation frame of an async client, see `correlation`) and returns the
  * reply frames (at least one). May be async.
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoHandler } from "@reliable/zmq";
+ * const upper: MajordomoHandler = (req) => req.map((f) => new TextDecoder().decode(f).toUpperCase());
+ * ```
  */
 export type MajordomoHandler = (
   request: Uint8Array[],
 ) => Frame[] | Promise<Frame[]>;
 
-/** Options of {@linkcode MajordomoWorker}. */
+/**
+ * Options of {@linkcode MajordomoWorker}.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoWorker } from "@reliable/zmq";
+ * const worker = new MajordomoWorker("tcp://127.0.0.1:5555", "echo", (r) => r, {
+ *   heartbeatIntervalMs: 1000,
+ *   onError: (e) => ["error", String(e)],
+ * });
+ * await worker.close();
+ * ```
+ */
 export interface MajordomoWorkerOptions {
   /**
    * How often the worker heartbeats the broker, in ms. Match the broker's.
@@ -93,7 +111,17 @@ export interface MajordomoWorkerOptions {
   logger?: Logger;
 }
 
-/** Counters of a {@linkcode MajordomoWorker}. */
+/**
+ * Counters of a {@linkcode MajordomoWorker}.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoWorker } from "@reliable/zmq";
+ * const worker = new MajordomoWorker("tcp://127.0.0.1:5555", "echo", (r) => r);
+ * console.log(worker.stats.requests); // 0
+ * await worker.close();
+ * ```
+ */
 export interface MajordomoWorkerStats {
   /** Requests received. */
   requests: number;
@@ -395,8 +423,11 @@ export class MajordomoWorker implements AsyncDisposable {
         // No reply: re-register so the broker does not keep us busy.
         if (job.gen === this.#gen && !this.#stop.signal.aborted) {
           this.#reconnectNow = true;
-          this.#sock?.trySend(DISCONNECT);
-          this.#sock?.close();
+          const sock = this.#sock;
+          if (sock !== null && !sock.closed) {
+            this.#trySend(sock, DISCONNECT);
+            sock.close();
+          }
         }
         return;
       }
