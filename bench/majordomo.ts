@@ -210,14 +210,19 @@ async function mdpAsync(ep: string, label: string): Promise<Result> {
   await Promise.all(
     Array.from({ length: WARMUP }, () => c.request("echo", ["w"])),
   );
+  // WINDOW lanes, each sending its share one request at a time: latency is
+  // from send to reply with WINDOW requests in flight.
   const lat = new Float64Array(N);
   let k = 0;
+  let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: N }, (_, i) => {
-    const s = performance.now();
-    return c.request("echo", [`${i}`]).then(() => {
+  await Promise.all(Array.from({ length: WINDOW }, async () => {
+    while (next < N) {
+      const i = next++;
+      const s = performance.now();
+      await c.request("echo", [`${i}`]);
       lat[k++] = performance.now() - s;
-    });
+    }
   }));
   const r = report(label, lat, performance.now() - t0);
   if (c.stats.resent > 0) console.error(`warning: ${c.stats.resent} resends`);
