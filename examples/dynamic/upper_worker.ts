@@ -1,12 +1,16 @@
-// A Web Worker module for examples/dynamic/server.ts: upper-cases the
-// request; "fail" throws (error reply "500"), "crash" kills the worker with
-// an uncaught error (also "500"), "sleep:<ms>" waits first.
+// The worker module of examples/dynamic/server.ts, run as a Web Worker
+// (--kind web-worker) or a child process (--kind process): upper-cases the
+// request and replies on its own DEALER to the server's backend. "fail"
+// throws (the worker replies "500"), "crash" kills the worker with an
+// uncaught error (the server replies "500"), "sleep:<ms>" waits first, "pid"
+// answers the process id.
 import { serveDynamicWorker } from "../../src/patterns/dynamic/web_worker.ts";
 
 const td = new TextDecoder();
 serveDynamicWorker(async (request) => {
   const text = td.decode(request[0]);
   if (text === "fail") throw new Error("asked to fail");
+  if (text === "pid") return [String(Deno.pid)];
   if (text === "crash") {
     setTimeout(() => {
       throw new Error("asked to crash");

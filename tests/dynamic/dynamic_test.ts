@@ -53,6 +53,7 @@ Deno.test("DynamicWorkerServer.bind() validates its options", () => {
         worker: () => [],
         maxWorkers: 0,
         endpoint: LOCAL,
+        backend: LOCAL,
       }),
     RangeError,
   );
@@ -62,6 +63,7 @@ Deno.test("DynamicWorkerServer.bind() validates its options", () => {
         worker: () => [],
         maxQueued: -1,
         endpoint: LOCAL,
+        backend: LOCAL,
       }),
     RangeError,
   );
@@ -71,6 +73,7 @@ Deno.test("DynamicWorkerServer.bind() validates its options", () => {
         worker: () => [],
         jobTimeoutMs: 0,
         endpoint: LOCAL,
+        backend: LOCAL,
       }),
     RangeError,
   );
@@ -81,6 +84,7 @@ for (const kind of ["task", "web-worker"] as const) {
   Deno.test(`DynamicWorkerServer (${kind}) answers, and sends error replies for failures and timeouts`, async () => {
     const server = await DynamicWorkerServer.bind({
       endpoint: LOCAL,
+      backend: LOCAL,
       worker: kind === "task"
         ? (req, { signal }) => {
           const t = td.decode(req[0]);
@@ -98,7 +102,8 @@ for (const kind of ["task", "web-worker"] as const) {
           return [t.toUpperCase()];
         }
         : WORKER_URL,
-      jobTimeoutMs: 1500,
+      // A Web Worker's cold start (module load) counts against its first job.
+      jobTimeoutMs: kind === "task" ? 1500 : 5000,
       maxWorkers: 2,
     });
     assertEquals(server.kind, kind);
@@ -131,6 +136,7 @@ for (const kind of ["task", "web-worker"] as const) {
 Deno.test("DynamicWorkerServer starts a fresh Web Worker per request with reuseWebWorkers: false", async () => {
   const server = await DynamicWorkerServer.bind({
     endpoint: LOCAL,
+    backend: LOCAL,
     worker: WORKER_URL.href,
     reuseWebWorkers: false,
     maxWorkers: 2,
@@ -150,6 +156,7 @@ Deno.test("DynamicWorkerServer bounds concurrent workers and refuses beyond its 
   const gate = new Promise<void>((r) => release = r);
   const server = await DynamicWorkerServer.bind({
     endpoint: LOCAL,
+    backend: LOCAL,
     worker: async (req) => {
       running++;
       peak = Math.max(peak, running);
@@ -198,7 +205,9 @@ for (const kind of ["task", "web-worker"] as const) {
       new URL("../../examples/dynamic/server.ts", import.meta.url),
       {
         args: [
-          "--bind",
+          "--frontend",
+          LOCAL,
+          "--backend",
           LOCAL,
           "--kind",
           kind,

@@ -1,105 +1,184 @@
 /**
- * Private: the Deno Web Workers behind a {@linkcode DynamicWorkerServer},
- * one job at a time each, started on demand, optionally reused.
+ * Private: the Deno Web Workers or child processes behind a
+ * {@linkcode DynamicWorkerServer}, one job at a time each, started on
+ * demand, optionally reused. Jobs go in by `postMessage` or stdin; replies
+ * come back over the server's backend socket, never through the pool.
  * @module
  */
-import type { JobMessage, ResultMessage } from "./web_worker.ts";
+import { encodeJobLine, type JobMessage, PROCESS_ENV } from "./web_worker.ts";
 
-interface Slot {
-  worker: Worker;
-  job?: { id: number; settle: (r: ResultMessage) => void };
+/** One running worker, as the pool drives it. @internal */
+export interface WorkerHandle {
+  /** Hands a job over. */
+  post(m: JobMessage): void;
+  /** Terminates it (no death report follows). */
+  kill(): void;
+  /** Settles when it is gone (child processes). */
+  readonly exited?: Promise<unknown>;
 }
 
-/** Runs jobs on Web Workers made from one module URL. @internal */
-export class WebWorkerPool {
-  readonly #url: URL;
+/** Starts a worker; it calls `died` if it dies by itself. @internal */
+export type Spawner = (died: (reason: string) => void) => WorkerHandle;
+
+/** A worker lent to one job. @internal */
+export interface Lease {
+  /** The job is answered: the worker goes back to the pool (or away). */
+  release(): void;
+  /** The job timed out: terminate the worker. */
+  kill(): void;
+}
+
+interface Slot {
+  handle: WorkerHandle;
+  alive: boolean;
+  onDied?: (reason: string) => void;
+}
+
+/** Runs jobs on Web Workers or child processes. @internal */
+export class WorkerPool {
+  readonly #spawn: Spawner;
   readonly #reuse: boolean;
-  readonly #timeoutMs: number;
   readonly #idle: Slot[] = [];
   readonly #slots = new Set<Slot>();
-  #nextId = 1;
+  readonly #exits = new Set<Promise<unknown>>();
   #closed = false;
 
-  constructor(url: URL, reuse: boolean, timeoutMs: number) {
-    this.#url = url;
+  constructor(spawn: Spawner, reuse: boolean) {
+    this.#spawn = spawn;
     this.#reuse = reuse;
-    this.#timeoutMs = timeoutMs;
   }
 
-  /** Web Workers alive (running or idle). */
+  /** Workers alive (running or idle). */
   get size(): number {
     return this.#slots.size;
   }
 
-  #spawn(): Slot {
-    const worker = new Worker(this.#url, { type: "module" });
-    const slot: Slot = { worker };
-    worker.onmessage = (e: MessageEvent<ResultMessage>) => {
-      const job = slot.job;
-      if (job && e.data && e.data.id === job.id) job.settle(e.data);
+  #new(): Slot {
+    const slot: Slot = {
+      handle: undefined as unknown as WorkerHandle,
+      alive: true,
     };
-    const crash = (message: string) => {
-      const job = slot.job;
+    slot.handle = this.#spawn((reason) => {
+      if (!slot.alive) return;
+      const report = slot.onDied;
       this.#discard(slot);
-      job?.settle({ id: job.id, ok: false, error: message });
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault(); // handled: the job gets an error reply
-      crash(`worker crashed: ${e.message}`);
-    };
-    worker.onmessageerror = () => crash("worker sent an unreadable message");
+      report?.(reason);
+    });
     this.#slots.add(slot);
     return slot;
   }
 
   #discard(slot: Slot): void {
-    slot.job = undefined;
-    if (!this.#slots.delete(slot)) return;
+    slot.onDied = undefined;
+    if (!slot.alive) return;
+    slot.alive = false;
+    this.#slots.delete(slot);
     const i = this.#idle.indexOf(slot);
     if (i >= 0) this.#idle.splice(i, 1);
-    slot.worker.terminate();
+    slot.handle.kill();
+    const exited = slot.handle.exited;
+    if (exited) {
+      const p = exited.catch(() => {}).finally(() => this.#exits.delete(p));
+      this.#exits.add(p);
+    }
   }
 
   /**
-   * Runs one job; a crashed or timed-out worker is terminated.
-   * @returns The worker's result, or "timeout".
+   * Hands a job to an idle worker, or a new one.
+   * @param m The job.
+   * @param onDied Called if the worker dies before the lease ends.
    */
-  async run(frames: Uint8Array[]): Promise<ResultMessage | "timeout"> {
-    const slot = (this.#reuse ? this.#idle.pop() : undefined) ?? this.#spawn();
-    const id = this.#nextId++;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const result = await new Promise<ResultMessage | "timeout">((resolve) => {
-      slot.job = { id, settle: resolve };
-      if (this.#timeoutMs !== Infinity) {
-        timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
-      }
-      const msg: JobMessage = { id, frames };
-      try {
-        slot.worker.postMessage(msg);
-      } catch (e) {
-        resolve({ id, ok: false, error: String(e) });
-      }
-    });
-    clearTimeout(timer);
-    if (
-      result !== "timeout" && this.#slots.has(slot) && this.#reuse &&
-      !this.#closed
-    ) {
-      slot.job = undefined;
-      this.#idle.push(slot);
-    } else {
-      this.#discard(slot);
+  start(m: JobMessage, onDied: (reason: string) => void): Lease {
+    let slot: Slot;
+    try {
+      slot = (this.#reuse ? this.#idle.pop() : undefined) ?? this.#new();
+    } catch (e) {
+      queueMicrotask(() => onDied(`worker failed to start: ${String(e)}`));
+      return { release() {}, kill() {} };
     }
-    return result;
+    slot.onDied = onDied;
+    try {
+      slot.handle.post(m);
+    } catch (e) {
+      this.#discard(slot);
+      queueMicrotask(() =>
+        onDied(`job could not be handed over: ${String(e)}`)
+      );
+    }
+    return {
+      release: () => {
+        if (!slot.alive) return;
+        slot.onDied = undefined;
+        if (this.#reuse && !this.#closed) this.#idle.push(slot);
+        else this.#discard(slot);
+      },
+      kill: () => this.#discard(slot),
+    };
   }
 
-  /** Terminates every worker; running jobs settle with an error. */
-  close(): void {
+  /** Terminates every worker (no death reports) and waits for processes to exit. */
+  async close(): Promise<void> {
     this.#closed = true;
-    for (const slot of [...this.#slots]) {
-      const job = slot.job;
-      this.#discard(slot);
-      job?.settle({ id: job.id, ok: false, error: "server closed" });
-    }
+    for (const slot of [...this.#slots]) this.#discard(slot);
+    await Promise.allSettled([...this.#exits]);
   }
+}
+
+/** Starts a module as a Deno Web Worker. @internal */
+export function webWorkerSpawner(url: URL): Spawner {
+  return (died) => {
+    const worker = new Worker(url, { type: "module" });
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault(); // handled: the job gets an error reply
+      died(`worker crashed: ${e.message}`);
+    };
+    worker.onmessageerror = () => died("worker could not read its job");
+    return {
+      post: (m) => worker.postMessage(m),
+      kill: () => worker.terminate(),
+    };
+  };
+}
+
+/** Starts a module with `deno run <flags>` as a child process. @internal */
+export function processSpawner(url: URL, denoFlags: string[]): Spawner {
+  const te = new TextEncoder();
+  return (died) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...denoFlags, url.href],
+      stdin: "piped",
+      stdout: "inherit",
+      stderr: "inherit",
+      env: { [PROCESS_ENV]: "1" },
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    let killed = false;
+    const exited = child.status.then((s) => {
+      if (!killed) {
+        died(
+          `worker process ${child.pid} exited (code ${s.code}${
+            s.signal ? `, ${s.signal}` : ""
+          })`,
+        );
+      }
+    });
+    return {
+      post: (m) => {
+        writer.write(te.encode(encodeJobLine(m))).catch((e) =>
+          died(`job could not be written to worker process: ${String(e)}`)
+        );
+      },
+      kill: () => {
+        if (killed) return;
+        killed = true;
+        writer.close().catch(() => {});
+        try {
+          child.kill("SIGKILL");
+        } catch {
+          // already gone
+        }
+      },
+      exited,
+    };
+  };
 }

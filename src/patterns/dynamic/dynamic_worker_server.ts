@@ -1,49 +1,96 @@
 /**
  * A server that starts a worker per request (seed 000, the NetMQ "dynamic
- * worker per task" design; PROTOCOLS.md §12).
+ * worker per task" design; PROTOCOLS.md §12): a ROUTER frontend for clients
+ * and a DEALER backend that every worker replies to.
  * @module
  */
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame, Message } from "../../types.ts";
-import { RouterSocket } from "../../transport/socket.ts";
+import { DealerSocket, RouterSocket } from "../../transport/socket.ts";
 import { splitEnvelope } from "../../protocol/ppp.ts";
 import {
-  checkFrames,
   checkOptions,
   count,
   durationMs,
   endpoint as checkEndpoint,
   logger as checkLogger,
 } from "../pirate/_common.ts";
-import type { DynamicTask, ResultMessage } from "./web_worker.ts";
-import { WebWorkerPool } from "./_web_worker_pool.ts";
+import {
+  type DynamicTask,
+  type JobMessage,
+  runDynamicTask,
+} from "./web_worker.ts";
+import {
+  type Lease,
+  processSpawner,
+  webWorkerSpawner,
+  WorkerPool,
+} from "./_web_worker_pool.ts";
 import { DynamicStatus } from "./reply.ts";
+import { JobIds, sameFrame, workerEndpoint } from "./_jobs.ts";
+
+/**
+ * A worker module run as a child process (`deno run <denoFlags> <process>`);
+ * the module calls {@linkcode serveDynamicWorker}.
+ *
+ * @example
+ * ```ts ignore
+ * const worker: DynamicProcessWorker = {
+ *   process: new URL("./upper_worker.ts", import.meta.url),
+ *   denoFlags: ["--allow-ffi", "--allow-read", "--allow-env", "--allow-net"],
+ * };
+ * ```
+ */
+export interface DynamicProcessWorker {
+  /** The worker module (file URL or URL string). */
+  process: URL | string;
+  /**
+   * Flags for `deno run`; the worker needs at least FFI, read, env and net
+   * (for a TCP backend) permissions.
+   * @default ["-A"]
+   */
+  denoFlags?: string[];
+}
 
 /** Options of {@linkcode DynamicWorkerServer.bind}. */
 export interface DynamicWorkerServerOptions {
   /**
    * The worker to start for each request: a function runs as an in-process
    * async task; a `URL` (or URL string) is a module started as a Deno Web
-   * Worker that calls {@linkcode serveDynamicWorker}.
+   * Worker; `{ process: URL }` is a module started as a child process. The
+   * two modules call {@linkcode serveDynamicWorker} (one module can be both).
    */
-  worker: DynamicTask | URL | string;
+  worker: DynamicTask | URL | string | DynamicProcessWorker;
   /** Where clients (REQ, or DEALER with a delimiter) connect (ROUTER). @default "tcp://*:5555" */
   endpoint?: string;
+  /** Same as `endpoint` (the seed's name); give one or the other. */
+  frontend?: string;
+  /**
+   * Where workers reply (DEALER). Web Workers and child processes connect to
+   * it, so it must be `tcp://` or `ipc://` for them; in-process tasks use an
+   * extra `inproc://` endpoint of the same socket. Anyone who can connect
+   * here can answer an outstanding job whose id and client it knows, so keep
+   * it on loopback or IPC.
+   * @default "tcp://127.0.0.1:5556"
+   */
+  backend?: string;
   /** Workers running at once; requests beyond wait in the queue. @default 8 */
   maxWorkers?: number;
   /** Requests waiting for a worker; beyond, requests are refused with `"503"`. @default 1000 */
   maxQueued?: number;
   /**
-   * Time a worker may take, ms; then the client gets `"504"`. A Web Worker
-   * is terminated; an in-process task's `signal` aborts, and its slot is
-   * freed only when it settles.
+   * Time a worker may take, ms; then the client gets `"504"` and a late
+   * reply is dropped. A Web Worker is terminated, a child process killed; an
+   * in-process task's `signal` aborts, and its slot is freed only when it
+   * settles.
    * @default 30000
    */
   jobTimeoutMs?: number;
   /**
-   * Web Workers only: keep a finished worker for the next request instead
-   * of starting a fresh one per request (the seed's model, slower).
+   * Web Workers and child processes: keep a finished worker for the next
+   * request instead of starting a fresh one per request (the seed's model,
+   * much slower).
    * @default true
    */
   reuseWebWorkers?: boolean;
@@ -55,9 +102,9 @@ export interface DynamicWorkerServerOptions {
 export interface DynamicWorkerServerStats {
   /** Requests accepted (started or queued). */
   requests: number;
-  /** `"200"` replies sent. */
+  /** `"200"` replies forwarded. */
   replies: number;
-  /** `"500"` replies sent. */
+  /** `"500"` replies (forwarded from workers, or sent for dead workers). */
   failures: number;
   /** `"504"` replies sent. */
   timeouts: number;
@@ -67,39 +114,55 @@ export interface DynamicWorkerServerStats {
   invalid: number;
   /** Replies whose client had gone. */
   droppedReplies: number;
+  /** Backend messages for a job no longer (or never) outstanding: late, duplicate or unknown; dropped. */
+  staleReplies: number;
+  /** Malformed backend messages (bad job frame, wrong client envelope, bad status); dropped. */
+  invalidReplies: number;
   /** Workers running now. */
   active: number;
   /** Requests waiting now. */
   queued: number;
-  /** Web Workers alive now (running or idle). */
+  /** Web Workers or child processes alive now (running or idle). */
   webWorkers: number;
 }
 
 interface Job {
+  seq: number;
+  id: Uint8Array;
   envelope: Uint8Array[];
   body: Uint8Array[];
+  timer?: ReturnType<typeof setTimeout>;
+  lease?: Lease;
+  abort?: AbortController;
 }
+
+type Kind = "task" | "web-worker" | "process";
 
 /**
  * A server that starts a worker for each request (seed 000; PROTOCOLS.md
- * §12): clients talk to a ROUTER; each request is handed, with its client
- * envelope kept by the server, to a new worker (an in-process async task or
- * a Deno Web Worker, chosen by the one `worker` option), and the worker's
- * result is written back behind that envelope, so every reply reaches the
- * client that asked. Deno Web Workers cannot share the process's libzmq
- * sockets, so the seed's DEALER backend is an in-process channel (a promise
- * or `postMessage`).
+ * §12). Clients talk to a ROUTER frontend; each request is handed, with its
+ * client envelope and a job id, to a new worker: an in-process async task,
+ * a Deno Web Worker or a child process, chosen by the one `worker` option.
+ * The worker sends its reply on a DEALER connected to the server's DEALER
+ * backend as `[job id][...client envelope][status][...reply]`; the server
+ * reads the backend, drops the job-id frame and forwards the rest unchanged
+ * to the frontend, which routes it to the client that asked. Tasks share
+ * one DEALER connected over `inproc://`; every Web Worker or child process
+ * opens its own, over TCP or IPC.
  *
- * At most `maxWorkers` run at once; up to `maxQueued` requests wait beyond
- * that, and further ones are refused at once. Every reply starts with a
- * {@linkcode DynamicStatus} frame: a failing worker produces an error
- * reply, never silence.
+ * Each job is answered once: a backend message whose job is no longer
+ * outstanding (answered, timed out, failed) is dropped and counted. At most
+ * `maxWorkers` run at once; up to `maxQueued` requests wait beyond that,
+ * and further ones are refused at once. Every reply starts with a
+ * {@linkcode DynamicStatus} frame: a failing, crashed or killed worker
+ * produces an error reply, never silence.
  *
  * @example An in-process task per request
  * ```ts
  * import { DynamicWorkerServer, parseDynamicReply, ReqSocket } from "@reliable/zmq";
  * const server = await DynamicWorkerServer.bind({
  *   endpoint: "tcp://127.0.0.1:*",
+ *   backend: "tcp://127.0.0.1:*",
  *   worker: async (req) => ["hello", ...req],
  * });
  * const client = new ReqSocket();
@@ -111,23 +174,30 @@ interface Job {
  * ```
  */
 export class DynamicWorkerServer implements AsyncDisposable {
-  /** The endpoint the ROUTER is bound to (port resolved). */
+  /** The endpoint the ROUTER frontend is bound to (port resolved). */
   readonly endpoint: string;
-  /** `"task"` or `"web-worker"`. */
-  readonly kind: "task" | "web-worker";
+  /** The endpoint the DEALER backend is bound to (port resolved). */
+  readonly backend: string;
+  /** `"task"`, `"web-worker"` or `"process"`. */
+  readonly kind: Kind;
   readonly #router: RouterSocket;
+  readonly #back: DealerSocket;
+  readonly #taskOut?: DealerSocket;
   readonly #task?: DynamicTask;
+  readonly #pool?: WorkerPool;
+  readonly #workerEp: string;
   readonly #maxWorkers: number;
   readonly #maxQueued: number;
   readonly #timeoutMs: number;
   readonly #log: Logger;
   readonly #abort = new AbortController();
+  readonly #ids = new JobIds();
+  readonly #outstanding = new Map<number, Job>();
   readonly #queue: Job[] = [];
   #queueHead = 0;
   #active = 0;
-  readonly #pool?: WebWorkerPool;
   readonly #running = new Set<Promise<void>>();
-  #loop: Promise<void> = Promise.resolve();
+  #loops: Promise<unknown> = Promise.resolve();
   readonly #stats = {
     requests: 0,
     replies: 0,
@@ -136,41 +206,52 @@ export class DynamicWorkerServer implements AsyncDisposable {
     rejected: 0,
     invalid: 0,
     droppedReplies: 0,
+    staleReplies: 0,
+    invalidReplies: 0,
   };
 
   private constructor(
-    router: RouterSocket,
-    endpoint: string,
-    o: {
+    s: {
+      router: RouterSocket;
+      back: DealerSocket;
+      taskOut?: DealerSocket;
+      endpoint: string;
+      backend: string;
+      workerEp: string;
+      kind: Kind;
       task?: DynamicTask;
-      url?: URL;
+      pool?: WorkerPool;
       maxWorkers: number;
       maxQueued: number;
       timeoutMs: number;
-      reuse: boolean;
       log: Logger;
     },
   ) {
-    this.#router = router;
-    this.endpoint = endpoint;
-    this.#task = o.task;
-    if (o.url) this.#pool = new WebWorkerPool(o.url, o.reuse, o.timeoutMs);
-    this.kind = o.task ? "task" : "web-worker";
-    this.#maxWorkers = o.maxWorkers;
-    this.#maxQueued = o.maxQueued;
-    this.#timeoutMs = o.timeoutMs;
-    this.#log = o.log;
+    this.#router = s.router;
+    this.#back = s.back;
+    this.#taskOut = s.taskOut;
+    this.endpoint = s.endpoint;
+    this.backend = s.backend;
+    this.#workerEp = s.workerEp;
+    this.kind = s.kind;
+    this.#task = s.task;
+    this.#pool = s.pool;
+    this.#maxWorkers = s.maxWorkers;
+    this.#maxQueued = s.maxQueued;
+    this.#timeoutMs = s.timeoutMs;
+    this.#log = s.log;
   }
 
   /**
-   * Binds the ROUTER and starts serving.
+   * Binds the ROUTER frontend and the DEALER backend and starts serving.
    *
-   * @param options The worker (function or module URL), endpoint, bounds.
+   * @param options The worker (function, module URL or `{ process }`),
+   * endpoints, bounds.
    * @returns The running server.
    * @throws {TypeError} On a malformed option (e.g. `worker` neither a
-   * function nor a URL).
+   * function nor a URL, or an `inproc://` backend for Web Workers).
    * @throws {RangeError} On an option out of range.
-   * @throws {AddressInUseError} If the endpoint is taken.
+   * @throws {AddressInUseError} If an endpoint is taken.
    *
    * @example A Web Worker per request
    * ```ts ignore
@@ -178,6 +259,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
    *   worker: new URL("./upper_worker.ts", import.meta.url),
    *   maxWorkers: 4,
    * });
+   * console.log(server.endpoint, server.backend);
    * ```
    */
   static bind(
@@ -191,19 +273,56 @@ export class DynamicWorkerServer implements AsyncDisposable {
     const w = options.worker;
     let task: DynamicTask | undefined;
     let url: URL | undefined;
-    if (typeof w === "function") task = w;
-    else if (w instanceof URL) url = w;
-    else if (typeof w === "string" && URL.canParse(w)) url = new URL(w);
-    else {
+    let kind: Kind = "web-worker";
+    let denoFlags = ["-A"];
+    const toUrl = (u: unknown) =>
+      u instanceof URL
+        ? u
+        : typeof u === "string" && URL.canParse(u)
+        ? new URL(u)
+        : undefined;
+    if (typeof w === "function") {
+      task = w;
+      kind = "task";
+    } else if (w !== null && typeof w === "object" && "process" in w) {
+      url = toUrl(w.process);
+      kind = "process";
+      if (w.denoFlags !== undefined) {
+        if (
+          !Array.isArray(w.denoFlags) ||
+          !w.denoFlags.every((f) => typeof f === "string")
+        ) {
+          throw new TypeError(`${owner}: worker.denoFlags must be strings`);
+        }
+        denoFlags = [...w.denoFlags];
+      }
+    } else url = toUrl(w);
+    if (!task && !url) {
       throw new TypeError(
-        `${owner}: worker must be a function (in-process task) or a module URL (Web Worker)`,
+        `${owner}: worker must be a function (in-process task), a module URL (Web Worker) or { process: URL } (child process)`,
       );
+    }
+    if (
+      options.endpoint !== undefined && options.frontend !== undefined &&
+      options.endpoint !== options.frontend
+    ) {
+      throw new TypeError(`${owner}: give endpoint or frontend, not both`);
     }
     const ep = checkEndpoint(
       owner,
       "endpoint",
-      options.endpoint ?? "tcp://*:5555",
+      options.endpoint ?? options.frontend ?? "tcp://*:5555",
     );
+    const backEp = checkEndpoint(
+      owner,
+      "backend",
+      options.backend ?? "tcp://127.0.0.1:5556",
+    );
+    if (kind !== "task" && !/^(tcp|ipc):/.test(backEp)) {
+      throw new TypeError(
+        `${owner}: backend must be tcp:// or ipc:// for ${kind} workers (each has its own libzmq context), got ${backEp}`,
+      );
+    }
     const maxWorkers = count(
       owner,
       "maxWorkers",
@@ -234,24 +353,60 @@ export class DynamicWorkerServer implements AsyncDisposable {
     }
     const log = checkLogger(owner, options.logger);
     const router = new RouterSocket({ routerMandatory: true });
+    const back = new DealerSocket({ receiveHighWaterMark: 0 });
+    let taskOut: DealerSocket | undefined;
     try {
       const bound = router.bind(ep);
-      const s = new DynamicWorkerServer(router, bound, {
+      const backBound = back.bind(backEp);
+      let workerEp = workerEndpoint(backBound);
+      if (task) {
+        workerEp = back.bind(
+          `inproc://reliable-zmq-dynamic-${crypto.randomUUID()}`,
+        );
+        taskOut = new DealerSocket({ sendHighWaterMark: 0 });
+        taskOut.connect(workerEp);
+      }
+      const pool = url
+        ? new WorkerPool(
+          kind === "process"
+            ? processSpawner(url, denoFlags)
+            : webWorkerSpawner(url),
+          reuse,
+        )
+        : undefined;
+      const s = new DynamicWorkerServer({
+        router,
+        back,
+        taskOut,
+        endpoint: bound,
+        backend: backBound,
+        workerEp,
+        kind,
         task,
-        url,
+        pool,
         maxWorkers,
         maxQueued,
         timeoutMs,
-        reuse,
         log,
       });
-      s.#loop = s.#receiveLoop();
-      log.info("dynamic worker server up", { endpoint: bound, kind: s.kind });
+      s.#loops = Promise.all([s.#frontLoop(), s.#backLoop()]);
+      log.info("dynamic worker server up", {
+        frontend: bound,
+        backend: backBound,
+        kind,
+      });
       return Promise.resolve(s);
     } catch (e) {
       router.close();
+      back.close();
+      taskOut?.close();
       throw e;
     }
+  }
+
+  /** The endpoint the ROUTER frontend is bound to; same as `endpoint`. */
+  get frontend(): string {
+    return this.endpoint;
   }
 
   /** Counters (a snapshot). */
@@ -264,7 +419,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
     };
   }
 
-  async #receiveLoop(): Promise<void> {
+  async #frontLoop(): Promise<void> {
     while (!this.#abort.signal.aborted) {
       let m: Message;
       try {
@@ -273,30 +428,93 @@ export class DynamicWorkerServer implements AsyncDisposable {
         if (e instanceof ClosedError) return;
         throw e;
       }
-      const split = splitEnvelope(m);
-      if (split === null) {
-        this.#stats.invalid++;
-        this.#log.warn("malformed request dropped", { frames: m.length });
-        continue;
-      }
-      const job: Job = { envelope: split.envelope, body: split.body };
-      if (this.#active < this.#maxWorkers) {
-        this.#stats.requests++;
-        this.#start(job);
-      } else if (this.#queue.length - this.#queueHead < this.#maxQueued) {
-        this.#stats.requests++;
-        this.#queue.push(job);
-      } else {
-        this.#stats.rejected++;
-        this.#reply(job, DynamicStatus.BUSY, [
-          `server busy: ${this.#maxWorkers} workers running and ${this.#maxQueued} requests queued`,
-        ]);
+      this.#onRequest(m);
+    }
+  }
+
+  #onRequest(m: Message): void {
+    const split = splitEnvelope(m);
+    if (split === null) {
+      this.#stats.invalid++;
+      this.#log.warn("malformed request dropped", { frames: m.length });
+      return;
+    }
+    if (this.#active < this.#maxWorkers) {
+      this.#stats.requests++;
+      this.#start(split.envelope, split.body);
+    } else if (this.#queue.length - this.#queueHead < this.#maxQueued) {
+      this.#stats.requests++;
+      this.#queue.push({
+        seq: 0,
+        id: new Uint8Array(0),
+        envelope: split.envelope,
+        body: split.body,
+      });
+    } else {
+      this.#stats.rejected++;
+      this.#send([
+        ...split.envelope,
+        DynamicStatus.BUSY,
+        `server busy: ${this.#maxWorkers} workers running and ${this.#maxQueued} requests queued`,
+      ]);
+    }
+  }
+
+  async #backLoop(): Promise<void> {
+    while (!this.#abort.signal.aborted) {
+      let m: Message | null;
+      try {
+        m = await this.#back.receive();
+        while (m !== null) {
+          this.#onBackend(m);
+          m = this.#back.tryReceive();
+        }
+      } catch (e) {
+        if (e instanceof ClosedError) return;
+        throw e;
       }
     }
   }
 
-  #reply(job: Job, status: DynamicStatus, body: readonly Frame[]): void {
-    const out = [...job.envelope, status, ...body];
+  /** A worker's reply `[job][...envelope][status][...reply]` from the backend. */
+  #onBackend(m: Message): void {
+    const seq = this.#ids.parse(m[0]);
+    if (seq === undefined || m.length < 3) {
+      this.#stats.invalidReplies++;
+      this.#log.warn("malformed backend message dropped", {
+        frames: m.length,
+      });
+      return;
+    }
+    const job = this.#outstanding.get(seq);
+    if (job === undefined) {
+      this.#stats.staleReplies++;
+      this.#log.debug("reply for a job no longer outstanding dropped", { seq });
+      return;
+    }
+    const env = job.envelope;
+    const st = m.length > env.length + 1 ? m[env.length + 1] : undefined;
+    const status = st?.length === 3
+      ? String.fromCharCode(st[0], st[1], st[2])
+      : "";
+    let ok = status === DynamicStatus.OK && m.length > env.length + 2;
+    ok ||= status === DynamicStatus.FAILED;
+    for (let i = 0; ok && i < env.length; i++) ok = sameFrame(m[i + 1], env[i]);
+    if (!ok) {
+      // Wrong client or no status: not this job's reply; the job waits on.
+      this.#stats.invalidReplies++;
+      this.#log.warn("backend message does not match its job, dropped", {
+        seq,
+      });
+      return;
+    }
+    this.#finish(job, "reply");
+    if (status === DynamicStatus.OK) this.#stats.replies++;
+    else this.#stats.failures++;
+    this.#send(m.slice(1));
+  }
+
+  #send(out: Frame[]): void {
     try {
       if (this.#router.trySend(out)) return;
       this.#router.send(out).catch((e) => this.#sendFailed(e));
@@ -314,14 +532,86 @@ export class DynamicWorkerServer implements AsyncDisposable {
     }
   }
 
-  #start(job: Job): void {
+  /** Ends a job's outstanding state; frees a pooled worker's slot. */
+  #finish(job: Job, how: "reply" | "timeout" | "died"): void {
+    this.#outstanding.delete(job.seq);
+    clearTimeout(job.timer);
+    if (job.lease) {
+      if (how === "reply") job.lease.release();
+      else job.lease.kill();
+      job.lease = undefined;
+      this.#freeSlot();
+    }
+    if (how === "timeout") job.abort?.abort(new Error("job timed out"));
+  }
+
+  #freeSlot(): void {
+    this.#active--;
+    this.#pump();
+  }
+
+  #start(envelope: Uint8Array[], body: Uint8Array[]): void {
     this.#active++;
-    const p = this.#runJob(job).finally(() => {
-      this.#running.delete(p);
-      this.#active--;
-      this.#pump();
-    });
-    this.#running.add(p);
+    const { seq, id } = this.#ids.next(this.#outstanding);
+    const job: Job = { seq, id, envelope, body };
+    this.#outstanding.set(seq, job);
+    if (this.#timeoutMs !== Infinity) {
+      job.timer = setTimeout(() => this.#timedOut(job), this.#timeoutMs);
+    }
+    const msg: JobMessage = {
+      backend: this.#workerEp,
+      job: id,
+      envelope,
+      frames: body,
+    };
+    if (this.#task) {
+      // The task's slot is freed when it settles, even after a "504", so
+      // the bound on concurrent workers stays true.
+      const ac = new AbortController();
+      job.abort = ac;
+      const onClose = () => ac.abort(this.#abort.signal.reason);
+      this.#abort.signal.addEventListener("abort", onClose, { once: true });
+      const p = runDynamicTask(this.#task, msg, ac.signal)
+        .then((out) => this.#taskReply(out))
+        .finally(() => {
+          this.#abort.signal.removeEventListener("abort", onClose);
+          this.#running.delete(p);
+          this.#freeSlot();
+        });
+      this.#running.add(p);
+    } else {
+      job.lease = this.#pool!.start(msg, (reason) => this.#died(job, reason));
+    }
+  }
+
+  async #taskReply(out: Frame[]): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    try {
+      if (!this.#taskOut!.trySend(out)) await this.#taskOut!.send(out);
+    } catch (e) {
+      if (!(e instanceof ClosedError)) {
+        this.#log.error("task reply failed", { error: String(e) });
+      }
+    }
+  }
+
+  #timedOut(job: Job): void {
+    if (!this.#outstanding.has(job.seq) || this.#abort.signal.aborted) return;
+    this.#finish(job, "timeout");
+    this.#stats.timeouts++;
+    this.#send([
+      ...job.envelope,
+      DynamicStatus.TIMEOUT,
+      `worker exceeded ${this.#timeoutMs} ms`,
+    ]);
+  }
+
+  #died(job: Job, reason: string): void {
+    if (!this.#outstanding.has(job.seq) || this.#abort.signal.aborted) return;
+    this.#finish(job, "died"); // the pool already discarded the worker
+    this.#stats.failures++;
+    this.#log.warn("worker died", { reason });
+    this.#send([...job.envelope, DynamicStatus.FAILED, reason]);
   }
 
   #pump(): void {
@@ -336,90 +626,13 @@ export class DynamicWorkerServer implements AsyncDisposable {
         this.#queue.splice(0, this.#queueHead);
         this.#queueHead = 0;
       }
-      this.#start(job);
+      this.#start(job.envelope, job.body);
     }
-  }
-
-  async #runJob(job: Job): Promise<void> {
-    let settled: Promise<unknown> | undefined;
-    let result: ResultMessage | "timeout";
-    if (this.#task) {
-      const run = this.#runTask(job);
-      settled = run.done;
-      result = await run.first;
-    } else {
-      result = await this.#pool!.run(job.body);
-    }
-    if (!this.#abort.signal.aborted) this.#answer(job, result);
-    // An in-process task that timed out keeps its slot until it settles,
-    // so the bound on concurrent workers stays true.
-    if (settled) await settled;
-  }
-
-  #answer(job: Job, result: ResultMessage | "timeout"): void {
-    if (result === "timeout") {
-      this.#stats.timeouts++;
-      this.#reply(job, DynamicStatus.TIMEOUT, [
-        `worker exceeded ${this.#timeoutMs} ms`,
-      ]);
-      return;
-    }
-    if (result.ok) {
-      try {
-        checkFrames("worker reply", result.frames);
-      } catch (e) {
-        this.#stats.failures++;
-        this.#reply(job, DynamicStatus.FAILED, [String(e)]);
-        return;
-      }
-      this.#stats.replies++;
-      this.#reply(job, DynamicStatus.OK, result.frames);
-      return;
-    }
-    this.#stats.failures++;
-    this.#log.warn("worker failed", { error: result.error });
-    this.#reply(job, DynamicStatus.FAILED, [result.error]);
-  }
-
-  #runTask(
-    job: Job,
-  ): { first: Promise<ResultMessage | "timeout">; done: Promise<unknown> } {
-    const ac = new AbortController();
-    const onClose = () => ac.abort(this.#abort.signal.reason);
-    this.#abort.signal.addEventListener("abort", onClose, { once: true });
-    const run = (async (): Promise<ResultMessage> => {
-      try {
-        const frames = await this.#task!(job.body, { signal: ac.signal });
-        return { id: 0, ok: true, frames: frames as Frame[] };
-      } catch (e) {
-        return {
-          id: 0,
-          ok: false,
-          error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
-        };
-      }
-    })();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = run.finally(() => {
-      clearTimeout(timer);
-      this.#abort.signal.removeEventListener("abort", onClose);
-    });
-    if (this.#timeoutMs === Infinity) return { first: run, done };
-    const first = Promise.race([
-      run,
-      new Promise<"timeout">((r) => {
-        timer = setTimeout(() => {
-          ac.abort(new Error("job timed out"));
-          r("timeout");
-        }, this.#timeoutMs);
-      }),
-    ]);
-    return { first, done };
   }
 
   /**
    * Stops accepting requests, aborts running tasks, terminates Web Workers
-   * and closes the socket. Idempotent.
+   * and child processes, and closes both sockets. Idempotent.
    *
    * @example
    * ```ts ignore
@@ -429,13 +642,19 @@ export class DynamicWorkerServer implements AsyncDisposable {
   async close(): Promise<void> {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort(new ClosedError("Server closed"));
+      for (const job of this.#outstanding.values()) clearTimeout(job.timer);
+      this.#outstanding.clear();
       this.#router.close();
-      this.#pool?.close();
+      this.#back.close();
+      this.#taskOut?.close();
       this.#queue.length = 0;
       this.#queueHead = 0;
     }
-    await this.#loop.catch(() => {});
-    await Promise.allSettled([...this.#running]);
+    await Promise.all([
+      this.#loops.catch(() => {}),
+      this.#pool?.close(),
+      Promise.allSettled([...this.#running]),
+    ]);
   }
 
   /** Closes the server (`await using`). */

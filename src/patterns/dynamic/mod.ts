@@ -1,13 +1,16 @@
 /**
- * Dynamic workers: a server that starts a worker (an in-process async task
- * or a Deno Web Worker) for each request, bounded, with error replies
- * (seed 000, NetMQ "dynamic worker per task").
+ * Dynamic workers: a server with a ROUTER frontend and a DEALER backend
+ * that starts a worker (an in-process async task, a Deno Web Worker or a
+ * child process) for each request; the worker replies on its own DEALER to
+ * the backend, which routes the reply to the client that asked. Bounded,
+ * with error replies (seed 000, NetMQ "dynamic worker per task").
  *
  * @example
  * ```ts
  * import { DynamicWorkerServer, parseDynamicReply, ReqSocket } from "@reliable/zmq";
  * const server = await DynamicWorkerServer.bind({
  *   endpoint: "tcp://127.0.0.1:*",
+ *   backend: "tcp://127.0.0.1:*",
  *   worker: () => { throw new Error("boom"); },
  * });
  * const client = new ReqSocket();
@@ -21,6 +24,7 @@
  * @module
  */
 export {
+  type DynamicProcessWorker,
   DynamicWorkerServer,
   type DynamicWorkerServerOptions,
   type DynamicWorkerServerStats,
