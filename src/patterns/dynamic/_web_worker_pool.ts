@@ -5,15 +5,20 @@
  * come back over the server's backend socket, never through the pool.
  * @module
  */
-import { encodeJobLine, type JobMessage, PROCESS_ENV } from "./web_worker.ts";
+import {
+  encodeJobLine,
+  type JobMessage,
+  PROCESS_ENV,
+  type WorkerReport,
+} from "./web_worker.ts";
 
 /** One running worker, as the pool drives it. @internal */
 export interface WorkerHandle {
   /** Hands a job over. */
   post(m: JobMessage): void;
-  /** Terminates it (no death report follows). */
+  /** Ends it (no death report follows). */
   kill(): void;
-  /** Settles when it is gone (child processes). */
+  /** Settles when it is gone. */
   readonly exited?: Promise<unknown>;
 }
 
@@ -124,18 +129,48 @@ export class WorkerPool {
   }
 }
 
-/** Starts a module as a Deno Web Worker. @internal */
-export function webWorkerSpawner(url: URL): Spawner {
+/**
+ * Starts a module as a Deno Web Worker. Ending one asks it to close its
+ * socket and libzmq context first (terminated anyway after
+ * `closeGraceMs`): terminating it outright would leak them. @internal
+ */
+export function webWorkerSpawner(url: URL, closeGraceMs = 1000): Spawner {
   return (died) => {
     const worker = new Worker(url, { type: "module" });
+    let onGone!: () => void;
+    const exited = new Promise<void>((r) => onGone = r);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const gone = () => {
+      clearTimeout(timer);
+      worker.terminate();
+      onGone();
+    };
+    worker.onmessage = (e: MessageEvent<WorkerReport>) => {
+      const r = e.data;
+      if (r && "crashed" in r) died(r.crashed);
+      if (r && ("crashed" in r || "closed" in r)) gone();
+    };
     worker.onerror = (e: ErrorEvent) => {
+      // A module that failed to load, or an error the worker did not catch.
       e.preventDefault(); // handled: the job gets an error reply
       died(`worker crashed: ${e.message}`);
+      gone();
     };
     worker.onmessageerror = () => died("worker could not read its job");
+    let ending = false;
     return {
       post: (m) => worker.postMessage(m),
-      kill: () => worker.terminate(),
+      kill: () => {
+        if (ending) return;
+        ending = true;
+        try {
+          worker.postMessage({ close: true });
+        } catch {
+          // already gone
+        }
+        timer = setTimeout(gone, closeGraceMs);
+      },
+      exited,
     };
   };
 }

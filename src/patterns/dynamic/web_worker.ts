@@ -7,7 +7,7 @@
  * @module
  */
 import type { Frame, Message } from "../../types.ts";
-import { DealerSocket } from "../../transport/socket.ts";
+import { DealerSocket, shutdown } from "../../transport/socket.ts";
 
 /**
  * A job: gets the request body and returns the reply body; may be async.
@@ -105,6 +105,9 @@ export async function runDynamicTask(
   }
 }
 
+/** Web Worker → server: it has closed its socket and is exiting. @internal */
+export type WorkerReport = { crashed: string } | { closed: true };
+
 interface WorkerScope {
   onmessage: ((e: MessageEvent<JobMessage>) => void) | null;
   postMessage(message: unknown): void;
@@ -164,8 +167,40 @@ export function serveDynamicWorker(task: DynamicTask): void {
     if (!dealer.trySend(out)) await dealer.send(out);
   };
   if (web) {
-    (globalThis as unknown as WorkerScope).onmessage = (e) => {
-      void run(e.data);
+    // A terminated Web Worker would leave its libzmq context (I/O threads,
+    // descriptors, the TCP connection) behind in the process, so the worker
+    // closes its socket and context itself: when asked to, and when it
+    // crashes (the crash is reported by message instead of propagating).
+    const scope = globalThis as unknown as WorkerScope & {
+      close(): void;
+      addEventListener(
+        type: string,
+        listener: (e: Event & { error?: unknown; reason?: unknown }) => void,
+      ): void;
+    };
+    let ending = false;
+    const end = (report: WorkerReport) => {
+      if (ending) return;
+      ending = true;
+      dealer?.close();
+      void shutdown().catch(() => {}).finally(() => {
+        scope.postMessage(report);
+        scope.close();
+      });
+    };
+    scope.addEventListener("error", (e) => {
+      e.preventDefault();
+      end({ crashed: `worker crashed: Uncaught ${errorText(e.error)}` });
+    });
+    scope.addEventListener("unhandledrejection", (e) => {
+      e.preventDefault();
+      end({
+        crashed: `worker crashed: Uncaught (in promise) ${errorText(e.reason)}`,
+      });
+    });
+    scope.onmessage = (e) => {
+      if ((e.data as { close?: boolean }).close) end({ closed: true });
+      else if (!ending) void run(e.data);
     };
     return;
   }
