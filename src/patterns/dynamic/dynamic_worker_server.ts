@@ -53,7 +53,20 @@ export interface DynamicProcessWorker {
   denoFlags?: string[];
 }
 
-/** Options of {@linkcode DynamicWorkerServer.bind}. */
+/**
+ * Options of {@linkcode DynamicWorkerServer.bind}.
+ *
+ * @example The guide's endpoints, a child process per request
+ * ```ts ignore
+ * const options: DynamicWorkerServerOptions = {
+ *   frontend: "tcp://*:5555",
+ *   backend: "tcp://127.0.0.1:5556",
+ *   worker: { process: new URL("./upper_worker.ts", import.meta.url) },
+ *   maxWorkers: 4,
+ *   jobTimeoutMs: 10_000,
+ * };
+ * ```
+ */
 export interface DynamicWorkerServerOptions {
   /**
    * The worker to start for each request: a function runs as an in-process
@@ -98,7 +111,14 @@ export interface DynamicWorkerServerOptions {
   logger?: Logger;
 }
 
-/** Counters of a {@linkcode DynamicWorkerServer} (a snapshot). */
+/**
+ * Counters of a {@linkcode DynamicWorkerServer} (a snapshot).
+ *
+ * @example
+ * ```ts ignore
+ * const { replies, staleReplies, active, queued } = server.stats;
+ * ```
+ */
 export interface DynamicWorkerServerStats {
   /** Requests accepted (started or queued). */
   requests: number;
@@ -179,7 +199,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
   /** The endpoint the DEALER backend is bound to (port resolved). */
   readonly backend: string;
   /** `"task"`, `"web-worker"` or `"process"`. */
-  readonly kind: Kind;
+  readonly kind: "task" | "web-worker" | "process";
   readonly #router: RouterSocket;
   readonly #back: DealerSocket;
   readonly #taskOut?: DealerSocket;
