@@ -1,6 +1,7 @@
 // End-to-end dynamic-worker benchmark (issue 6): requests/s through the
 // DynamicWorkerServer example (a child process) per worker kind (in-process
-// task, Web Worker), against the raw DEALER<->ROUTER echo of bench/pirate.ts
+// task, Web Worker, child process; every reply crosses the server's DEALER
+// backend), against the raw DEALER<->ROUTER echo of bench/pirate.ts
 // measured in the same run as the baseline. One DEALER client in this
 // process keeps --window requests in flight.
 //
@@ -49,11 +50,13 @@ for (let round = 1; round <= ROUNDS; round++) {
     }));
   };
   rec("raw DEALER<->ROUTER echo", baseline);
-  for (const kind of ["task", "web-worker"]) {
+  for (const kind of ["task", "web-worker", "process"]) {
     const server = await spawn(
       new URL("../examples/dynamic/server.ts", import.meta.url),
       [
-        "--bind",
+        "--frontend",
+        "tcp://127.0.0.1:*",
+        "--backend",
         "tcp://127.0.0.1:*",
         "--kind",
         kind,
