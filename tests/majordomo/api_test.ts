@@ -84,7 +84,10 @@ Deno.test("constructors and methods validate their arguments", async () => {
 });
 
 Deno.test("MajordomoClient tells no such service (404) from timed out and closed", async () => {
-  await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB });
+  await using broker = new MajordomoBroker({
+    // The raw "slow" worker never heartbeats: keep it registered throughout.
+    heartbeatIntervalMs: 10_000,
+  });
   const ep = broker.bind("tcp://127.0.0.1:*");
   const client = new MajordomoClient(ep, { timeoutMs: 150, attempts: 2 });
   const e1 = await assertRejects(

@@ -8,7 +8,6 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import {
   BROKER,
   brokerStats,
-  HB,
   Peer,
   show,
   spawnBroker,
@@ -16,9 +15,17 @@ import {
 } from "./_helpers.ts";
 
 const DISCONNECT = ["", "MDPW01", "0x05"];
+const CONF_HB = 500;
 
 Deno.test("MajordomoBroker conformance (7/MDP + 8/MMI, frame by frame)", async (t) => {
-  await using broker = await spawnBroker(["--request-ttl-ms", "300"]);
+  // Raw peers below never heartbeat: a 500 ms heartbeat (1.5 s expiry) keeps
+  // them registered through each step even on a loaded machine.
+  await using broker = await spawnBroker([
+    "--request-ttl-ms",
+    "300",
+    "--heartbeat-ms",
+    String(CONF_HB),
+  ]);
   const ep = broker.endpoint;
 
   await t.step(
@@ -77,7 +84,7 @@ Deno.test("MajordomoBroker conformance (7/MDP + 8/MMI, frame by frame)", async (
     async () => {
       const w = new Peer(ep);
       await w.send(["", "MDPW01", "\x01", "hb"]);
-      const m = await w.recv(20 * HB);
+      const m = await w.recv(20 * CONF_HB);
       assertEquals(show(m), ["", "MDPW01", "0x04"]);
       w.close();
     },
@@ -269,7 +276,7 @@ Deno.test("MajordomoBroker conformance (7/MDP + 8/MMI, frame by frame)", async (
         20000,
         "purge",
       );
-      assert(performance.now() - t0 >= HB * 2, "purged too early");
+      assert(performance.now() - t0 >= CONF_HB * 2, "purged too early");
       w.close();
     },
   );

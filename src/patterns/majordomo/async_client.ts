@@ -387,12 +387,12 @@ export class MajordomoAsyncClient implements AsyncDisposable {
       const gen = ++this.#gen;
       this.#lastHeard = performance.now();
       void this.#receive(sock, gen);
-      if (this.#watchdog === undefined) {
-        this.#watchdog = setInterval(
-          () => this.#check(),
-          Math.max(10, this.#timeoutMs / 4),
-        );
-      }
+    }
+    if (this.#watchdog === undefined) {
+      this.#watchdog = setInterval(
+        () => this.#check(),
+        Math.max(10, this.#timeoutMs / 4),
+      );
     }
     return this.#sock;
   }
@@ -451,19 +451,26 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     }
     const now = performance.now();
     if (now - this.#lastHeard < this.#timeoutMs) return;
-    const stale: Outstanding[] = [];
+    let stale = 0;
     for (const e of this.#out.values()) {
-      if (now - e.sentAt >= this.#timeoutMs) stale.push(e);
+      if (now - e.sentAt >= this.#timeoutMs) stale++;
     }
-    if (stale.length === 0) return;
+    for (const q of this.#mmi.values()) {
+      const e = q.peek();
+      if (e && now - e.sentAt >= this.#timeoutMs) stale++;
+    }
+    if (stale === 0) return;
     this.#log.warn("broker silent; resending on a new socket", {
-      requests: stale.length,
+      requests: this.#inFlight,
     });
     this.#stats.reconnects++;
     this.#sock?.close();
     this.#sock = null;
-    for (const e of stale) this.#send(e);
-    // MMI requests are answered in order; resend them all, in order.
+    // The old socket is gone with whatever it held: resend everything that
+    // is outstanding, in the order it was first sent (MMI requests too,
+    // since the broker answers those in order).
+    const all = [...this.#out.values()].sort((a, b) => a.id - b.id);
+    for (const e of all) this.#send(e);
     for (const q of this.#mmi.values()) {
       for (const e of q.toArray()) this.#send(e);
     }
