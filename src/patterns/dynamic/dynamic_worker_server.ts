@@ -5,22 +5,10 @@
  * @module
  */
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
-import type { Logger } from "../../_util/logger.ts";
 import type { Frame, Message } from "../../types.ts";
 import { DealerSocket, RouterSocket } from "../../transport/socket.ts";
 import { splitEnvelope } from "../../protocol/ppp.ts";
-import {
-  checkOptions,
-  count,
-  durationMs,
-  endpoint as checkEndpoint,
-  logger as checkLogger,
-} from "../pirate/_common.ts";
-import {
-  type DynamicTask,
-  type JobMessage,
-  runDynamicTask,
-} from "./web_worker.ts";
+import { type JobMessage, runDynamicTask } from "./web_worker.ts";
 import {
   type Lease,
   processSpawner,
@@ -28,123 +16,12 @@ import {
   WorkerPool,
 } from "./_web_worker_pool.ts";
 import { DynamicStatus } from "./reply.ts";
+import type {
+  DynamicWorkerServerOptions,
+  DynamicWorkerServerStats,
+} from "./options.ts";
+import { type ParsedOptions, parseOptions } from "./_options.ts";
 import { JobIds, sameFrame, workerEndpoint } from "./_jobs.ts";
-
-/**
- * A worker module run as a child process (`deno run <denoFlags> <process>`);
- * the module calls {@linkcode serveDynamicWorker}.
- *
- * @example
- * ```ts ignore
- * const worker: DynamicProcessWorker = {
- *   process: new URL("./upper_worker.ts", import.meta.url),
- *   denoFlags: ["--allow-ffi", "--allow-read", "--allow-env", "--allow-net"],
- * };
- * ```
- */
-export interface DynamicProcessWorker {
-  /** The worker module (file URL or URL string). */
-  process: URL | string;
-  /**
-   * Flags for `deno run`; the worker needs at least FFI, read, env and net
-   * (for a TCP backend) permissions.
-   * @default ["-A"]
-   */
-  denoFlags?: string[];
-}
-
-/**
- * Options of {@linkcode DynamicWorkerServer.bind}.
- *
- * @example The guide's endpoints, a child process per request
- * ```ts ignore
- * const options: DynamicWorkerServerOptions = {
- *   frontend: "tcp://*:5555",
- *   backend: "tcp://127.0.0.1:5556",
- *   worker: { process: new URL("./upper_worker.ts", import.meta.url) },
- *   maxWorkers: 4,
- *   jobTimeoutMs: 10_000,
- * };
- * ```
- */
-export interface DynamicWorkerServerOptions {
-  /**
-   * The worker to start for each request: a function runs as an in-process
-   * async task; a `URL` (or URL string) is a module started as a Deno Web
-   * Worker; `{ process: URL }` is a module started as a child process. The
-   * two modules call {@linkcode serveDynamicWorker} (one module can be both).
-   */
-  worker: DynamicTask | URL | string | DynamicProcessWorker;
-  /** Where clients (REQ, or DEALER with a delimiter) connect (ROUTER). @default "tcp://*:5555" */
-  endpoint?: string;
-  /** Same as `endpoint` (the seed's name); give one or the other. */
-  frontend?: string;
-  /**
-   * Where workers reply (DEALER). Web Workers and child processes connect to
-   * it, so it must be `tcp://` or `ipc://` for them; in-process tasks use an
-   * extra `inproc://` endpoint of the same socket. Anyone who can connect
-   * here can answer an outstanding job whose id and client it knows, so keep
-   * it on loopback or IPC.
-   * @default "tcp://127.0.0.1:5556"
-   */
-  backend?: string;
-  /** Workers running at once; requests beyond wait in the queue. @default 8 */
-  maxWorkers?: number;
-  /** Requests waiting for a worker; beyond, requests are refused with `"503"`. @default 1000 */
-  maxQueued?: number;
-  /**
-   * Time a worker may take, ms; then the client gets `"504"` and a late
-   * reply is dropped. A Web Worker is terminated, a child process killed; an
-   * in-process task's `signal` aborts, and its slot is freed only when it
-   * settles.
-   * @default 30000
-   */
-  jobTimeoutMs?: number;
-  /**
-   * Web Workers and child processes: keep a finished worker for the next
-   * request instead of starting a fresh one per request (the seed's model,
-   * much slower).
-   * @default true
-   */
-  reuseWebWorkers?: boolean;
-  /** Diagnostics. @default silent */
-  logger?: Logger;
-}
-
-/**
- * Counters of a {@linkcode DynamicWorkerServer} (a snapshot).
- *
- * @example
- * ```ts ignore
- * const { replies, staleReplies, active, queued } = server.stats;
- * ```
- */
-export interface DynamicWorkerServerStats {
-  /** Requests accepted (started or queued). */
-  requests: number;
-  /** `"200"` replies forwarded. */
-  replies: number;
-  /** `"500"` replies (forwarded from workers, or sent for dead workers). */
-  failures: number;
-  /** `"504"` replies sent. */
-  timeouts: number;
-  /** Requests refused with `"503"`. */
-  rejected: number;
-  /** Malformed client messages dropped. */
-  invalid: number;
-  /** Replies whose client had gone. */
-  droppedReplies: number;
-  /** Backend messages for a job no longer (or never) outstanding: late, duplicate or unknown; dropped. */
-  staleReplies: number;
-  /** Malformed backend messages (bad job frame, wrong client envelope, bad status); dropped. */
-  invalidReplies: number;
-  /** Workers running now. */
-  active: number;
-  /** Requests waiting now. */
-  queued: number;
-  /** Web Workers or child processes alive now (running or idle). */
-  webWorkers: number;
-}
 
 interface Job {
   seq: number;
@@ -155,8 +32,6 @@ interface Job {
   lease?: Lease;
   abort?: AbortController;
 }
-
-type Kind = "task" | "web-worker" | "process";
 
 /**
  * A server that starts a worker for each request (seed 000; PROTOCOLS.md
@@ -200,16 +75,12 @@ export class DynamicWorkerServer implements AsyncDisposable {
   readonly backend: string;
   /** `"task"`, `"web-worker"` or `"process"`. */
   readonly kind: "task" | "web-worker" | "process";
+  readonly #o: ParsedOptions;
   readonly #router: RouterSocket;
   readonly #back: DealerSocket;
   readonly #taskOut?: DealerSocket;
-  readonly #task?: DynamicTask;
   readonly #pool?: WorkerPool;
   readonly #workerEp: string;
-  readonly #maxWorkers: number;
-  readonly #maxQueued: number;
-  readonly #timeoutMs: number;
-  readonly #log: Logger;
   readonly #abort = new AbortController();
   readonly #ids = new JobIds();
   readonly #outstanding = new Map<number, Job>();
@@ -231,35 +102,34 @@ export class DynamicWorkerServer implements AsyncDisposable {
   };
 
   private constructor(
-    s: {
-      router: RouterSocket;
-      back: DealerSocket;
-      taskOut?: DealerSocket;
-      endpoint: string;
-      backend: string;
-      workerEp: string;
-      kind: Kind;
-      task?: DynamicTask;
-      pool?: WorkerPool;
-      maxWorkers: number;
-      maxQueued: number;
-      timeoutMs: number;
-      log: Logger;
-    },
+    o: ParsedOptions,
+    router: RouterSocket,
+    back: DealerSocket,
   ) {
-    this.#router = s.router;
-    this.#back = s.back;
-    this.#taskOut = s.taskOut;
-    this.endpoint = s.endpoint;
-    this.backend = s.backend;
-    this.#workerEp = s.workerEp;
-    this.kind = s.kind;
-    this.#task = s.task;
-    this.#pool = s.pool;
-    this.#maxWorkers = s.maxWorkers;
-    this.#maxQueued = s.maxQueued;
-    this.#timeoutMs = s.timeoutMs;
-    this.#log = s.log;
+    this.#o = o;
+    this.kind = o.kind;
+    this.#router = router;
+    this.#back = back;
+    // Bind order matters to the caller's cleanup: frontend, then backend.
+    this.endpoint = router.bind(o.endpoint);
+    this.backend = back.bind(o.backend);
+    this.#workerEp = workerEndpoint(this.backend);
+    if (o.task) {
+      // Tasks reply on one shared DEALER, over an extra inproc endpoint.
+      this.#workerEp = back.bind(
+        `inproc://reliable-zmq-dynamic-${crypto.randomUUID()}`,
+      );
+      this.#taskOut = new DealerSocket({ sendHighWaterMark: 0 });
+      this.#taskOut.connect(this.#workerEp);
+    }
+    if (o.url) {
+      this.#pool = new WorkerPool(
+        o.kind === "process"
+          ? processSpawner(o.url, o.denoFlags)
+          : webWorkerSpawner(o.url),
+        o.reuse,
+      );
+    }
   }
 
   /**
@@ -285,143 +155,24 @@ export class DynamicWorkerServer implements AsyncDisposable {
   static bind(
     options: DynamicWorkerServerOptions,
   ): Promise<DynamicWorkerServer> {
-    const owner = "DynamicWorkerServer.bind()";
-    if (options === undefined) {
-      throw new TypeError(`${owner}: options with a worker are required`);
-    }
-    checkOptions(owner, options);
-    const w = options.worker;
-    let task: DynamicTask | undefined;
-    let url: URL | undefined;
-    let kind: Kind = "web-worker";
-    let denoFlags = ["-A"];
-    const toUrl = (u: unknown) =>
-      u instanceof URL
-        ? u
-        : typeof u === "string" && URL.canParse(u)
-        ? new URL(u)
-        : undefined;
-    if (typeof w === "function") {
-      task = w;
-      kind = "task";
-    } else if (w !== null && typeof w === "object" && "process" in w) {
-      url = toUrl(w.process);
-      kind = "process";
-      if (w.denoFlags !== undefined) {
-        if (
-          !Array.isArray(w.denoFlags) ||
-          !w.denoFlags.every((f) => typeof f === "string")
-        ) {
-          throw new TypeError(`${owner}: worker.denoFlags must be strings`);
-        }
-        denoFlags = [...w.denoFlags];
-      }
-    } else url = toUrl(w);
-    if (!task && !url) {
-      throw new TypeError(
-        `${owner}: worker must be a function (in-process task), a module URL (Web Worker) or { process: URL } (child process)`,
-      );
-    }
-    if (
-      options.endpoint !== undefined && options.frontend !== undefined &&
-      options.endpoint !== options.frontend
-    ) {
-      throw new TypeError(`${owner}: give endpoint or frontend, not both`);
-    }
-    const ep = checkEndpoint(
-      owner,
-      "endpoint",
-      options.endpoint ?? options.frontend ?? "tcp://*:5555",
-    );
-    const backEp = checkEndpoint(
-      owner,
-      "backend",
-      options.backend ?? "tcp://127.0.0.1:5556",
-    );
-    if (kind !== "task" && !/^(tcp|ipc):/.test(backEp)) {
-      throw new TypeError(
-        `${owner}: backend must be tcp:// or ipc:// for ${kind} workers (each has its own libzmq context), got ${backEp}`,
-      );
-    }
-    const maxWorkers = count(
-      owner,
-      "maxWorkers",
-      options.maxWorkers,
-      8,
-      1,
-      100_000,
-    );
-    const maxQueued = count(
-      owner,
-      "maxQueued",
-      options.maxQueued,
-      1000,
-      0,
-      10_000_000,
-    );
-    const timeoutMs = durationMs(
-      owner,
-      "jobTimeoutMs",
-      options.jobTimeoutMs,
-      30000,
-      1,
-      true,
-    );
-    const reuse = options.reuseWebWorkers ?? true;
-    if (typeof reuse !== "boolean") {
-      throw new TypeError(`${owner}: reuseWebWorkers must be a boolean`);
-    }
-    const log = checkLogger(owner, options.logger);
+    const o = parseOptions(options);
     const router = new RouterSocket({ routerMandatory: true });
     const back = new DealerSocket({ receiveHighWaterMark: 0 });
-    let taskOut: DealerSocket | undefined;
+    let s: DynamicWorkerServer;
     try {
-      const bound = router.bind(ep);
-      const backBound = back.bind(backEp);
-      let workerEp = workerEndpoint(backBound);
-      if (task) {
-        workerEp = back.bind(
-          `inproc://reliable-zmq-dynamic-${crypto.randomUUID()}`,
-        );
-        taskOut = new DealerSocket({ sendHighWaterMark: 0 });
-        taskOut.connect(workerEp);
-      }
-      const pool = url
-        ? new WorkerPool(
-          kind === "process"
-            ? processSpawner(url, denoFlags)
-            : webWorkerSpawner(url),
-          reuse,
-        )
-        : undefined;
-      const s = new DynamicWorkerServer({
-        router,
-        back,
-        taskOut,
-        endpoint: bound,
-        backend: backBound,
-        workerEp,
-        kind,
-        task,
-        pool,
-        maxWorkers,
-        maxQueued,
-        timeoutMs,
-        log,
-      });
-      s.#loops = Promise.all([s.#frontLoop(), s.#backLoop()]);
-      log.info("dynamic worker server up", {
-        frontend: bound,
-        backend: backBound,
-        kind,
-      });
-      return Promise.resolve(s);
+      s = new DynamicWorkerServer(o, router, back);
     } catch (e) {
       router.close();
       back.close();
-      taskOut?.close();
       throw e;
     }
+    s.#loops = Promise.all([s.#frontLoop(), s.#backLoop()]);
+    o.log.info("dynamic worker server up", {
+      frontend: s.endpoint,
+      backend: s.backend,
+      kind: s.kind,
+    });
+    return Promise.resolve(s);
   }
 
   /** The endpoint the ROUTER frontend is bound to; same as `endpoint`. */
@@ -456,13 +207,13 @@ export class DynamicWorkerServer implements AsyncDisposable {
     const split = splitEnvelope(m);
     if (split === null) {
       this.#stats.invalid++;
-      this.#log.warn("malformed request dropped", { frames: m.length });
+      this.#o.log.warn("malformed request dropped", { frames: m.length });
       return;
     }
-    if (this.#active < this.#maxWorkers) {
+    if (this.#active < this.#o.maxWorkers) {
       this.#stats.requests++;
       this.#start(split.envelope, split.body);
-    } else if (this.#queue.length - this.#queueHead < this.#maxQueued) {
+    } else if (this.#queue.length - this.#queueHead < this.#o.maxQueued) {
       this.#stats.requests++;
       this.#queue.push({
         seq: 0,
@@ -475,7 +226,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#send([
         ...split.envelope,
         DynamicStatus.BUSY,
-        `server busy: ${this.#maxWorkers} workers running and ${this.#maxQueued} requests queued`,
+        `server busy: ${this.#o.maxWorkers} workers running and ${this.#o.maxQueued} requests queued`,
       ]);
     }
   }
@@ -501,7 +252,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
     const seq = this.#ids.parse(m[0]);
     if (seq === undefined || m.length < 3) {
       this.#stats.invalidReplies++;
-      this.#log.warn("malformed backend message dropped", {
+      this.#o.log.warn("malformed backend message dropped", {
         frames: m.length,
       });
       return;
@@ -509,7 +260,9 @@ export class DynamicWorkerServer implements AsyncDisposable {
     const job = this.#outstanding.get(seq);
     if (job === undefined) {
       this.#stats.staleReplies++;
-      this.#log.debug("reply for a job no longer outstanding dropped", { seq });
+      this.#o.log.debug("reply for a job no longer outstanding dropped", {
+        seq,
+      });
       return;
     }
     const env = job.envelope;
@@ -523,7 +276,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
     if (!ok) {
       // Wrong client or no status: not this job's reply; the job waits on.
       this.#stats.invalidReplies++;
-      this.#log.warn("backend message does not match its job, dropped", {
+      this.#o.log.warn("backend message does not match its job, dropped", {
         seq,
       });
       return;
@@ -546,9 +299,9 @@ export class DynamicWorkerServer implements AsyncDisposable {
   #sendFailed(e: unknown): void {
     if (e instanceof HostUnreachableError) {
       this.#stats.droppedReplies++;
-      this.#log.debug("client gone, reply dropped");
+      this.#o.log.debug("client gone, reply dropped");
     } else if (!(e instanceof ClosedError)) {
-      this.#log.error("reply failed", { error: String(e) });
+      this.#o.log.error("reply failed", { error: String(e) });
     }
   }
 
@@ -575,8 +328,8 @@ export class DynamicWorkerServer implements AsyncDisposable {
     const { seq, id } = this.#ids.next(this.#outstanding);
     const job: Job = { seq, id, envelope, body };
     this.#outstanding.set(seq, job);
-    if (this.#timeoutMs !== Infinity) {
-      job.timer = setTimeout(() => this.#timedOut(job), this.#timeoutMs);
+    if (this.#o.timeoutMs !== Infinity) {
+      job.timer = setTimeout(() => this.#timedOut(job), this.#o.timeoutMs);
     }
     const msg: JobMessage = {
       backend: this.#workerEp,
@@ -584,14 +337,14 @@ export class DynamicWorkerServer implements AsyncDisposable {
       envelope,
       frames: body,
     };
-    if (this.#task) {
+    if (this.#o.task) {
       // The task's slot is freed when it settles, even after a "504", so
       // the bound on concurrent workers stays true.
       const ac = new AbortController();
       job.abort = ac;
       const onClose = () => ac.abort(this.#abort.signal.reason);
       this.#abort.signal.addEventListener("abort", onClose, { once: true });
-      const p = runDynamicTask(this.#task, msg, ac.signal)
+      const p = runDynamicTask(this.#o.task, msg, ac.signal)
         .then((out) => this.#taskReply(out))
         .finally(() => {
           this.#abort.signal.removeEventListener("abort", onClose);
@@ -610,7 +363,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       if (!this.#taskOut!.trySend(out)) await this.#taskOut!.send(out);
     } catch (e) {
       if (!(e instanceof ClosedError)) {
-        this.#log.error("task reply failed", { error: String(e) });
+        this.#o.log.error("task reply failed", { error: String(e) });
       }
     }
   }
@@ -622,7 +375,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
     this.#send([
       ...job.envelope,
       DynamicStatus.TIMEOUT,
-      `worker exceeded ${this.#timeoutMs} ms`,
+      `worker exceeded ${this.#o.timeoutMs} ms`,
     ]);
   }
 
@@ -630,13 +383,13 @@ export class DynamicWorkerServer implements AsyncDisposable {
     if (!this.#outstanding.has(job.seq) || this.#abort.signal.aborted) return;
     this.#finish(job, "died"); // the pool already discarded the worker
     this.#stats.failures++;
-    this.#log.warn("worker died", { reason });
+    this.#o.log.warn("worker died", { reason });
     this.#send([...job.envelope, DynamicStatus.FAILED, reason]);
   }
 
   #pump(): void {
     while (
-      this.#active < this.#maxWorkers &&
+      this.#active < this.#o.maxWorkers &&
       this.#queueHead < this.#queue.length &&
       !this.#abort.signal.aborted
     ) {

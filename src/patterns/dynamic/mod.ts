@@ -23,12 +23,12 @@
  *
  * @module
  */
-export {
-  type DynamicProcessWorker,
-  DynamicWorkerServer,
-  type DynamicWorkerServerOptions,
-  type DynamicWorkerServerStats,
-} from "./dynamic_worker_server.ts";
+export { DynamicWorkerServer } from "./dynamic_worker_server.ts";
+export type {
+  DynamicProcessWorker,
+  DynamicWorkerServerOptions,
+  DynamicWorkerServerStats,
+} from "./options.ts";
 export { DynamicStatus, parseDynamicReply } from "./reply.ts";
 export { type DynamicTask, serveDynamicWorker } from "./web_worker.ts";
 // Shared types the dynamic-worker API mentions (also exported by the root module).
