@@ -148,6 +148,11 @@ interface Job {
  * reconnection with backoff when the broker goes silent, a fresh socket and
  * READY after a DISCONNECT, and DISCONNECT on `close()`.
  *
+ * Requests from a `MajordomoAsyncClient` start with a correlation frame
+ * that must come back first in the reply; with `correlation: "auto"` (the
+ * default) the worker takes it off before the handler runs and puts it back
+ * on the reply, so handlers never see it.
+ *
  * It handles one request at a time. It keeps heartbeating while a request
  * runs (its heartbeats tell our broker it may expire this worker if it goes
  * silent mid-request), and it does not count broker silence while busy, so
