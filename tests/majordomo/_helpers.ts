@@ -126,6 +126,7 @@ export async function brokerStats(endpoint: string): Promise<{
     queued: number;
   }[];
   counters: Record<string, number>;
+  memory: Record<string, number>;
 }> {
   const p = new Peer(endpoint);
   try {

@@ -232,6 +232,13 @@ export interface MajordomoBrokerStats {
   services: MajordomoServiceStats[];
   /** Running counters. */
   counters: MajordomoBrokerCounters;
+  /** The process's memory use (`Deno.memoryUsage()`), in bytes. */
+  memory: {
+    rss: number;
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+  };
 }
 
 interface Pending {
@@ -521,6 +528,7 @@ export class MajordomoBroker implements AsyncDisposable {
       queuedBytes: this.#pendingBytes,
       services,
       counters: { ...this.#c },
+      memory: Deno.memoryUsage(),
     };
   }
 
