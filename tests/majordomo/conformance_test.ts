@@ -292,6 +292,33 @@ Deno.test("MajordomoBroker conformance (7/MDP + 8/MMI, frame by frame)", async (
   });
 });
 
+Deno.test("deno task broker: several --bind endpoints, one ready line, SIGINT exits 0", async () => {
+  const child = await spawnChild(BROKER, {
+    args: [
+      "--bind",
+      "tcp://127.0.0.1:*",
+      "--bind",
+      "tcp://127.0.0.1:*",
+      "--log-level",
+      "warn",
+    ],
+  });
+  const eps = child.ready.endpoints as string[];
+  assertEquals(eps.length, 2);
+  assertEquals(child.endpoint, eps[0]);
+  for (const ep of eps) {
+    const p = new Peer(ep);
+    assertEquals(await p.mmi("echo"), "404");
+    p.close();
+  }
+  assertEquals(
+    child.stdoutLines.filter((l) => l.includes('"ready"')).length,
+    1,
+  );
+  child.signal("SIGINT");
+  assertEquals((await child.exited).code, 0);
+});
+
 Deno.test("deno task broker: bad flags exit 2, --help exits 0", async () => {
   for (
     const args of [
