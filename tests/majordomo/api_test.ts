@@ -191,6 +191,33 @@ Deno.test("MajordomoWorker: a throwing handler is counted, re-registers, and the
   await withReply.close();
 });
 
+Deno.test("MajordomoBroker runs the same on the WASM core and its TS twin", async () => {
+  for (const core of ["wasm", "ts"] as const) {
+    await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB, core });
+    assertEquals(broker.core, core);
+    const ep = broker.bind("tcp://127.0.0.1:*");
+    const workers = [1, 2, 3].map((i) =>
+      new MajordomoWorker(ep, `s${i % 2}`, (r) => [...r, `${i}`], fast)
+    );
+    for (const w of workers) w.start();
+    const client = new MajordomoAsyncClient(ep);
+    await until(() => broker.stats().workers === 3);
+    const replies = await Promise.all(
+      Array.from(
+        { length: 300 },
+        (_, i) => client.request(`s${i % 2}`, [`${i}`]),
+      ),
+    );
+    replies.forEach((r, i) => assertEquals(td.decode(r[0]), `${i}`));
+    const s = broker.stats();
+    assertEquals(s.counters.replies, 300);
+    assertEquals(s.counters.internalErrors, 0);
+    await client.close();
+    for (const w of workers) await w.close();
+    await until(() => broker.stats().workers === 0);
+  }
+});
+
 Deno.test("MajordomoWorker: no false 'broker dead' during a long request; DISCONNECT on close", async () => {
   // A raw ROUTER plays a guide-style broker that never heartbeats busy workers.
   const router = new RouterSocket();
