@@ -7,7 +7,7 @@
  *
  * The server prints one JSON ready line with its endpoint; the client prints
  * one JSON result line. Reactor budgets come from the environment:
- * `RZ_SPIN_US`, `RZ_NAP_MS`, `RZ_NAP_SLICE_MS` (unset: library defaults);
+ * `RZ_SPIN_US`, `RZ_NAP_MS`, `RZ_NAP_SLICE_MS`, `RZ_ADAPTIVE=0` (unset: library defaults);
  * `RZ_VARIANT` names the variant in the output, `RZ_SCALE` scales the counts,
  * `RZ_IDLE_MS` overrides the idle shape's duration.
  *
@@ -38,6 +38,7 @@ const napSliceMs = numberEnv("RZ_NAP_SLICE_MS");
 if (spinUs !== undefined) budget.spinUs = spinUs;
 if (napMs !== undefined) budget.napMs = napMs;
 if (napSliceMs !== undefined) budget.napSliceMs = napSliceMs;
+if (Deno.env.get("RZ_ADAPTIVE") === "0") budget.adaptiveSpin = false;
 configureReactor(budget);
 
 const parks = (): number => reactorStats().parks;

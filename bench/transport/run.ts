@@ -45,7 +45,13 @@ const VARIANTS: Variant[] = [
     name: "default",
     runtime: "deno",
     env: {},
-    label: "spin 100 µs + nap 10 ms (1 ms slices), then park",
+    label: "adaptive spin 100 µs + nap 10 ms (1 ms slices), then park",
+  },
+  {
+    name: "fixedspin",
+    runtime: "deno",
+    env: { RZ_ADAPTIVE: "0" },
+    label: "always spin 100 µs + nap 10 ms, then park",
   },
   {
     name: "nospin",

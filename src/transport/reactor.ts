@@ -8,7 +8,11 @@
  *
  * 1. **spin**: an inline `epoll_wait(…, 0)` loop for `spinUs` microseconds,
  *    started from `setImmediate` after the microtasks that may produce the
- *    awaited message have run;
+ *    awaited message have run. The spin is adaptive: the reactor keeps a
+ *    moving average of how often a spin actually caught the awaited message;
+ *    while that is rare (a peer in another process on a busy machine, where a
+ *    spinning thread only takes the CPU the reply needs) it skips the spin
+ *    and naps at once, spinning every 32nd idle period as a probe;
  * 2. **nap**: one inline `epoll_wait(…, napSliceMs)` per `setImmediate` turn
  *    for up to `napMs`, so timers and other I/O are served between slices;
  * 3. **park**: one `epoll_wait(…, -1)` on Deno's blocking pool
@@ -26,8 +30,12 @@ import { lib, usize } from "./libzmq.ts";
 
 /** Something the reactor wakes when its file descriptor is readable. @internal */
 export interface ReactorTarget {
-  /** Called on the main thread when the registered fd reported readiness. */
-  onReady(): void;
+  /**
+   * Called on the main thread when the registered fd reported readiness.
+   * Returns whether a pending operation completed (the end of an idle
+   * period), as opposed to libzmq merely processing internal commands.
+   */
+  onReady(): boolean;
 }
 
 /** Tuning of the reactor's waiting phases. */
@@ -39,6 +47,12 @@ export interface ReactorOptions {
    * @default 100
    */
   spinUs?: number;
+  /**
+   * Spin only while spinning pays: skip it while fewer than about a quarter of
+   * recent idle periods ended within the spin budget. `false` always spins.
+   * @default true
+   */
+  adaptiveSpin?: boolean;
   /**
    * How long to nap in inline timed polls after the spin, in milliseconds,
    * before parking the wait on another thread. 0 parks at once.
@@ -65,6 +79,12 @@ export interface ReactorStats {
   events: number;
   /** Whether a wait is parked right now. */
   parked: boolean;
+  /** Idle periods that spun, and those that skipped the spin (adaptive). */
+  spins: number;
+  /** Idle periods that skipped the spin because spinning seldom paid. */
+  spinsSkipped: number;
+  /** Moving average (0-1) of idle periods short enough for a spin to catch. */
+  spinHitRate: number;
 }
 
 const EPOLL_CTL_ADD = 1;
@@ -98,6 +118,13 @@ class Reactor {
   #idleSince = -1;
   #parks = 0;
   #events = 0;
+  #spins = 0;
+  #spinsSkipped = 0;
+  #hitRate = 1;
+  #spunThisIdle = false;
+  #sinceProbe = 0;
+  #inSpin = false;
+  adaptiveSpin = true;
   spinMs = 0.1;
   napMs = 10;
   napSliceMs = 1;
@@ -148,6 +175,9 @@ class Reactor {
       parks: this.#parks,
       events: this.#events,
       parked: this.#parked !== null,
+      spins: this.#spins,
+      spinsSkipped: this.#spinsSkipped,
+      spinHitRate: this.#hitRate,
     };
   }
 
@@ -181,7 +211,14 @@ class Reactor {
         this.#libc.read(this.#efd, this.#eight, usize(8));
         continue;
       }
-      this.#targets.get(id)?.onReady();
+      const target = this.#targets.get(id);
+      if (target?.onReady() && this.#spunThisIdle) {
+        // A pending operation completed in an idle period that spun: did the
+        // spin catch it? (Wake-ups where libzmq only processed its internal
+        // commands complete nothing and don't count.)
+        this.#hitRate = this.#hitRate * 0.875 + (this.#inSpin ? 0.125 : 0);
+        this.#spunThisIdle = false;
+      }
     }
   }
 
@@ -189,21 +226,32 @@ class Reactor {
     this.#scheduled = false;
     if (this.#waiting === 0 || this.#parked) {
       this.#idleSince = -1;
+      if (this.#waiting === 0) this.#spunThisIdle = false;
       return;
     }
     const libc = this.#libc;
     if (this.#idleSince < 0) {
-      // Phase 1: spin.
+      // Phase 1: spin (or one zero-timeout look when the spin is skipped).
       const start = performance.now();
-      const until = start + this.spinMs;
+      const spin = this.spinMs > 0 &&
+        (!this.adaptiveSpin || this.#hitRate >= 0.25 ||
+          ++this.#sinceProbe >= 32);
+      if (spin) this.#sinceProbe = 0;
+      if (spin) {
+        this.#spins++;
+        this.#spunThisIdle = true;
+      } else this.#spinsSkipped++;
+      const until = start + (spin ? this.spinMs : 0);
       do {
         const n = libc.epoll_wait(this.#epfd, this.#inline, MAX_EVENTS, 0);
         if (n > 0) {
+          this.#inSpin = true;
           this.#dispatch(this.#inlineView, n);
+          this.#inSpin = false;
           this.#schedule();
           return;
         }
-      } while (this.spinMs > 0 && performance.now() < until);
+      } while (spin && performance.now() < until);
       this.#idleSince = performance.now();
     }
     if (performance.now() - this.#idleSince < this.napMs) {
@@ -282,6 +330,12 @@ export function configureReactor(options: ReactorOptions): void {
     return true;
   };
   if (check("spinUs", options.spinUs)) r.spinMs = options.spinUs / 1000;
+  if (options.adaptiveSpin !== undefined) {
+    if (typeof options.adaptiveSpin !== "boolean") {
+      throw new TypeError("configureReactor(): adaptiveSpin must be a boolean");
+    }
+    r.adaptiveSpin = options.adaptiveSpin;
+  }
   if (check("napMs", options.napMs)) r.napMs = options.napMs;
   if (check("napSliceMs", options.napSliceMs)) {
     r.napSliceMs = Math.max(1, Math.round(options.napSliceMs));

@@ -804,10 +804,14 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     else reactor().removeWaiter();
   }
 
-  /** Called by the reactor when this socket's ZMQ_FD is readable. */
-  #onReady(): void {
+  /**
+   * Called by the reactor when this socket's ZMQ_FD is readable. Returns
+   * whether a pending receive or send completed.
+   */
+  #onReady(): boolean {
     const h = this.#handle;
-    if (h === null) return;
+    if (h === null) return false;
+    const before = this.#recvQ.length + this.#sendQ.length;
     // Reading ZMQ_EVENTS makes libzmq process its commands, which re-arms
     // the edge-triggered ZMQ_FD.
     sizeBuf[0] = 4n;
@@ -819,6 +823,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     if ((events & ZMQ_POLLOUT) && this.#sendQ.length > 0) {
       this.#serviceSends();
     }
+    return this.#recvQ.length + this.#sendQ.length < before;
   }
 
   #serviceReceives(): void {
