@@ -155,6 +155,17 @@ Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched",
   const q = client.request("nobody", ["x"]);
   await client.close();
   await assertRejects(() => q, ClosedError);
+  // maxInFlight: a caller waits for a slot, and can abort while waiting.
+  const small = new MajordomoAsyncClient(ep, { maxInFlight: 2 });
+  const held = [small.request("nobody", ["1"]), small.request("nobody", ["2"])];
+  const ac2 = new AbortController();
+  const third = small.request("nobody", ["3"], { signal: ac2.signal });
+  assertEquals(small.outstanding, 2);
+  ac2.abort(new Error("gave up waiting"));
+  await assertRejects(() => third, Error, "gave up waiting");
+  const fourth = small.request("echo", ["4"]);
+  await small.close();
+  for (const p of [...held, fourth]) await assertRejects(() => p, ClosedError);
   await slow.close();
   await quick.close();
 });

@@ -167,7 +167,7 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   readonly #log: Logger;
   readonly #out = new Map<number, Outstanding>();
   readonly #mmi = new Map<string, Deque<Outstanding>>();
-  readonly #slots = new Deque<() => void>();
+  readonly #slots = new Deque<() => boolean>();
   #inFlight = 0;
   #nextId = 1;
   #sock: DealerSocket | null = null;
@@ -264,7 +264,24 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     const started = performance.now();
     o.signal?.throwIfAborted();
     if (this.#inFlight >= this.#maxInFlight) {
-      await new Promise<void>((resolve) => this.#slots.push(resolve));
+      // Wait for a free slot; an abort while waiting gives the slot up.
+      await new Promise<void>((resolve, reject) => {
+        let done = false;
+        const signal = o.signal;
+        const onAbort = () => {
+          if (done) return;
+          done = true;
+          reject(signal!.reason);
+        };
+        signal?.addEventListener("abort", onAbort, { once: true });
+        this.#slots.push(() => {
+          signal?.removeEventListener("abort", onAbort);
+          if (done) return false; // aborted: pass the slot on
+          done = true;
+          resolve();
+          return true;
+        });
+      });
       if (this.#closed) {
         throw new ClosedError(
           `Cannot send request to service "${service}": client is closed`,
@@ -371,7 +388,9 @@ export class MajordomoAsyncClient implements AsyncDisposable {
       entry.signal.removeEventListener("abort", entry.onAbort);
     }
     this.#inFlight--;
-    this.#slots.shift()?.();
+    for (let w = this.#slots.shift(); w; w = this.#slots.shift()) {
+      if (w()) break;
+    }
     return true;
   }
 
