@@ -5,6 +5,7 @@
  * @module
  */
 import { lib } from "./libzmq.ts";
+import { disposeReactor } from "./reactor.ts";
 
 const ZMQ_MAX_SOCKETS = 2;
 const ZMQ_IO_THREADS = 1;
@@ -67,9 +68,10 @@ export function terminateContext(): Promise<void> {
   if (open > 0 || ctx === null) return Promise.resolve();
   const old = ctx;
   ctx = null;
-  terminating = lib().zmq.zmq_ctx_term(old).then(() => {
-    terminating = undefined;
-  });
+  terminating = Promise.all([lib().zmq.zmq_ctx_term(old), disposeReactor()])
+    .then(() => {
+      terminating = undefined;
+    });
   return terminating;
 }
 

@@ -181,6 +181,16 @@ class Reactor {
     };
   }
 
+  /** Closes the epoll and event descriptors; only when nothing is registered. */
+  dispose(): boolean {
+    if (this.#targets.size > 0 || this.#waiting > 0 || this.#parked) {
+      return false;
+    }
+    this.#libc.close(this.#epfd);
+    this.#libc.close(this.#efd);
+    return true;
+  }
+
   /** Resolves once no wait is parked (after the last waiter went). */
   async idle(): Promise<void> {
     while (this.#parked) {
@@ -299,8 +309,36 @@ let instance: Reactor | undefined;
 
 /** The process's reactor, created on first use. @internal */
 export function reactor(): Reactor {
-  return instance ??= new Reactor();
+  if (!instance) {
+    instance = new Reactor();
+    if (tuning) Object.assign(instance, tuning);
+  }
+  return instance;
 }
+
+/**
+ * Releases the reactor's file descriptors once no socket is registered and no
+ * wait is parked; the next socket creates a fresh reactor. Keeps the tuning.
+ * @internal
+ */
+export async function disposeReactor(): Promise<void> {
+  const r = instance;
+  if (!r) return;
+  await r.idle();
+  if (instance === r && r.dispose()) {
+    instance = undefined;
+    tuning = {
+      spinMs: r.spinMs,
+      napMs: r.napMs,
+      napSliceMs: r.napSliceMs,
+      adaptiveSpin: r.adaptiveSpin,
+    };
+  }
+}
+
+let tuning:
+  | { spinMs: number; napMs: number; napSliceMs: number; adaptiveSpin: boolean }
+  | undefined;
 
 /**
  * Tunes the reactor's waiting phases (spin, nap, park). Takes effect from the

@@ -2,7 +2,13 @@
 // (the Lazy Pirate move) while the server drops every 5th request. Exercises
 // registration, removal and timed-out waits on one reactor under load: every
 // request must end with its own reply, and nothing may stay waiting.
-import { DealerSocket, reactorStats, RouterSocket, shutdown, TimeoutError } from "../../mod.ts";
+import {
+  DealerSocket,
+  reactorStats,
+  RouterSocket,
+  shutdown,
+  TimeoutError,
+} from "../../mod.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 
 const text = new TextDecoder();

@@ -453,3 +453,21 @@ Deno.test("shutdown leaves nothing parked", async () => {
   assertEquals(s.waiting, 0);
   assertEquals(s.parked, false);
 });
+
+Deno.test("the transport releases its descriptors with an isolate's last socket (30 Web Workers)", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./fixtures/fd_count.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+  const { before, after } = JSON.parse(
+    new TextDecoder().decode(out.stdout).trim(),
+  );
+  // 30 isolates that each kept an epoll fd and an eventfd would add 60.
+  assert(after - before < 10, `descriptors grew from ${before} to ${after}`);
+});
