@@ -251,8 +251,11 @@ class Reactor {
         this.#spins++;
         this.#spunThisIdle = true;
       } else this.#spinsSkipped++;
-      const until = start + (spin ? this.spinMs : 0);
-      do {
+      // Without a spin, go straight to the nap: its timed wait returns at
+      // once when something is ready, so a zero-timeout look would only add
+      // a system call.
+      const until = start + this.spinMs;
+      while (spin) {
         const n = libc.epoll_wait(this.#epfd, this.#inline, MAX_EVENTS, 0);
         if (n > 0) {
           this.#inSpin = true;
@@ -261,8 +264,9 @@ class Reactor {
           this.#schedule();
           return;
         }
-      } while (spin && performance.now() < until);
-      this.#idleSince = performance.now();
+        if (performance.now() >= until) break;
+      }
+      this.#idleSince = spin ? performance.now() : start;
     }
     if (performance.now() - this.#idleSince < this.napMs) {
       // Phase 2: nap in short inline slices, one per turn of the event loop.

@@ -433,10 +433,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     if (lib().zmq.zmq_bind(this.#h("bind"), cstr(ep)) !== 0) {
       throw lastError("bind", endpoint);
     }
-    const bound = this.lastEndpoint;
-    return bound.startsWith("tcp://0.0.0.0:") && endpoint.startsWith("tcp://*")
-      ? bound
-      : bound;
+    return this.lastEndpoint;
   }
 
   /**
