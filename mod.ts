@@ -60,6 +60,7 @@ export {
   type Envelope,
   EnvelopeError,
   type FrameCodec,
+  MdpCommand,
   MessageKind,
   RecordLimits,
   type WorkerQueue,

@@ -21,6 +21,7 @@
  * @module
  */
 import { ProtocolError } from "../errors.ts";
+import { MdpCommand } from "../core/types.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -57,21 +58,9 @@ export const MDPW01: Uint8Array = te.encode("MDPW01");
  * console.log(MdpWorkerCommand.HEARTBEAT); // 4
  * ```
  */
-export const MdpWorkerCommand = {
-  /** Worker registers for one service. */
-  READY: 0x01,
-  /** Broker hands a request to a worker. */
-  REQUEST: 0x02,
-  /** Worker returns the reply to a request. */
-  REPLY: 0x03,
-  /** Either side is alive. */
-  HEARTBEAT: 0x04,
-  /** Either side ends the conversation. */
-  DISCONNECT: 0x05,
-} as const;
+export const MdpWorkerCommand: typeof MdpCommand = MdpCommand;
 /** One of the {@linkcode MdpWorkerCommand} codes. */
-export type MdpWorkerCommand =
-  typeof MdpWorkerCommand[keyof typeof MdpWorkerCommand];
+export type MdpWorkerCommand = MdpCommand;
 
 /** Single-octet command frames, shared (never mutate). */
 export const COMMAND_FRAME: Readonly<Record<MdpWorkerCommand, Uint8Array>> = {
