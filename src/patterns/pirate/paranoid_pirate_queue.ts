@@ -3,31 +3,23 @@
  * expiry (zguide `ppqueue`, chapter 4; rfc.zeromq.org/spec/6).
  * @module
  */
-import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
-import type { Message } from "../../types.ts";
-import { RouterSocket } from "../../transport/socket.ts";
+import type { RouterSocket } from "../../transport/socket.ts";
 import { PPP_HEARTBEAT } from "../../protocol/ppp.ts";
-import {
-  createCore,
-  type Envelope,
-  MessageKind,
-  type WorkerQueue,
-} from "../../core/mod.ts";
+import { MessageKind } from "../../core/mod.ts";
+import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
-import { isClientRequest } from "./simple_pirate_queue.ts";
+import { checkOptions, count, durationMs, hex } from "./_common.ts";
 import {
-  checkOptions,
-  copyFrames,
-  count,
-  durationMs,
-  endpoint as checkEndpoint,
-  hex,
-  logger as checkLogger,
-  optionalFn,
-  safeCall,
-  Signal,
-} from "./_common.ts";
+  bindQueue,
+  checkEndpoints,
+  checkSetup,
+  type Dispatch,
+  QueueBase,
+  type QueueSetup,
+  received,
+  SERVICE,
+} from "./_queue_base.ts";
 
 /** Options of {@linkcode ParanoidPirateQueue.bind}. */
 export interface ParanoidPirateQueueOptions {
@@ -53,8 +45,6 @@ export interface ParanoidPirateQueueOptions {
   /** Diagnostics. @default silent */
   logger?: Logger;
 }
-
-const SERVICE = 0;
 
 /**
  * A Paranoid Pirate queue (zguide `ppqueue`, chapter 4; 6/PPP): a ROUTER
@@ -93,59 +83,29 @@ export class ParanoidPirateQueue implements AsyncDisposable {
   readonly backendEndpoint: string;
   /** Which core implementation keeps the workers. */
   readonly coreImpl: "wasm" | "ts";
-  readonly #frontend: RouterSocket;
-  readonly #backend: RouterSocket;
-  readonly #env: Envelope;
-  readonly #queue: WorkerQueue;
+  /** Sockets, core, counters, events; its `ids` hold every known worker (idle or busy). */
+  readonly #q: QueueBase;
   readonly #intervalMs: number;
   readonly #expiryMs: number;
   readonly #maxBusyMs: number;
-  readonly #log: Logger;
-  readonly #onEvent?: (e: PirateQueueEvent) => void;
-  /** Identity bytes of every known worker (idle or busy), by handle. */
-  readonly #ids = new Map<number, Uint8Array>();
   /** Busy workers: handle -> when the request was sent. */
   readonly #busy = new Map<number, number>();
-  readonly #ready = new Signal();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #closed = false;
-  #loops: Promise<unknown> = Promise.resolve();
-  readonly #stats = {
-    requests: 0,
-    replies: 0,
-    invalidFrontend: 0,
-    invalidBackend: 0,
-    expired: 0,
-    droppedReplies: 0,
-  };
 
   private constructor(
     frontend: RouterSocket,
     backend: RouterSocket,
     fe: string,
     be: string,
-    o: {
-      intervalMs: number;
-      liveness: number;
-      maxBusyMs: number;
-      core: "auto" | "wasm" | "ts";
-      log: Logger;
-      onEvent?: (e: PirateQueueEvent) => void;
-    },
+    o: QueueSetup & { intervalMs: number; liveness: number; maxBusyMs: number },
   ) {
-    this.#frontend = frontend;
-    this.#backend = backend;
+    this.#q = new QueueBase(frontend, backend, o);
     this.frontendEndpoint = fe;
     this.backendEndpoint = be;
-    const core = createCore({ impl: o.core });
-    this.coreImpl = core.impl;
-    this.#env = core.createEnvelope();
-    this.#queue = core.createWorkerQueue();
+    this.coreImpl = this.#q.coreImpl;
     this.#intervalMs = o.intervalMs;
     this.#expiryMs = o.intervalMs * o.liveness;
     this.#maxBusyMs = o.maxBusyMs;
-    this.#log = o.log;
-    this.#onEvent = o.onEvent;
   }
 
   /**
@@ -167,16 +127,7 @@ export class ParanoidPirateQueue implements AsyncDisposable {
   ): Promise<ParanoidPirateQueue> {
     const owner = "ParanoidPirateQueue.bind()";
     checkOptions(owner, options);
-    const fe = checkEndpoint(
-      owner,
-      "frontend",
-      options.frontend ?? "tcp://*:5555",
-    );
-    const be = checkEndpoint(
-      owner,
-      "backend",
-      options.backend ?? "tcp://*:5556",
-    );
+    const { fe, be } = checkEndpoints(owner, options);
     const intervalMs = durationMs(
       owner,
       "heartbeatIntervalMs",
@@ -192,115 +143,82 @@ export class ParanoidPirateQueue implements AsyncDisposable {
       1,
       true,
     );
-    const core = options.core ?? "auto";
-    if (core !== "auto" && core !== "wasm" && core !== "ts") {
-      throw new TypeError(`${owner}: core must be "auto", "wasm" or "ts"`);
-    }
-    const log = checkLogger(owner, options.logger);
-    const onEvent = optionalFn<(e: PirateQueueEvent) => void>(
-      owner,
-      "onEvent",
-      options.onEvent,
-    );
-    const frontend = new RouterSocket({ routerMandatory: true });
-    // Handover: a worker that reconnects with its old identity takes it over.
-    const backend = new RouterSocket({
-      routerMandatory: true,
-      routerHandover: true,
-    });
-    try {
-      const f = frontend.bind(fe);
-      const b = backend.bind(be);
+    const setup = checkSetup(owner, options);
+    const q = bindQueue(fe, be, (frontend, backend, f, b) => {
       const q = new ParanoidPirateQueue(frontend, backend, f, b, {
+        ...setup,
         intervalMs,
         liveness,
         maxBusyMs,
-        core,
-        log,
-        onEvent,
       });
       q.#timer = setInterval(() => q.#tick(), intervalMs);
-      q.#loops = Promise.all([q.#backendLoop(), q.#frontendLoop()]);
-      log.info("paranoid pirate queue up", {
+      q.#q.loops = Promise.all([
+        q.#backendLoop(),
+        q.#q.frontendLoop(q.#dispatch),
+      ]);
+      setup.log.info("paranoid pirate queue up", {
         frontend: f,
         backend: b,
         core: q.coreImpl,
       });
-      return Promise.resolve(q);
-    } catch (e) {
-      frontend.close();
-      backend.close();
-      throw e;
-    }
+      return q;
+    });
+    return Promise.resolve(q);
   }
 
   /** Counters and current worker counts (a snapshot). */
   get stats(): PirateQueueStats {
-    return {
-      ...this.#stats,
-      idleWorkers: this.#queue.size(),
-      busyWorkers: this.#busy.size,
-    };
+    return this.#q.stats(this.#busy.size);
   }
 
-  #emit(e: PirateQueueEvent): void {
-    safeCall(this.#log, this.#onEvent, e);
-  }
-
-  #invalid(socket: "frontend" | "backend", reason: string): void {
-    if (socket === "frontend") this.#stats.invalidFrontend++;
-    else this.#stats.invalidBackend++;
-    this.#log.warn("invalid message dropped", { socket, reason });
-    this.#emit({ type: "message:invalid", socket, reason });
-  }
+  /** DEALER workers: `[id][client id][""][body…]`; the worker stays known while busy. */
+  readonly #dispatch: Dispatch = {
+    frames: (id, m) => [id, ...m],
+    taken: () => {},
+    sent: (h) => this.#busy.set(h, performance.now()),
+    gone: (h) => this.#forget(h),
+  };
 
   #forget(h: number): void {
-    this.#queue.remove(h);
     this.#busy.delete(h);
-    this.#ids.delete(h);
-    this.#env.release(h);
+    this.#q.forget(h);
   }
 
   #idle(h: number, now: number): void {
     this.#busy.delete(h);
-    this.#queue.push(h, SERVICE, now + this.#expiryMs);
-    this.#ready.notify();
+    this.#q.queue.push(h, SERVICE, now + this.#expiryMs);
+    this.#q.ready.notify();
   }
 
   async #backendLoop(): Promise<void> {
-    const env = this.#env;
-    while (!this.#closed) {
-      try {
-        await this.#backend.receiveInto(env);
-      } catch (e) {
-        if (e instanceof ClosedError) return;
-        throw e;
-      }
+    const q = this.#q, env = q.env;
+    while (!q.closed) {
+      if ((await received(() => q.backend.receiveInto(env))) === null) return;
       const kind = env.classifyPpp();
       if (kind === MessageKind.INVALID) {
-        this.#invalid("backend", env.errorReason);
+        q.invalid("backend", env.errorReason);
         continue;
       }
       const now = performance.now();
       let h = env.find(0);
-      const known = h >= 0 && this.#ids.has(h);
+      const known = h >= 0 && q.ids.has(h);
       if (!known) {
         h = env.intern(0);
-        this.#ids.set(h, env.frame(0).slice());
+        q.ids.set(h, env.frame(0).slice());
       }
       if (kind === MessageKind.PPP_READY) {
         // A fresh conversation: a request it had is lost (the client retries).
         this.#idle(h, now);
-        this.#emit({
+        q.emit({
           type: "worker:ready",
           worker: hex(env.frame(0)),
           implicit: false,
         });
       } else if (kind === MessageKind.PPP_HEARTBEAT) {
         if (this.#busy.has(h)) continue; // liveness only, never "ready"
-        if (!this.#queue.touch(h, now + this.#expiryMs)) {
+        if (!q.queue.touch(h, now + this.#expiryMs)) {
           this.#idle(h, now);
-          this.#emit({
+          q.emit({
             type: "worker:ready",
             worker: hex(env.frame(0)),
             implicit: true,
@@ -309,80 +227,29 @@ export class ParanoidPirateQueue implements AsyncDisposable {
       } else {
         // PPP_REPLY: [id(w)][id(c)][""][body…]
         if (!this.#busy.has(h)) {
-          this.#stats.droppedReplies++;
-          this.#emit({
+          q.counts.droppedReplies++;
+          q.emit({
             type: "reply:dropped",
             reason: "no outstanding request",
           });
-        } else {
-          const out = env.build(env.frame(1), [], 2);
-          try {
-            if (!this.#frontend.trySend(out)) {
-              await this.#frontend.send(copyFrames(out));
-            }
-            this.#stats.replies++;
-          } catch (e) {
-            if (e instanceof ClosedError) return;
-            if (!(e instanceof HostUnreachableError)) throw e;
-            this.#stats.droppedReplies++;
-            this.#emit({ type: "reply:dropped", reason: "client gone" });
-          }
+        } else if (await q.forward(env.build(env.frame(1), [], 2), true)) {
+          return;
         }
-        if (this.#ids.has(h)) this.#idle(h, performance.now());
-      }
-    }
-  }
-
-  async #frontendLoop(): Promise<void> {
-    while (!this.#closed) {
-      if (this.#queue.size(SERVICE) === 0) {
-        await this.#ready.wait();
-        continue;
-      }
-      let m: Message;
-      try {
-        m = await this.#frontend.receive();
-      } catch (e) {
-        if (e instanceof ClosedError) return;
-        throw e;
-      }
-      if (!isClientRequest(m)) {
-        this.#invalid("frontend", 'expected [client id][""][body…]');
-        continue;
-      }
-      for (;;) {
-        const h = this.#queue.pop(SERVICE);
-        if (h < 0) {
-          await this.#ready.wait(); // expired meanwhile; hold the request
-          if (this.#closed) return;
-          continue;
-        }
-        const id = this.#ids.get(h)!;
-        const out = [id, ...m];
-        try {
-          if (!this.#backend.trySend(out)) await this.#backend.send(out);
-          this.#busy.set(h, performance.now());
-          this.#stats.requests++;
-          break;
-        } catch (e) {
-          if (e instanceof ClosedError) return;
-          if (!(e instanceof HostUnreachableError)) throw e;
-          this.#forget(h);
-          this.#emit({ type: "worker:gone", worker: hex(id) });
-        }
+        if (q.ids.has(h)) this.#idle(h, performance.now());
       }
     }
   }
 
   #tick(): void {
-    if (this.#closed) return;
+    const q = this.#q;
+    if (q.closed) return;
     const now = performance.now();
-    for (const h of this.#queue.expire(now)) {
-      const id = this.#ids.get(h);
-      this.#stats.expired++;
-      this.#log.warn("worker expired", { worker: id ? hex(id) : h });
+    for (const h of q.queue.expire(now)) {
+      const id = q.ids.get(h);
+      q.counts.expired++;
+      q.log.warn("worker expired", { worker: id ? hex(id) : h });
       this.#forget(h);
-      this.#emit({
+      q.emit({
         type: "worker:expired",
         worker: id ? hex(id) : "",
         busy: false,
@@ -391,26 +258,26 @@ export class ParanoidPirateQueue implements AsyncDisposable {
     if (this.#maxBusyMs !== Infinity) {
       for (const [h, since] of this.#busy) {
         if (now - since < this.#maxBusyMs) continue;
-        const id = this.#ids.get(h);
-        this.#stats.expired++;
+        const id = q.ids.get(h);
+        q.counts.expired++;
         this.#forget(h);
-        this.#emit({
+        q.emit({
           type: "worker:expired",
           worker: id ? hex(id) : "",
           busy: true,
         });
       }
     }
-    for (const [h, id] of this.#ids) {
+    for (const [h, id] of q.ids) {
       if (this.#busy.has(h)) continue;
       try {
-        this.#backend.trySend([id, PPP_HEARTBEAT]);
+        q.backend.trySend([id, PPP_HEARTBEAT]);
       } catch (e) {
         if (e instanceof HostUnreachableError) {
           this.#forget(h);
-          this.#emit({ type: "worker:gone", worker: hex(id) });
+          q.emit({ type: "worker:gone", worker: hex(id) });
         } else if (!(e instanceof ClosedError)) {
-          this.#log.error("heartbeat failed", { error: String(e) });
+          q.log.error("heartbeat failed", { error: String(e) });
         }
       }
     }
@@ -424,15 +291,8 @@ export class ParanoidPirateQueue implements AsyncDisposable {
    * await queue.close();
    * ```
    */
-  async close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      clearInterval(this.#timer);
-      this.#frontend.close();
-      this.#backend.close();
-      this.#ready.notify();
-    }
-    await this.#loops.then(() => {}, () => {});
+  close(): Promise<void> {
+    return this.#q.close(() => clearInterval(this.#timer));
   }
 
   /** Closes the queue (`await using`). */
