@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import { RouterSocket } from "../../transport/socket.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -566,9 +567,11 @@ export class MajordomoBroker implements AsyncDisposable {
         if (now >= this.#nextTickAt) this.#tick();
       }
       if (++sinceYield >= 1024) {
-        // Under sustained load, let timers and signal handlers run.
+        // Under sustained load, let timers and signal handlers run. A
+        // setImmediate turn does that in microseconds; setTimeout(0) costs
+        // about 2 ms in Deno.
         sinceYield = 0;
-        await new Promise((r) => setTimeout(r, 0));
+        await new Promise((r) => setImmediate(r));
       }
     }
   }
