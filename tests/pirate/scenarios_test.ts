@@ -375,6 +375,13 @@ Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and resta
     assertEquals(td.decode(r[0]), (w2.ready.identities as string[])[0]);
     assert(client.stats.retries >= 1);
     client.close();
+    // The dead worker was busy, so no expiry applies to it, but its connection
+    // is gone: the queue releases its bookkeeping instead of keeping it.
+    await events.until(() => queue.stats.busyWorkers === 0, 10_000);
+    assert(
+      events.seen.some((e) => e.type === "worker:gone"),
+      "the dead busy worker should be reported gone",
+    );
   });
   for (const c of children) await c.kill();
   await queue.close();

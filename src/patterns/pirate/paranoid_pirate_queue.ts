@@ -57,9 +57,11 @@ export interface ParanoidPirateQueueOptions {
  *   used idle worker, and clients are read only while one is idle.
  * - Every `heartbeatIntervalMs` the queue sends HEARTBEAT to each idle
  *   worker and forgets idle workers silent for `liveness` intervals.
- * - A busy worker gets no heartbeats and is not expired while it works
- *   (until `maxBusyMs`); its HEARTBEAT counts as liveness only, never as
- *   "ready" (6/PPP interop, §4.7).
+ * - A busy worker is not expired while it works (until `maxBusyMs`); its
+ *   HEARTBEAT counts as liveness only, never as "ready" (6/PPP interop,
+ *   §4.7). Once it has been busy for `liveness` intervals it is sent
+ *   heartbeats too, so a worker whose connection is gone (it died
+ *   mid-request) is forgotten (`worker:gone`) rather than kept forever.
  * - A HEARTBEAT from an unknown worker registers it, like the guide's queue,
  *   so workers come back by themselves after a queue restart.
  * - Malformed messages on either socket are dropped, counted and reported.
@@ -269,7 +271,13 @@ export class ParanoidPirateQueue implements AsyncDisposable {
       }
     }
     for (const [h, id] of q.ids) {
-      if (this.#busy.has(h)) continue;
+      // Idle workers get a heartbeat every tick. A worker busy for longer
+      // than the expiry window gets one too: harmless to a live worker (6/PPP
+      // allows heartbeats at any time), while the ROUTER_MANDATORY send fails
+      // for a worker whose connection is gone (it died mid-request), so its
+      // bookkeeping is released instead of kept forever.
+      const since = this.#busy.get(h);
+      if (since !== undefined && now - since < this.#expiryMs) continue;
       try {
         q.backend.trySend([id, PPP_HEARTBEAT]);
       } catch (e) {
