@@ -171,6 +171,32 @@ export function randomIdentity(): string {
   return `${h.slice(0, 4)}-${h.slice(4)}`;
 }
 
+/**
+ * Checks the arguments every Pirate worker's `connect()` takes and returns
+ * the worker's identity (the given one, or a random printable one).
+ * @internal
+ */
+export function workerArgs(
+  owner: string,
+  endpointValue: unknown,
+  handler: unknown,
+  options: { identity?: unknown },
+): string {
+  endpoint(owner, "endpoint", endpointValue);
+  if (typeof handler !== "function") {
+    throw new TypeError(`${owner}: handler must be a function`);
+  }
+  checkOptions(owner, options);
+  const identity = options.identity ?? randomIdentity();
+  if (
+    typeof identity !== "string" || identity.length === 0 ||
+    identity.length > 255
+  ) {
+    throw new TypeError(`${owner}: identity must be a 1-255 character string`);
+  }
+  return identity;
+}
+
 /** Frames as bytes (strings encoded as UTF-8). @internal */
 export function toBytes(
   frames: readonly (Uint8Array | string)[],

@@ -18,13 +18,11 @@ import type {
 } from "./simple_pirate_worker.ts";
 import {
   checkFrames,
-  checkOptions,
   count,
   durationMs,
-  endpoint as checkEndpoint,
   logger as checkLogger,
-  randomIdentity,
   sleep,
+  workerArgs,
 } from "./_common.ts";
 
 /** Options of {@linkcode ParanoidPirateWorker.connect}. */
@@ -132,20 +130,7 @@ export class ParanoidPirateWorker implements AsyncDisposable {
     options: ParanoidPirateWorkerOptions = {},
   ): Promise<ParanoidPirateWorker> {
     const owner = "ParanoidPirateWorker.connect()";
-    checkEndpoint(owner, "endpoint", endpoint);
-    if (typeof handler !== "function") {
-      throw new TypeError(`${owner}: handler must be a function`);
-    }
-    checkOptions(owner, options);
-    const identity = options.identity ?? randomIdentity();
-    if (
-      typeof identity !== "string" || identity.length === 0 ||
-      identity.length > 255
-    ) {
-      throw new TypeError(
-        `${owner}: identity must be a 1-255 character string`,
-      );
-    }
+    const identity = workerArgs(owner, endpoint, handler, options);
     const reconnectInitialMs = durationMs(
       owner,
       "reconnectInitialMs",

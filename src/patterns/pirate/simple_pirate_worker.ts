@@ -8,13 +8,7 @@ import type { Logger } from "../../_util/logger.ts";
 import type { Frame, Message } from "../../types.ts";
 import { ReqSocket } from "../../transport/socket.ts";
 import { PPP_READY, splitEnvelope } from "../../protocol/ppp.ts";
-import {
-  checkFrames,
-  checkOptions,
-  endpoint as checkEndpoint,
-  logger as checkLogger,
-  randomIdentity,
-} from "./_common.ts";
+import { checkFrames, logger as checkLogger, workerArgs } from "./_common.ts";
 
 /**
  * A request handler: gets the request body (the frames after the client's
@@ -114,15 +108,7 @@ export class SimplePirateWorker implements AsyncDisposable {
     options: SimplePirateWorkerOptions = {},
   ): Promise<SimplePirateWorker> {
     const owner = "SimplePirateWorker.connect()";
-    checkEndpoint(owner, "endpoint", endpoint);
-    if (typeof handler !== "function") {
-      throw new TypeError(`${owner}: handler must be a function`);
-    }
-    checkOptions(owner, options);
-    const identity = options.identity ?? randomIdentity();
-    if (typeof identity !== "string" || identity.length === 0) {
-      throw new TypeError(`${owner}: identity must be a non-empty string`);
-    }
+    const identity = workerArgs(owner, endpoint, handler, options);
     const w = new SimplePirateWorker(
       endpoint,
       handler,
