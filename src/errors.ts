@@ -160,14 +160,35 @@ export class ServiceUnavailableError extends ZmqReliableError {
 }
 
 /**
+ * Options of {@linkcode ProtocolError}: the standard `cause`, plus the
+ * malformation class.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError, type ProtocolErrorOptions } from "@reliable/zmq";
+ * const options: ProtocolErrorOptions = { code: "BAD_COMMAND" };
+ * console.log(new ProtocolError("MDPW01", 2, "unknown command", options).code); // "BAD_COMMAND"
+ * ```
+ */
+export interface ProtocolErrorOptions extends ErrorOptions {
+  /**
+   * The malformation class, one of the names the protocol's spec data list
+   * (e.g. `MdpMalformation` in `@reliable/zmq/protocol`).
+   *
+   * @default {"INVALID"}
+   */
+  code?: string;
+}
+
+/**
  * A message broke its protocol: too few frames, a wrong header, an unknown
  * command, a corrupt record.
  *
  * @example
  * ```ts
  * import { ProtocolError } from "@reliable/zmq";
- * const err = new ProtocolError("MDPW01", 2, "unknown command 0x09");
- * console.log(err.protocol, err.frame, err.reason);
+ * const err = new ProtocolError("MDPW01", 2, "unknown command 0x09", { code: "BAD_COMMAND" });
+ * console.log(err.protocol, err.frame, err.code, err.reason);
  * ```
  */
 export class ProtocolError extends ZmqReliableError {
@@ -178,18 +199,25 @@ export class ProtocolError extends ZmqReliableError {
   /** A short description of what was wrong. */
   readonly reason: string;
   /**
+   * The malformation class, a name from the protocol's spec data (e.g.
+   * `"BAD_COMMAND"`), or `"INVALID"` when the thrower named none. Compare
+   * this, not `reason`, in code.
+   */
+  readonly code: string;
+  /**
    * Creates the error.
    *
    * @param protocol The protocol whose rules were broken.
    * @param frame Index of the offending frame, or -1 for the whole message.
    * @param reason A short description of what was wrong.
-   * @param options Standard error options (`cause`).
+   * @param options Standard error options (`cause`) and the malformation
+   * class (`code`).
    */
   constructor(
     protocol: string,
     frame: number,
     reason: string,
-    options?: ErrorOptions,
+    options?: ProtocolErrorOptions,
   ) {
     super(
       `Invalid ${protocol} message${
@@ -201,6 +229,7 @@ export class ProtocolError extends ZmqReliableError {
     this.protocol = protocol;
     this.frame = frame;
     this.reason = reason;
+    this.code = options?.code ?? "INVALID";
   }
 }
 
