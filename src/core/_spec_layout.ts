@@ -7,8 +7,13 @@
  *
  * @module
  */
-import { MdpHeader, MdpMessage } from "../protocol/mdp/spec.ts";
-import { PppMessage } from "../protocol/ppp/spec.ts";
+import {
+  MdpHeader,
+  MdpLimits,
+  MdpMessage,
+  MdpWorkerCommand,
+} from "../protocol/mdp/spec.ts";
+import { PppCommand, PppLimits, PppMessage } from "../protocol/ppp/spec.ts";
 import { ascii } from "./_envelope_common.ts";
 
 const mdpAt = (m: keyof typeof MdpMessage, f: string, from = 0) =>
@@ -35,16 +40,42 @@ export const READY_FRAMES: number = 1 + MdpMessage.READY.frames.length;
 /** 7/MDP: frames of a HEARTBEAT or DISCONNECT. */
 export const SIGNAL_FRAMES: number = 1 + MdpMessage.HEARTBEAT.frames.length;
 
-/** `"MDPC01"`. */
-export const HC: Uint8Array = ascii(MdpHeader.CLIENT);
-const HW = ascii(MdpHeader.WORKER);
-/** The one byte in which the two 7/MDP headers differ (the others are checked once). */
-export const TAG: number = HC.findIndex((b, i) => b !== HW[i]);
-/** The client header's byte at `TAG`. */
-export const C_TAG: number = HC[TAG];
-/** The worker header's byte at `TAG`. */
-export const W_TAG: number = HW[TAG];
+const HC = ascii(MdpHeader.CLIENT), HW = ascii(MdpHeader.WORKER);
+if (
+  HC.length !== 6 || HW.length !== 6 ||
+  HC.some((b, i) => (b !== HW[i]) !== (i === 3))
+) {
+  // The classifiers (here and in wasm/assembly/envelope.ts) check the shared
+  // bytes 0-2 and 4-5 unrolled and tell the headers apart by byte 3.
+  throw new Error("7/MDP headers in the spec data must differ in byte 3 only");
+}
+/** Header bytes shared by `"MDPC01"` and `"MDPW01"` (byte 3 differs). */
+export const [H0, H1, H2, , H4, H5]: number[] = [...HC];
+/** The client header's byte 3 (`C`). */
+export const C_TAG: number = HC[3];
+/** The worker header's byte 3 (`W`). */
+export const W_TAG: number = HW[3];
+/** Bytes of either header. */
+export const HEADER_BYTES: number = HC.length;
 
+/** 7/MDP: worker command octets. */
+export const { READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT } =
+  MdpWorkerCommand;
+/** 7/MDP: bytes of a command frame. */
+export const COMMAND_BYTES: number = MdpLimits.COMMAND_BYTES;
+/** 7/MDP: smallest client address. */
+export const ADDRESS_MIN: number = MdpLimits.ADDRESS_MIN_BYTES;
+/** 7/MDP: largest client address. */
+export const ADDRESS_MAX: number = MdpLimits.ADDRESS_MAX_BYTES;
+
+/** 6/PPP: command octets. */
+export const { READY: PPP_READY, HEARTBEAT: PPP_HEARTBEAT } = PppCommand;
+/** 6/PPP: bytes of a command frame. */
+export const PPP_COMMAND_BYTES: number = PppLimits.COMMAND_BYTES;
+/** 6/PPP: smallest client address. */
+export const PPP_ADDRESS_MIN: number = PppLimits.ADDRESS_MIN_BYTES;
+/** 6/PPP: largest client address. */
+export const PPP_ADDRESS_MAX: number = PppLimits.ADDRESS_MAX_BYTES;
 /** 6/PPP: frames of a command (identity and the command octet). */
 export const PPP_COMMAND_FRAMES: number = 1 + PppMessage.READY.frames.length;
 // A reply at the queue's backend: [id(w)][address][""][body+] (one address).
