@@ -26,7 +26,7 @@ import {
   type MdpMessageName,
   MdpWorkerCommand,
 } from "./spec.ts";
-import { MDPC01, MDPW01 } from "./_encode.ts";
+import { MDPC01 as C01, MDPW01 as W01 } from "./_encode.ts";
 
 export {
   MDP_SPEC,
@@ -83,6 +83,11 @@ const READY_FRAMES = MdpMessage.READY.frames.length;
 const SIGNAL_FRAMES = MdpMessage.HEARTBEAT.frames.length;
 const ADDR_MIN = MdpLimits.ADDRESS_MIN_BYTES;
 const ADDR_MAX = MdpLimits.ADDRESS_MAX_BYTES;
+const COMMAND_BYTES = MdpLimits.COMMAND_BYTES;
+// Module-local copies: V8 reads an imported binding or an imported object's
+// property on every use, which costs on a path run once per message.
+const { READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT } = MdpWorkerCommand;
+const MDPC01 = C01, MDPW01 = W01;
 
 /**
  * A client REPLY as a client's DEALER receives it.
@@ -162,15 +167,8 @@ export type MdpBrokerInbound =
 /** Who reads the message: fixes the view (ROUTER or DEALER) and what is valid. */
 type Reader = "broker" | "worker" | "client";
 
-/** A well-formed message, before each reader picks its fields. */
-interface Parsed {
-  header: "CLIENT" | "WORKER";
-  command: number;
-  /** Index of the service, address or body frame, or -1. */
-  service: number;
-  address: number;
-  body: number;
-}
+/** What `parse` found in a well-formed message: a client message, or a worker command octet. */
+const CLIENT = 0;
 
 function fail(
   frames: readonly Uint8Array[],
@@ -191,9 +189,15 @@ function fail(
 
 /**
  * The one 7/MDP grammar. `o` is the index of the empty frame before the
- * header: 1 in a ROUTER's view (identity first), 0 in a DEALER's.
+ * header: 1 in a ROUTER's view (identity first), 0 in a DEALER's. Returns
+ * `CLIENT` for a client message, the command octet for a worker command
+ * (fields then sit at fixed positions), or the error. Allocates nothing on
+ * success: decoders run once per message on every peer.
  */
-function parse(frames: unknown, reader: Reader): Parsed | MdpProtocolError {
+function parse(
+  frames: readonly Uint8Array[],
+  reader: Reader,
+): number | MdpProtocolError {
   if (!isFrames(frames)) {
     return new ProtocolError("MDP", -1, MdpMalformation.NOT_FRAMES, {
       code: "NOT_FRAMES",
@@ -201,71 +205,59 @@ function parse(frames: unknown, reader: Reader): Parsed | MdpProtocolError {
   }
   const o = reader === "broker" ? 1 : 0;
   const n = frames.length;
-  const len = (i: number) => frames[o + i].length;
   if (n < o + HEADER + 1) return fail(frames, o, "TOO_FEW_FRAMES", -1);
-  if (len(0) !== 0) return fail(frames, o, "DELIMITER_NOT_EMPTY", o);
+  if (frames[o].length !== 0) {
+    return fail(frames, o, "DELIMITER_NOT_EMPTY", o);
+  }
   const h = frames[o + HEADER];
-  if (bytesEqual(h, MDPC01) && reader !== "worker") {
+  if (reader !== "worker" && bytesEqual(h, MDPC01)) {
     if (n < o + CLIENT_BODY + 1) return fail(frames, o, "TOO_FEW_FRAMES", -1);
-    if (len(CLIENT_SERVICE) === 0) {
+    if (frames[o + CLIENT_SERVICE].length === 0) {
       return fail(frames, o, "EMPTY_SERVICE", o + CLIENT_SERVICE);
     }
-    return {
-      header: "CLIENT",
-      command: 0,
-      service: o + CLIENT_SERVICE,
-      address: -1,
-      body: o + CLIENT_BODY,
-    };
+    return CLIENT;
   }
-  if (!bytesEqual(h, MDPW01) || reader === "client") {
+  if (reader === "client" || !bytesEqual(h, MDPW01)) {
     return fail(frames, o, "UNKNOWN_HEADER", o + HEADER);
   }
   if (n < o + COMMAND + 1) return fail(frames, o, "TOO_FEW_FRAMES", -1);
-  if (len(COMMAND) !== MdpLimits.COMMAND_BYTES) {
+  const c = frames[o + COMMAND];
+  if (c.length !== COMMAND_BYTES) {
     return fail(frames, o, "BAD_COMMAND", o + COMMAND);
   }
-  const cmd = frames[o + COMMAND][0];
-  const W = MdpWorkerCommand;
-  if (
-    reader === "worker" && (cmd === W.READY || cmd === W.REPLY)
-  ) return fail(frames, o, "WRONG_DIRECTION", o + COMMAND);
-  const ok = (service: number, address: number, body: number): Parsed => ({
-    header: "WORKER",
-    command: cmd,
-    service,
-    address,
-    body,
-  });
+  const cmd = c[0];
+  if (reader === "worker" && (cmd === READY || cmd === REPLY)) {
+    return fail(frames, o, "WRONG_DIRECTION", o + COMMAND);
+  }
   switch (cmd) {
-    case W.READY:
+    case READY:
       if (n !== o + READY_FRAMES) {
         return fail(frames, o, "WRONG_FRAME_COUNT", -1);
       }
-      if (len(READY_SERVICE) === 0) {
+      if (frames[o + READY_SERVICE].length === 0) {
         return fail(frames, o, "EMPTY_SERVICE", o + READY_SERVICE);
       }
-      return ok(o + READY_SERVICE, -1, -1);
-    case W.REQUEST:
-    case W.REPLY: {
+      return cmd;
+    case REQUEST:
+    case REPLY: {
       if (n < o + WORKER_BODY + 1) {
         return fail(frames, o, "WRONG_FRAME_COUNT", -1);
       }
-      const a = len(ADDRESS);
+      const a = frames[o + ADDRESS].length;
       if (a < ADDR_MIN || a > ADDR_MAX) {
         return fail(frames, o, "BAD_ADDRESS", o + ADDRESS);
       }
-      if (len(ADDRESS_END) !== 0) {
+      if (frames[o + ADDRESS_END].length !== 0) {
         return fail(frames, o, "MISSING_DELIMITER", o + ADDRESS_END);
       }
-      return ok(-1, o + ADDRESS, o + WORKER_BODY);
+      return cmd;
     }
-    case W.HEARTBEAT:
-    case W.DISCONNECT:
+    case HEARTBEAT:
+    case DISCONNECT:
       if (n !== o + SIGNAL_FRAMES) {
         return fail(frames, o, "WRONG_FRAME_COUNT", -1);
       }
-      return ok(-1, -1, -1);
+      return cmd;
     default:
       return fail(frames, o, "BAD_COMMAND", o + COMMAND);
   }
@@ -289,11 +281,11 @@ export function decodeClientReply(
   frames: readonly Uint8Array[],
 ): MdpClientReply | MdpProtocolError {
   const p = parse(frames, "client");
-  if (p instanceof ProtocolError) return p;
+  if (typeof p !== "number") return p;
   return {
     type: "reply",
-    service: td.decode(frames[p.service]),
-    body: frames.slice(p.body),
+    service: td.decode(frames[CLIENT_SERVICE]),
+    body: frames.slice(CLIENT_BODY),
   };
 }
 
@@ -314,17 +306,15 @@ export function decodeWorkerInbound(
   frames: readonly Uint8Array[],
 ): MdpBrokerToWorker | MdpProtocolError {
   const p = parse(frames, "worker");
-  if (p instanceof ProtocolError) return p;
-  if (p.command === MdpWorkerCommand.REQUEST) {
+  if (typeof p !== "number") return p;
+  if (p === REQUEST) {
     return {
       type: "request",
-      address: frames[p.address],
-      body: frames.slice(p.body),
+      address: frames[ADDRESS],
+      body: frames.slice(WORKER_BODY),
     };
   }
-  return p.command === MdpWorkerCommand.HEARTBEAT
-    ? { type: "heartbeat" }
-    : { type: "disconnect" };
+  return p === HEARTBEAT ? { type: "heartbeat" } : { type: "disconnect" };
 }
 
 /**
@@ -345,29 +335,27 @@ export function decodeBrokerInbound(
   frames: readonly Uint8Array[],
 ): MdpBrokerInbound | MdpProtocolError {
   const p = parse(frames, "broker");
-  if (p instanceof ProtocolError) return p;
+  if (typeof p !== "number") return p;
   const sender = frames[0];
-  const W = MdpWorkerCommand;
-  if (p.header === "CLIENT") {
-    return {
-      type: "client-request",
-      sender,
-      service: frames[p.service],
-      body: frames.slice(p.body),
-    };
-  }
-  switch (p.command) {
-    case W.READY:
-      return { type: "ready", sender, service: frames[p.service] };
-    case W.REQUEST:
-    case W.REPLY:
+  switch (p) {
+    case CLIENT:
       return {
-        type: p.command === W.REPLY ? "reply" : "request",
+        type: "client-request",
         sender,
-        address: frames[p.address],
-        body: frames.slice(p.body),
+        service: frames[1 + CLIENT_SERVICE],
+        body: frames.slice(1 + CLIENT_BODY),
       };
-    case W.HEARTBEAT:
+    case READY:
+      return { type: "ready", sender, service: frames[1 + READY_SERVICE] };
+    case REQUEST:
+    case REPLY:
+      return {
+        type: p === REPLY ? "reply" : "request",
+        sender,
+        address: frames[1 + ADDRESS],
+        body: frames.slice(1 + WORKER_BODY),
+      };
+    case HEARTBEAT:
       return { type: "heartbeat", sender };
     default:
       return { type: "disconnect", sender };

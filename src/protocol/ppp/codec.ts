@@ -122,12 +122,16 @@ const COMMAND_FRAMES = PppMessage.READY.frames.length;
 const REPLY_FRAMES = PppMessage.REPLY.frames.length;
 const ADDR_MIN = PppLimits.ADDRESS_MIN_BYTES;
 const ADDR_MAX = PppLimits.ADDRESS_MAX_BYTES;
+// Module-local copies: V8 reads an imported object's property on every use,
+// which costs on a path run once per message.
+const COMMAND_BYTES = PppLimits.COMMAND_BYTES;
+const { READY, HEARTBEAT } = PppCommand;
 
 /** The command a frame holds, or -1 when it is not one octet of a known command. */
 function commandOf(f: Uint8Array): number {
-  if (f.length !== PppLimits.COMMAND_BYTES) return -1;
+  if (f.length !== COMMAND_BYTES) return -1;
   const c = f[0];
-  return c === PppCommand.READY || c === PppCommand.HEARTBEAT ? c : -1;
+  return c === READY || c === HEARTBEAT ? c : -1;
 }
 
 /**
@@ -195,10 +199,8 @@ export function decodeWorkerMessage(
   if (n === 0) return fail("TOO_FEW_FRAMES", -1);
   if (n === COMMAND_FRAMES) {
     const c = commandOf(frames[0]);
-    if (c === PppCommand.HEARTBEAT) return { type: "heartbeat" };
-    return c === PppCommand.READY
-      ? fail("WRONG_DIRECTION", 0)
-      : fail("BAD_COMMAND", 0);
+    if (c === HEARTBEAT) return { type: "heartbeat" };
+    return c === READY ? fail("WRONG_DIRECTION", 0) : fail("BAD_COMMAND", 0);
   }
   const r = request(frames);
   if (r instanceof ProtocolError) return r;
@@ -229,8 +231,8 @@ export function decodeQueueMessage(
   const worker = frames[0];
   if (n === 1 + COMMAND_FRAMES) {
     const c = commandOf(frames[1]);
-    if (c === PppCommand.READY) return { type: "ready", worker };
-    if (c === PppCommand.HEARTBEAT) return { type: "heartbeat", worker };
+    if (c === READY) return { type: "ready", worker };
+    if (c === HEARTBEAT) return { type: "heartbeat", worker };
     return fail("BAD_COMMAND", 1);
   }
   const a = frames[1].length;
