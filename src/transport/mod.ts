@@ -12,6 +12,7 @@ export {
   PubSocket,
   RepSocket,
   ReqSocket,
+  RouterNotify,
   RouterSocket,
   type RouterSocketOptions,
   shutdown,
@@ -29,6 +30,12 @@ export {
   type ReactorStats,
   reactorStats,
 } from "./reactor.ts";
+export {
+  type FileDescriptorLimit,
+  fileDescriptorLimit,
+  openFileDescriptors,
+  raiseFileDescriptorLimit,
+} from "./fd_limit.ts";
 export {
   configureLibzmq,
   type LibzmqInfo,
