@@ -113,8 +113,8 @@ const activation = (i: number) => (rampMs * (first + i)) / total;
 // ---- the clients ------------------------------------------------------------
 
 interface Driver {
-  /** Opens client i's connection (and sends at once in closed loop). */
-  activate(i: number, now: number): void;
+  /** Opens client i's connection. */
+  open(i: number): Promise<void> | void;
   /** Starts client i's next request unless one is outstanding. */
   fire(i: number, now: number): boolean;
   /** Timeouts and delayed retries. */
@@ -140,16 +140,16 @@ function apiDriver(): Driver {
     return b;
   };
   const d: Driver = {
-    activate(i, now) {
+    open(i) {
       activeCount++;
-      connectClient(f.endpoint as string, { timeoutMs, attempts }).then((c) => {
-        clients[i] = c;
-        counters.opened++;
-        if (period === 0) d.fire(i, now);
-      }, (e) => {
-        counters.errors++;
-        firstError ??= String(e);
-      });
+      return connectClient(f.endpoint as string, { timeoutMs, attempts })
+        .then((c) => {
+          clients[i] = c;
+          counters.opened++;
+        }, (e) => {
+          counters.errors++;
+          firstError ??= String(e);
+        });
     },
     fire(i) {
       const c = clients[i];
@@ -220,14 +220,36 @@ const driver: Driver = mode === "api" ? apiDriver() : new RawClients({
 
 // ---- the one timer ----------------------------------------------------------
 
+// Without a ramp, every client connects before the run starts (in slices,
+// so libzmq's I/O thread and the reactor keep up), and the run measures the
+// steady state; with one, clients connect during the run, in index order.
+let nextActivate = 0;
+if (rampMs === 0) {
+  const pending: Promise<void>[] = [];
+  for (; nextActivate < n; nextActivate++) {
+    const p = driver.open(nextActivate);
+    if (p) pending.push(p);
+    if (nextActivate % 200 === 199) await new Promise((r) => setTimeout(r, 0));
+  }
+  await Promise.all(pending);
+}
 console.log(
-  JSON.stringify({ event: "ready", clients: n, pid: Deno.pid, fdLimit }),
+  JSON.stringify({
+    event: "ready",
+    clients: n,
+    opened: counters.opened,
+    pid: Deno.pid,
+    fdLimit,
+    firstError,
+  }),
 );
 await waitForGo();
 const t0 = performance.now();
 const endAt = t0 + durationMs;
 const running = () => performance.now() < endAt;
-let nextActivate = 0;
+if (period === 0) {
+  for (let i = 0; i < nextActivate; i++) driver.fire(i, t0);
+}
 let cursor = 0;
 let round = 0;
 let lastReport = t0;
@@ -254,7 +276,12 @@ const timer = setInterval(() => {
   const now = performance.now();
   const rel = now - t0;
   while (nextActivate < n && activation(nextActivate) <= rel) {
-    driver.activate(nextActivate++, now);
+    const i = nextActivate++;
+    const opened = driver.open(i);
+    if (period === 0) {
+      if (opened) void opened.then(() => driver.fire(i, performance.now()));
+      else driver.fire(i, now);
+    }
   }
   if (period > 0 && now < endAt) {
     for (;;) {

@@ -55,8 +55,8 @@ export const FLAGS: Record<string, FlagSpec> = {
   retry: {
     type: "string",
     description:
-      "on a silent attempt: lazy (new socket at once, as MajordomoClient), resend (same socket at once), backoff (same socket after a jittered exponential delay)",
-    default: "lazy",
+      "on a silent attempt: lazy (new socket at once, as MajordomoClient), resend (same socket at once), backoff (same socket after a jittered exponential delay; the default)",
+    default: "backoff",
   },
   client: {
     type: "string",

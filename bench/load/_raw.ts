@@ -100,8 +100,8 @@ export class RawClients {
     return this.#active;
   }
 
-  activate(i: number, now: number): void {
-    if (this.#open(i) && this.#o.closedLoop) this.fire(i, now);
+  open(i: number): void {
+    this.#open(i);
   }
 
   #open(i: number): boolean {

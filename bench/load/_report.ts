@@ -13,6 +13,7 @@ export interface RunFacts {
   sum(key: string): number;
   timeline: Record<string, unknown>[];
   baseline: ProcSample | null;
+  connected: ProcSample | null;
   after: ProcSample | null;
   peakRss: number;
   maxEstab: number;
@@ -24,6 +25,7 @@ export interface RunFacts {
   errorsSeen: unknown[];
   exitCodes: number[];
   bad?: BadResult;
+  connectPhase: Record<string, number>;
   log(line: string): void;
 }
 
@@ -56,12 +58,19 @@ export function summarize(r: RunFacts): Record<string, unknown> {
   const machine = steady.map((e) => e.machineCpuPct as number).filter(
     Number.isFinite,
   );
-  const rssConnected = Math.max(
-    0,
-    ...steady.map((e) => ((e.brokerRssMiB as number) ?? 0) * MiB),
-  );
+  // Memory per connection: the broker's RSS once every client is connected
+  // (before any request) over its RSS with only the workers. Under a ramp
+  // there is no such moment: the largest RSS while sending is used.
+  const rssConnected = r.connected && Number(f["ramp-s"]) === 0
+    ? r.connected.rssBytes
+    : Math.max(
+      0,
+      ...steady.map((e) => ((e.brokerRssMiB as number) ?? 0) * MiB),
+    );
+  const conns = Number(r.connectPhase.established ?? r.maxEstab) -
+    Number(f.workers);
   const base = r.baseline?.rssBytes ?? NaN;
-  const perConn = r.maxEstab > 0 ? (rssConnected - base) / r.maxEstab : NaN;
+  const perConn = conns > 0 ? (rssConnected - base) / conns : NaN;
   const netDelta: Record<string, number> = {};
   for (const k of Object.keys(r.netstat1)) {
     netDelta[k] = r.netstat1[k] - (r.netstat0[k] ?? 0);
@@ -106,6 +115,7 @@ export function summarize(r: RunFacts): Record<string, unknown> {
     clientExitCodes: r.exitCodes,
     firstErrors: r.errorsSeen.slice(0, 3),
     bad: r.bad,
+    connectPhase: r.connectPhase,
   };
   const L = r.log;
   L("== load summary ==");

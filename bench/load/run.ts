@@ -101,6 +101,11 @@ const workers = await spawnScript("workers", "./_workers.ts", [
 ]);
 children.push(workers);
 
+const brokerPid = broker ? Number(broker.ready.pid) : undefined;
+// Broker memory with its workers but no client yet.
+await new Promise((r) => setTimeout(r, 500));
+const baseline = brokerPid ? sampleProc(brokerPid) : null;
+
 // ---- clients --------------------------------------------------------------------
 const clientArgs = (n: number, first: number) => [
   "--endpoint",
@@ -156,9 +161,29 @@ for (const p of await Promise.all(starting)) {
   children.push(p);
 }
 
+// ---- connect phase (no ramp): every client connected before requests start --
+const connectPhase: Record<string, number> = {};
+if (intFlag(f, "ramp-s", 0) === 0 && !f["no-ss"] && port) {
+  const want = plan.clients + Number(f.workers);
+  const c0 = performance.now();
+  let tcp: TcpSample | null = null;
+  while (performance.now() - c0 < 120000) {
+    tcp = await sampleTcp(port);
+    if (!tcp || ((tcp.server.ESTAB ?? 0) >= want && tcp.acceptQueue === 0)) {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const startup = performance.now() - c0;
+  connectPhase.seconds = +(startup / 1000).toFixed(1);
+  connectPhase.established = tcp?.server.ESTAB ?? 0;
+  log(
+    `connect: ${connectPhase.established} connections established at the broker ${connectPhase.seconds} s after every client process had opened its sockets`,
+  );
+}
+
 // ---- run ------------------------------------------------------------------------
-const brokerPid = broker ? Number(broker.ready.pid) : undefined;
-const baseline = brokerPid ? sampleProc(brokerPid) : null;
+const connected = brokerPid ? sampleProc(brokerPid) : null;
 const netstat0 = sampleNetstat();
 const timeline: Record<string, unknown>[] = [];
 const t0 = performance.now();
@@ -323,6 +348,7 @@ const record = summarize({
   sum,
   timeline,
   baseline,
+  connected,
   after,
   peakRss,
   maxEstab,
@@ -334,6 +360,7 @@ const record = summarize({
   errorsSeen,
   exitCodes,
   bad: badResult,
+  connectPhase,
   log,
 });
 if (f.json) {
