@@ -76,9 +76,13 @@ export function summarize(r: RunFacts): Record<string, unknown> {
     netDelta[k] = r.netstat1[k] - (r.netstat0[k] ?? 0);
   }
   const h = r.totalHist;
+  const maxEstablished = Math.max(
+    Number.isFinite(r.maxEstab) ? r.maxEstab : 0,
+    Number(r.connectPhase.established ?? 0),
+  );
   const results = {
     clients: r.plan.clients,
-    maxEstablished: r.maxEstab,
+    maxEstablished,
     served: r.sum("served"),
     sent,
     answered: replies,
@@ -125,7 +129,7 @@ export function summarize(r: RunFacts): Record<string, unknown> {
     } in ${r.plan.procs} processes (${f.client}, retry ${f.retry}), ${f.rate} req/s each for ${durationS} s, ${f.workers} workers`,
   );
   L(
-    `connected: max ${n(r.maxEstab)} established at the broker; served ${
+    `connected: max ${n(maxEstablished)} connections at the broker; served ${
       n(results.served)
     } of ${n(r.plan.clients)} clients; ${
       n(results.socketsOpened)

@@ -162,24 +162,34 @@ for (const p of await Promise.all(starting)) {
 }
 
 // ---- connect phase (no ramp): every client connected before requests start --
+// Counted at the broker: established TCP connections (ss), or, where ss is
+// missing, the broker's descriptors beyond those it had with its workers.
 const connectPhase: Record<string, number> = {};
-if (intFlag(f, "ramp-s", 0) === 0 && !f["no-ss"] && port) {
+if (intFlag(f, "ramp-s", 0) === 0 && port) {
   const want = plan.clients + Number(f.workers);
   const c0 = performance.now();
-  let tcp: TcpSample | null = null;
-  while (performance.now() - c0 < 120000) {
-    tcp = await sampleTcp(port);
-    if (!tcp || ((tcp.server.ESTAB ?? 0) >= want && tcp.acceptQueue === 0)) {
-      break;
-    }
+  const count = async (): Promise<{ n: number; queued: number } | null> => {
+    const tcp = f["no-ss"] ? null : await sampleTcp(port);
+    if (tcp) return { n: tcp.server.ESTAB ?? 0, queued: tcp.acceptQueue };
+    if (!brokerPid || !baseline) return null;
+    const b = sampleProc(brokerPid);
+    return b
+      ? { n: b.fds - baseline.fds + Number(f.workers), queued: 0 }
+      : null;
+  };
+  let c = await count();
+  while (c && performance.now() - c0 < 120000) {
+    if (c.n >= want && c.queued === 0) break;
     await new Promise((r) => setTimeout(r, 250));
+    c = await count();
   }
-  const startup = performance.now() - c0;
-  connectPhase.seconds = +(startup / 1000).toFixed(1);
-  connectPhase.established = tcp?.server.ESTAB ?? 0;
-  log(
-    `connect: ${connectPhase.established} connections established at the broker ${connectPhase.seconds} s after every client process had opened its sockets`,
-  );
+  if (c) {
+    connectPhase.seconds = +((performance.now() - c0) / 1000).toFixed(1);
+    connectPhase.established = c.n;
+    log(
+      `connect: ${c.n} connections at the broker ${connectPhase.seconds} s after every client process had opened its sockets`,
+    );
+  }
 }
 
 // ---- run ------------------------------------------------------------------------

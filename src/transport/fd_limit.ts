@@ -11,10 +11,13 @@
  *   descriptors would be left, with a `FileDescriptorLimitError`
  *   that says what is in use and exactly what to raise;
  * - first raises the soft limit to the hard limit when that makes room (a
- *   process may do so without privileges; Go's runtime does it at start-up);
- * - raises the soft limit to the hard limit when a socket binds a TCP or IPC
- *   endpoint, because a listening socket's accepted connections take
- *   descriptors without any call that could refuse them.
+ *   process may do so without privileges). Deno already does this at
+ *   start-up, as Go's runtime does, so in practice the hard limit is the
+ *   limit; this covers a soft limit lowered later.
+ *
+ * A bound socket's accepted connections take descriptors without any call
+ * that could refuse them (libzmq then retries `accept` in a busy loop), so a
+ * server must be started with a hard limit above its peak connection count.
  *
  * How many are in use is measured as the lowest free descriptor (one
  * `eventfd` and `close`; the kernel hands descriptors out lowest-first, so

@@ -28,11 +28,7 @@ import {
   releaseContext,
   terminateContext,
 } from "./context.ts";
-import {
-  checkFileDescriptors,
-  claimDescriptors,
-  raiseFileDescriptorLimit,
-} from "./fd_limit.ts";
+import { checkFileDescriptors, claimDescriptors } from "./fd_limit.ts";
 
 const ZMQ_SNDMORE = 2;
 const ZMQ_DONTWAIT = 1;
@@ -504,8 +500,6 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    */
   bind(endpoint: string): string {
     checkEndpoint("bind", endpoint);
-    // Accepted connections take descriptors no call can refuse: make room.
-    if (STREAM_RE.test(endpoint)) raiseFileDescriptorLimit();
     const tcpZero = endpoint.startsWith("tcp://") && endpoint.endsWith(":0");
     const ep = tcpZero ? endpoint.slice(0, -1) + "*" : endpoint;
     if (lib().zmq.zmq_bind(this.#h("bind"), cstr(ep)) !== 0) {
