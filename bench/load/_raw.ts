@@ -272,7 +272,8 @@ export class RawClients {
     o.counters.timeouts++;
     if (this.#attempt[i] + 1 >= o.attempts) {
       this.#giveUp(i);
-      if (o.retry !== "resend") this.#close(i);
+      // Lazy Pirate (MajordomoClient) drops the socket of a failed request.
+      if (o.retry === "lazy") this.#close(i);
       return;
     }
     this.#attempt[i]++;

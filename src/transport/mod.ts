@@ -36,6 +36,7 @@ export {
   openFileDescriptors,
   raiseFileDescriptorLimit,
 } from "./fd_limit.ts";
+export { trimMemory } from "./memory.ts";
 export {
   configureLibzmq,
   type LibzmqInfo,
