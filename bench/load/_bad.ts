@@ -1,11 +1,12 @@
 // Bad clients for the load run (issue 15, item 6), each kind in its own
 // process, started --bad-at-s into the run and gone 10 s later:
 // - vanish: connect, send one request each, then the process is killed
-//   (SIGKILL) before any reply can be read: the broker must drop the work
-//   or the replies for identities that are gone, and forget them;
+//   (SIGKILL) a second later, before a busy broker has answered them all:
+//   the broker must drop the work or the replies for identities that are
+//   gone, and forget them;
 // - garbage: send malformed messages (wrong header, bad command, random
-//   frames) at 10/s each, then close;
-// - noread: send valid requests at 10/s each and never read a reply, then
+//   frames) at 1/s each, then close;
+// - noread: send valid requests at 1/s each and never read a reply, then
 //   close: the broker must bound what it queues for them.
 import { go, type Proc, spawnScript, stop } from "./_proc.ts";
 
@@ -72,13 +73,29 @@ export function startBad(
     }
     result.startedAtS = Math.round((performance.now() - t0) / 1000);
     await Promise.all(procs.map(([, p]) => go(p)));
+    // The vanishing clients die once their requests are out: their replies
+    // (or the work itself) find nobody.
+    const vanish = procs.find(([k]) => k === "vanish")?.[1];
+    if (vanish) {
+      const count = spec.counts.vanish!;
+      await new Promise<void>((res) => {
+        const prev = vanish.onLine;
+        vanish.onLine = (m) => {
+          prev?.(m);
+          if (Number(m.sent) >= count) res();
+        };
+        if (Number(vanish.last.get("progress")?.sent ?? 0) >= count) res();
+      });
+      result.sent.vanish = count;
+      await new Promise((r) => setTimeout(r, 1000)); // connected, flushed
+      vanish.child.kill("SIGKILL");
+      await vanish.exited;
+    }
     await new Promise((r) => setTimeout(r, BAD_LIFETIME_MS));
     for (const [kind, p] of procs) {
+      if (kind === "vanish") continue;
       result.sent[kind] = Number(p.last.get("progress")?.sent ?? 0);
-      if (kind === "vanish") {
-        p.child.kill("SIGKILL");
-        await p.exited;
-      } else await stop(p);
+      await stop(p);
     }
     result.goneAtS = Math.round((performance.now() - t0) / 1000);
   })();
