@@ -23,6 +23,7 @@ interface Results {
   clientExitCodes: number[];
   connectPhase: { established?: number };
   broker: { counters?: Record<string, number> };
+  bad?: { sent: Record<string, number> };
 }
 
 async function load(args: string[]): Promise<Results> {
@@ -82,4 +83,41 @@ Deno.test("2,000 clients for 10 s through the broker: every request answered onc
   assertEquals(c.replies, r.sent);
   assertEquals(c.unroutableReplies, 0);
   assertEquals(c.droppedRequests + c.expiredRequests, 0);
+});
+
+// Item 6: bad clients at scale.
+//
+//   500 good clients ─┐
+//   500 that vanish ──┼─► broker ──► 4 echo workers
+//   50 sending garbage│   (the vanishing ones are SIGKILLed a second after
+//   50 never reading ─┘    their one request is out)
+Deno.test("500 clients are all answered while 600 bad ones vanish, send garbage or never read", async () => {
+  const r = await load([
+    "--clients",
+    "500",
+    "--duration-s",
+    "20",
+    "--rate",
+    "0.5",
+    "--timeout-ms",
+    "15000",
+    "--bad",
+    "vanish=500,garbage=50,noread=50",
+    "--bad-at-s",
+    "3",
+  ]);
+  assertEquals(r.clientExitCodes, [0]);
+  assertEquals(r.errors, 0);
+  assert(r.sent >= 4950 && r.sent <= 5000, `sent ${r.sent}`);
+  assertEquals(r.answered, r.sent);
+  assertEquals(r.failed, 0);
+  assertEquals(r.stale, 0);
+  assertEquals(r.served, 500);
+  const c = r.broker.counters!;
+  assertEquals(r.bad!.sent.vanish, 500);
+  assert(r.bad!.sent.garbage >= 400, `garbage sent ${r.bad!.sent.garbage}`);
+  assert(c.invalidMessages > 0, "no garbage was counted as invalid");
+  assertEquals(c.internalErrors, 0);
+  // Every good request, and the bad clients' valid ones, reached the broker.
+  assert(c.requests >= r.sent + r.bad!.sent.noread);
 });
