@@ -18,14 +18,16 @@ const f = parseFlags(Deno.args, {
   },
   "spin-us": { type: "string", description: "reactor spin, µs" },
   "heartbeat-ms": { type: "string", description: "broker heartbeat, ms" },
+  "request-ttl-ms": { type: "string", description: "broker requestTtlMs" },
 });
 const spin = intFlag(f, "spin-us", 0);
 if (spin !== undefined) configureReactor({ spinUs: spin });
 const hb = intFlag(f, "heartbeat-ms", 1);
-const broker = await bindBroker(
-  f.bind as string,
-  hb === undefined ? {} : { heartbeatIntervalMs: hb },
-);
+const ttl = intFlag(f, "request-ttl-ms", 1);
+const options: Record<string, unknown> = {};
+if (hb !== undefined) options.heartbeatIntervalMs = hb;
+if (ttl !== undefined) options.requestTtlMs = ttl;
+const broker = await bindBroker(f.bind as string, options);
 const line = (event: string) =>
   console.log(
     JSON.stringify({ event, t: performance.now(), ...broker.stats() }),

@@ -82,6 +82,11 @@ export const FLAGS: Record<string, FlagSpec> = {
     type: "string",
     description: "the started broker's heartbeat interval",
   },
+  "broker-request-ttl-ms": {
+    type: "string",
+    description:
+      "the started broker's requestTtlMs (how long a request may wait for a worker)",
+  },
   "spin-us": {
     type: "string",
     description: "the started broker's reactor spin (µs)",

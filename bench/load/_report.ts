@@ -126,7 +126,9 @@ export function summarize(r: RunFacts): Record<string, unknown> {
   L(
     `clients ${
       n(r.plan.clients)
-    } in ${r.plan.procs} processes (${f.client}, retry ${f.retry}), ${f.rate} req/s each for ${durationS} s, ${f.workers} workers`,
+    } in ${r.plan.procs} processes (${f.client}, retry ${
+      f.client === "api" ? "inside MajordomoClient" : f.retry
+    }), ${f.rate} req/s each for ${durationS} s, ${f.workers} workers`,
   );
   L(
     `connected: max ${n(maxEstablished)} connections at the broker; served ${

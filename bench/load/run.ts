@@ -88,6 +88,9 @@ if (!endpoint) {
     args.push("--heartbeat-ms", String(f["broker-heartbeat-ms"]));
   }
   if (f["spin-us"]) args.push("--spin-us", String(f["spin-us"]));
+  if (f["broker-request-ttl-ms"]) {
+    args.push("--request-ttl-ms", String(f["broker-request-ttl-ms"]));
+  }
   broker = await spawnScript("broker", "./_broker.ts", args);
   children.push(broker);
   endpoint = broker.ready.endpoint as string;
