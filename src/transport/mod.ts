@@ -4,6 +4,7 @@
  *
  * @module
  */
+export type { Frame, Message, ReceiveSink } from "../types.ts";
 export {
   curveKeyPair,
   DealerSocket,
