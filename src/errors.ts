@@ -436,3 +436,48 @@ export class SocketStateError extends ZmqError {
     this.name = "SocketStateError";
   }
 }
+
+/**
+ * The process has (nearly) run out of file descriptors (EMFILE). The message
+ * says how many are in use, the soft and hard limits, and exactly what to
+ * raise. The transport refuses new sockets while fewer than 128 descriptors
+ * would be left, because Deno itself panics when it finds none.
+ *
+ * @example
+ * ```ts
+ * import { FileDescriptorLimitError } from "@reliable/zmq";
+ * const err = new FileDescriptorLimitError("Cannot open a DEALER socket: ...", 1024, 4096, 1000);
+ * console.log(err.code, err.softLimit, err.hardLimit); // "EMFILE" 1024 4096
+ * ```
+ */
+export class FileDescriptorLimitError extends ZmqError {
+  /** The soft limit in force (`ulimit -n`). */
+  readonly softLimit: number;
+  /** The hard limit: how far the process may raise the soft limit itself. */
+  readonly hardLimit: number;
+  /** Descriptors in use when the error was raised. */
+  readonly inUse: number;
+  /**
+   * Creates the error.
+   *
+   * @param message What could not be done and what to raise.
+   * @param softLimit The soft limit in force.
+   * @param hardLimit The hard limit.
+   * @param inUse Descriptors in use.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    message: string,
+    softLimit: number,
+    hardLimit: number,
+    inUse: number,
+    options?: ErrorOptions,
+  ) {
+    super("socket", 24, "EMFILE", message, options);
+    this.message = message;
+    this.name = "FileDescriptorLimitError";
+    this.softLimit = softLimit;
+    this.hardLimit = hardLimit;
+    this.inUse = inUse;
+  }
+}
