@@ -224,6 +224,31 @@ export function cpuUs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * TICK_US;
 }
 
+/**
+ * CPU time so far of each thread of a process, µs: the main thread as
+ * "main", the others summed by thread name (e.g. libzmq's "ZMQbg/IO/0").
+ */
+export function threadCpuUs(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: Deno.DirEntry[];
+  try {
+    tids = [...Deno.readDirSync(`/proc/${pid}/task`)];
+  } catch {
+    return out;
+  }
+  for (const t of tids) {
+    try {
+      const s = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/stat`);
+      const name = t.name === String(pid)
+        ? "main"
+        : s.slice(s.indexOf("(") + 1, s.lastIndexOf(")"));
+      const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+      out[name] = (out[name] ?? 0) + (Number(f[11]) + Number(f[12])) * TICK_US;
+    } catch { /* thread gone */ }
+  }
+  return out;
+}
+
 /** Busy CPU time of the whole machine so far (all cores), µs. */
 export function machineBusyUs(): number {
   const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
@@ -231,6 +256,79 @@ export function machineBusyUs(): number {
   // user nice system idle iowait irq softirq steal guest guest_nice
   const busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
   return busy * TICK_US;
+}
+
+/** A `perf record` of one process over the timed window. */
+export interface Recorder {
+  enable(): Promise<void>;
+  finish(): Promise<void>;
+}
+
+async function perfWithControl(
+  pid: number,
+  dir: string,
+  tag: string,
+  perfArgs: string[],
+): Promise<{ p: Proc; command(cmd: string): Promise<void>; done(): void }> {
+  const ctl = `${dir}/ctl-${tag}-${pid}`, ack = `${dir}/ack-${tag}-${pid}`;
+  for (const f of [ctl, ack]) {
+    const mk = await new Deno.Command("mkfifo", { args: [f] }).output();
+    if (!mk.success) throw new Error(`mkfifo ${f} failed`);
+  }
+  const p = spawn("perf", `perf ${perfArgs[0]} ${pid}`, "perf", [
+    perfArgs[0],
+    "-D",
+    "-1",
+    "--control",
+    `fifo:${ctl},${ack}`,
+    ...perfArgs.slice(1),
+    "-p",
+    String(pid),
+  ]);
+  const c = await Deno.open(ctl, { read: true, write: true });
+  const a = await Deno.open(ack, { read: true, write: true });
+  return {
+    p,
+    command: async (cmd: string) => {
+      await c.write(new TextEncoder().encode(cmd + "\n"));
+      const buf = new Uint8Array(16);
+      const n = await within(a.read(buf), 60_000, `perf ${cmd}`, p);
+      const got = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+      if (!got.startsWith("ack")) throw new Error(`perf ${cmd}: got "${got}"`);
+    },
+    done: () => {
+      c.close();
+      a.close();
+    },
+  };
+}
+
+/**
+ * Attaches `perf record -g` to every thread of `pid`, disabled, writing
+ * `out`; enable()/finish() bound the sampled window exactly.
+ */
+export async function recordProfile(
+  pid: number,
+  dir: string,
+  out: string,
+): Promise<Recorder> {
+  const x = await perfWithControl(pid, dir, "rec", [
+    "record",
+    "-F",
+    "1999",
+    "-g",
+    "-o",
+    out,
+  ]);
+  return {
+    enable: () => x.command("enable"),
+    finish: async () => {
+      await x.command("disable");
+      x.p.child.kill("SIGINT");
+      await x.p.exited;
+      x.done();
+    },
+  };
 }
 
 /** A `perf stat` counting system calls by kind of one process. */
@@ -253,44 +351,25 @@ export async function countSyscalls(
   dir: string,
   kinds: string[],
 ): Promise<SyscallCounter> {
-  const ctl = `${dir}/ctl-${pid}`, ack = `${dir}/ack-${pid}`;
   const out = `${dir}/perf-${pid}.csv`;
-  for (const f of [ctl, ack]) {
-    const mk = await new Deno.Command("mkfifo", { args: [f] }).output();
-    if (!mk.success) throw new Error(`mkfifo ${f} failed`);
-  }
-  const p = spawn("perf", `perf stat ${pid}`, "perf", [
+  const x = await perfWithControl(pid, dir, "stat", [
     "stat",
-    "-D",
-    "-1",
-    "--control",
-    `fifo:${ctl},${ack}`,
     "-e",
     ["raw_syscalls:sys_enter", ...kinds.map((k) => `syscalls:sys_enter_${k}`)]
       .join(","),
     "-x,",
     "-o",
     out,
-    "-p",
-    String(pid),
   ]);
-  const c = await Deno.open(ctl, { read: true, write: true });
-  const a = await Deno.open(ack, { read: true, write: true });
-  const command = async (cmd: string) => {
-    await c.write(new TextEncoder().encode(cmd + "\n"));
-    const buf = new Uint8Array(16);
-    const n = await within(a.read(buf), 30_000, `perf ${cmd}`, p);
-    const got = new TextDecoder().decode(buf.subarray(0, n ?? 0));
-    if (!got.startsWith("ack")) throw new Error(`perf ${cmd}: got "${got}"`);
-  };
+  const command = x.command;
+  const p = x.p;
   return {
     enable: () => command("enable"),
     finish: async () => {
       await command("disable");
       p.child.kill("SIGINT");
       await p.exited;
-      c.close();
-      a.close();
+      x.done();
       const counts: Record<string, number> = {};
       for (const l of Deno.readTextFileSync(out).split("\n")) {
         const m = l.match(/^(\d+),[^,]*,(raw_)?syscalls:sys_enter_?(\w*),/);

@@ -49,7 +49,8 @@ const ROLES = ["broker", "workers", "client"] as const;
 
 function timed(rs: CellResult[], stack: string, shape: string): CellResult[] {
   return rs.filter((r) =>
-    !r.syscallRound && r.stack === stack && r.shape === shape
+    !r.syscallRound && !r.profileRound && r.stack === stack &&
+    r.shape === shape
   );
 }
 
@@ -73,6 +74,21 @@ function cpuPerReq(r: CellResult, role: string): number {
     0,
   );
   return us / r.requests;
+}
+
+function threadSplit(runs: CellResult[], role: string): number[] {
+  const parts = runs.map((r) => {
+    let main = 0, zmq = 0, other = 0;
+    for (const p of r.procs.filter((p) => p.role === role)) {
+      for (const [name, us] of Object.entries(p.threads ?? {})) {
+        if (name === "main") main += us;
+        else if (name.startsWith("ZMQbg/")) zmq += us;
+        else other += us;
+      }
+    }
+    return [main, zmq, other].map((v) => v / r.requests);
+  });
+  return [0, 1, 2].map((i) => median(parts.map((p) => p[i])));
 }
 
 function sysPerReq(r: CellResult, role: string): number {
@@ -102,7 +118,9 @@ function topKinds(r: CellResult, role: string, k = 4): string {
 export function report(x: ReportInput): string {
   const { results: rs, stacks, shapes } = x;
   const have = new Set(stacks.map((s) => s.id));
-  const others = rs.filter((r) => !r.syscallRound).map((r) => r.otherCpuPct);
+  const others = rs.filter((r) => !r.syscallRound && !r.profileRound).map((
+    r,
+  ) => r.otherCpuPct);
   const L: string[] = [];
   L.push(
     `# Side by side: reliable-zmq vs the guide's C Majordomo vs NATS${
@@ -219,6 +237,23 @@ export function report(x: ReportInput): string {
       }).join(" | ")
     } |`);
   }
+  L.push(
+    "",
+    "### CPU per request by thread (µs, median over rounds): main thread / libzmq I/O threads / all other threads",
+    "",
+    `| stack | role | ${shapes.map((s) => s.label).join(" | ")} |`,
+    `|---|---|${shapes.map(() => "---").join("|")}|`,
+  );
+  for (const st of stacks) {
+    for (const role of ROLES) {
+      L.push(`| ${st.label} | ${role} | ${
+        shapes.map((sh) => {
+          const t = timed(rs, st.id, sh.id);
+          return threadSplit(t, role).map(n0).join(" / ");
+        }).join(" | ")
+      } |`);
+    }
+  }
   const sysRuns = rs.filter((r) => r.syscallRound);
   if (sysRuns.length) {
     L.push(
@@ -254,13 +289,15 @@ export function report(x: ReportInput): string {
   );
   for (const r of rs) {
     L.push(
-      `| ${r.syscallRound ? "perf" : r.round} | ${r.shape} | ${r.stack} | ${
-        n0(r.reqPerSec)
-      } | ${n0(r.p50Us)} | ${n0(r.p99Us)} | ${
-        ROLES.map((role) => n0(cpuPerReq(r, role))).join(" / ")
-      } | ${n1(r.otherCpuPct)}% | ${r.ok}/${r.requests}${
-        r.bad ? ` (${r.bad} bad)` : ""
-      } | ${r.startedAt.slice(11, 19)} |`,
+      `| ${
+        r.syscallRound ? "perf stat" : r.profileRound ? "profile" : r.round
+      } | ${r.shape} | ${r.stack} | ${n0(r.reqPerSec)} | ${n0(r.p50Us)} | ${
+        n0(r.p99Us)
+      } | ${ROLES.map((role) => n0(cpuPerReq(r, role))).join(" / ")} | ${
+        n1(r.otherCpuPct)
+      }% | ${r.ok}/${r.requests}${r.bad ? ` (${r.bad} bad)` : ""} | ${
+        r.startedAt.slice(11, 19)
+      } |`,
     );
   }
   L.push("");

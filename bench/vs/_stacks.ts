@@ -6,9 +6,12 @@ import {
   cpuUs,
   machineBusyUs,
   type Proc,
+  type Recorder,
+  recordProfile,
   spawn,
   stop,
   type SyscallCounter,
+  threadCpuUs,
   waitEvent,
   waitPort,
 } from "./_procs.ts";
@@ -133,6 +136,8 @@ export interface CellSpec {
   window: number;
   syscalls: boolean;
   round: number;
+  /** When set: `perf record -g` every process into this directory. */
+  profileDir?: string;
 }
 
 /** What one process did over the timed window. */
@@ -140,6 +145,8 @@ export interface ProcResult {
   role: string;
   impl: Impl;
   cpuUs: number;
+  /** CPU by thread name (e.g. the JS thread, libzmq's ZMQbg/IO/0), µs. */
+  threads: Record<string, number>;
   syscalls?: Record<string, number>;
 }
 
@@ -149,6 +156,7 @@ export interface CellResult {
   shape: string;
   round: number;
   syscallRound: boolean;
+  profileRound: boolean;
   requests: number;
   ok: number;
   bad: number;
@@ -168,10 +176,16 @@ export interface CellResult {
 const C_PORT = 5555;
 const READY_MS = 60_000;
 
+/** V8 flags for the profile round: JIT names for perf, native JS frames. */
+const PERF_V8 =
+  "--v8-flags=--perf-basic-prof,--interpreted-frames-native-stack";
+let profiling = false;
+
 function deno(env: Env, script: string, args: string[]): [string, string[]] {
   return [Deno.execPath(), [
     "run",
     "-A",
+    ...(profiling ? [PERF_V8] : []),
     ...env.oursFlags,
     `${env.root}/bench/vs/${script}`,
     ...args,
@@ -307,6 +321,7 @@ function startClient(
 /** Runs one cell: starts the stack, times the run, stops everything. */
 export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
   const procs: [Proc, Impl][] = [];
+  profiling = c.profileDir !== undefined;
   try {
     const ep = await startBroker(env, c.stack.broker, procs);
     await startWorkers(env, c.stack.workers, ep, c.shape.workers, procs);
@@ -325,6 +340,19 @@ export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
       );
       for (const k of counters) await k.enable();
     }
+    let recorders: Recorder[] = [];
+    if (c.profileDir) {
+      const seen: Record<string, number> = {};
+      recorders = await Promise.all(procs.map(([p, impl]) => {
+        const n = seen[p.role] = (seen[p.role] ?? 0) + 1;
+        const file = `${c.profileDir}/${c.stack.id}-${c.shape.id}-${p.role}${
+          p.role === "workers" && n > 1 ? `-${n}` : ""
+        }-${impl}.data`;
+        return recordProfile(p.pid, env.tmp, file);
+      }));
+      for (const r of recorders) await r.enable();
+    }
+    const th0 = procs.map(([p]) => threadCpuUs(p.pid));
     const cpu0 = procs.map(([p]) => cpuUs(p.pid));
     const busy0 = machineBusyUs();
     const t0 = performance.now();
@@ -334,6 +362,8 @@ export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
     const wallUs = (performance.now() - t0) * 1000;
     const cpu1 = procs.map(([p]) => cpuUs(p.pid));
     const busy1 = machineBusyUs();
+    const th1 = procs.map(([p]) => threadCpuUs(p.pid));
+    for (const r of recorders) await r.finish();
     const sys: Record<string, number>[] = [];
     for (const k of counters) sys.push(await k.finish());
     const ours = cpu1.reduce((s, v, i) => s + v - cpu0[i], 0);
@@ -341,6 +371,9 @@ export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
       role: p.role,
       impl,
       cpuUs: cpu1[i] - cpu0[i],
+      threads: Object.fromEntries(
+        Object.entries(th1[i]).map(([k, v]) => [k, v - (th0[i][k] ?? 0)]),
+      ),
       ...(c.syscalls ? { syscalls: sys[i] } : {}),
     }));
     const elapsedMs = Number(done.elapsedMs);
@@ -349,6 +382,7 @@ export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
       shape: c.shape.id,
       round: c.round,
       syscallRound: c.syscalls,
+      profileRound: c.profileDir !== undefined,
       requests: c.requests,
       ok: Number(done.ok),
       bad: Number(done.bad),

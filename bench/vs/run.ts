@@ -66,6 +66,21 @@ const SPEC = {
     default:
       "getpid,poll,ppoll,epoll_wait,epoll_pwait,epoll_ctl,read,write,recvfrom,sendto,getsockopt,futex,nanosleep,madvise,mprotect",
   },
+  profile: {
+    type: "string",
+    description:
+      "also a round with `perf record -g` on every process, data into this directory",
+  },
+  "profile-stacks": {
+    type: "string",
+    description: "stacks of the profile round",
+    default: "ours,cfair",
+  },
+  "profile-requests": {
+    type: "string",
+    description: "requests per run of the profile round",
+    default: "20000",
+  },
   anchors: {
     type: "string",
     description: "the C reference sources (build.sh)",
@@ -111,13 +126,14 @@ const pick = <T extends { id: string }>(all: T[], list: string, what: string) =>
   });
 const stacks = pick(STACKS, String(f.stacks), "stack");
 const shapes = pick(SHAPES, String(f.shapes), "shape");
+const profileStacks = pick(STACKS, String(f["profile-stacks"]), "stack");
 const build = String(f.build);
 const uses = (impl: string) =>
   stacks.some((s) => [s.broker, s.workers, s.client].includes(impl as never));
 
 if (!f.inner) {
   // Outside: everything that needs the network or root, then re-run inside.
-  await installTools(uses("nats"), sysRequests > 0);
+  await installTools(uses("nats"), sysRequests > 0 || !!f.profile);
   if (uses("c") || uses("cfair")) await buildC(String(f.anchors), build);
   await cacheDeno(ROOT);
   const args = ["run", "-A", new URL(import.meta.url).pathname, ...Deno.args];
@@ -190,18 +206,25 @@ async function one(
   shapeIdx: number,
   round: number,
   syscalls: boolean,
+  profileDir?: string,
 ) {
-  const stack = stacks[stackIdx], shape = shapes[shapeIdx];
+  const stack = profileDir ? profileStacks[stackIdx] : stacks[stackIdx];
+  const shape = shapes[shapeIdx];
   let r: CellResult;
   try {
     r = await runCell(env, {
       stack,
       shape,
-      requests: syscalls ? sysRequests : perRun,
+      requests: profileDir
+        ? intFlag(f, "profile-requests", 1)!
+        : syscalls
+        ? sysRequests
+        : perRun,
       warmup: Number(f.warmup),
       window: Number(f.window),
       syscalls,
       round,
+      profileDir,
     });
   } catch (e) {
     failures++;
@@ -238,6 +261,15 @@ try {
   if (sysRequests > 0) {
     for (let si = 0; si < shapes.length; si++) {
       for (let k = 0; k < stacks.length; k++) await one(k, si, 0, true);
+    }
+  }
+  if (f.profile) {
+    const dir = String(f.profile);
+    await Deno.mkdir(dir, { recursive: true });
+    for (let si = 0; si < shapes.length; si++) {
+      for (let k = 0; k < profileStacks.length; k++) {
+        await one(k, si, 0, false, dir);
+      }
     }
   }
 } finally {
