@@ -327,12 +327,18 @@ export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
     await startWorkers(env, c.stack.workers, ep, c.shape.workers, procs);
     const client = startClient(env, c.stack.client, ep, c);
     procs.push([client, c.stack.client]);
+    // Fail fast when any process of the stack dies (a crash would otherwise
+    // show only as requests that never come back).
+    const died = Promise.race(procs.map(([p]) =>
+      p.exited.then((st) => {
+        throw new Error(
+          `${p.name} exited (code ${st.code}, signal ${st.signal}) during the run\n--- ${p.name} stderr ---\n${p.stderrTail()}`,
+        );
+      })
+    ));
+    died.catch(() => {});
     // Warm-up can take long on a loaded machine: allow a generous time.
-    await waitEvent(client, "ready", 300_000);
-    for (const [p] of procs) {
-      const st = await Promise.race([p.exited, Promise.resolve(null)]);
-      if (st) throw new Error(`${p.name} exited early: ${p.stderrTail()}`);
-    }
+    await Promise.race([waitEvent(client, "ready", 120_000), died]);
     let counters: SyscallCounter[] = [];
     if (c.syscalls) {
       counters = await Promise.all(
@@ -358,7 +364,10 @@ export async function runCell(env: Env, c: CellSpec): Promise<CellResult> {
     const t0 = performance.now();
     const startedAt = new Date().toISOString();
     await client.write("go\n");
-    const done = await waitEvent(client, "done", 1_800_000);
+    const done = await Promise.race([
+      waitEvent(client, "done", 1_800_000),
+      died,
+    ]);
     const wallUs = (performance.now() - t0) * 1000;
     const cpu1 = procs.map(([p]) => cpuUs(p.pid));
     const busy1 = machineBusyUs();
