@@ -155,7 +155,17 @@ export function report(x: ReportInput): string {
       x.failures === 0 ? "none (every reply right in every run)" : x.failures
     }`,
     "",
-    "## Summary",
+    "## Summary (for BENCHMARKS.md)",
+    "",
+    `${x.rounds} interleaved rounds of ${
+      n0(x.perRun)
+    } requests per stack and shape (${
+      n0(x.perRun * x.rounds)
+    } in all), every reply checked, ${
+      x.failures === 0 ? "none wrong or missing" : `${x.failures} run(s) failed`
+    }; ${x.info.machine}; other processes' CPU during the runs: median ${
+      n1(median(others))
+    }% of one core.`,
     "",
     "### Throughput ratios",
     "",

@@ -100,7 +100,14 @@ async function perf() {
         CATS.map((c) => `${(by[c] ?? 0).toFixed(1)}%`).join(" | ")
       } |`,
     );
-    const js = rows.filter((r) => category(r) === "JIT JS").slice(0, TOP);
+    // One line per function: V8 may have it in several tiers at once.
+    const jsBy = new Map<string, number>();
+    for (const r of rows) {
+      if (category(r) !== "JIT JS") continue;
+      const k = shortSym(r.sym);
+      jsBy.set(k, (jsBy.get(k) ?? 0) + r.pct);
+    }
+    const js = [...jsBy.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP);
     const native = rows.filter((r) =>
       ["libzmq", "czmq", "libc"].includes(category(r))
     ).slice(0, TOP);
@@ -110,7 +117,7 @@ async function perf() {
       "",
       `- hottest JS: ${
         js.length
-          ? js.map((r) => `${shortSym(r.sym)} ${r.pct.toFixed(2)}%`).join(", ")
+          ? js.map(([k, pct]) => `${k} ${pct.toFixed(2)}%`).join(", ")
           : "–"
       }`,
       `- hottest native (libzmq, czmq, libc): ${

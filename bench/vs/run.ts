@@ -97,6 +97,10 @@ const SPEC = {
     default: `${ROOT}/bench/results/vs.md`,
   },
   json: { type: "string", description: "also write every run as JSON lines" },
+  "from-json": {
+    type: "string",
+    description: "only re-render --out from a --json file of an earlier run",
+  },
   label: { type: "string", description: "a title for the report" },
   "ours-flags": {
     type: "string",
@@ -130,6 +134,28 @@ const profileStacks = pick(STACKS, String(f["profile-stacks"]), "stack");
 const build = String(f.build);
 const uses = (impl: string) =>
   stacks.some((s) => [s.broker, s.workers, s.client].includes(impl as never));
+
+if (f["from-json"]) {
+  // Re-render a report from the JSON lines of an earlier run.
+  const lines = Deno.readTextFileSync(String(f["from-json"])).split("\n")
+    .filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  const meta = lines.find((l) => l.bench === "vs-meta");
+  const end = lines.find((l) => l.bench === "vs-end") ?? {};
+  if (!meta) throw new Error(`${f["from-json"]}: no "vs-meta" line`);
+  const md = report({
+    ...meta,
+    started: new Date(meta.started),
+    finished: new Date(end.finished ?? meta.started),
+    load: [meta.load0, end.load1 ?? "?"],
+    stacks: pick(STACKS, meta.stacks.join(","), "stack"),
+    shapes: pick(SHAPES, meta.shapes.join(","), "shape"),
+    results: lines.filter((l) => l.bench === "vs"),
+    failures: end.failures ?? 0,
+  });
+  await Deno.writeTextFile(String(f.out), md);
+  console.error(`bench:vs: report written to ${f.out}`);
+  Deno.exit(0);
+}
 
 if (!f.inner) {
   // Outside: everything that needs the network or root, then re-run inside.
@@ -200,6 +226,28 @@ const jsonOut = f.json
     truncate: true,
   })
   : null;
+const command = `deno task bench:vs ${
+  Deno.args.filter((a) => a !== "--inner").join(" ")
+}`.trim();
+const meta = {
+  label: f.label ? String(f.label) : undefined,
+  started: started.toISOString(),
+  info,
+  load0,
+  command,
+  rounds,
+  perRun,
+  sysRequests,
+  warmup: Number(f.warmup),
+  window: Number(f.window),
+  stacks: stacks.map((s) => s.id),
+  shapes: shapes.map((s) => s.id),
+};
+await jsonOut?.write(
+  new TextEncoder().encode(
+    JSON.stringify({ bench: "vs-meta", ...meta }) + "\n",
+  ),
+);
 
 async function one(
   stackIdx: number,
@@ -274,6 +322,17 @@ try {
   }
 } finally {
   await killAll();
+  await jsonOut?.write(
+    new TextEncoder().encode(
+      JSON.stringify({
+        bench: "vs-end",
+        finished: new Date().toISOString(),
+        load1: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3)
+          .join(" "),
+        failures,
+      }) + "\n",
+    ),
+  );
   jsonOut?.close();
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
 }
@@ -286,9 +345,7 @@ const md = report({
   finished: new Date(),
   info,
   load: [load0, load1],
-  command: `deno task bench:vs ${
-    Deno.args.filter((a) => a !== "--inner").join(" ")
-  }`.trim(),
+  command,
   rounds,
   perRun,
   sysRequests,
@@ -300,7 +357,9 @@ const md = report({
   failures,
 });
 await Deno.writeTextFile(String(f.out), md);
-console.log(md.slice(md.indexOf("## Summary"), md.indexOf("## Raw rounds")));
+console.log(
+  md.slice(md.indexOf("## Summary"), md.indexOf("## Raw rounds")).trimEnd(),
+);
 console.error(`bench:vs: report written to ${f.out}`);
 if (failures) {
   console.error(`bench:vs: ${failures} run(s) failed or had wrong replies`);
