@@ -99,7 +99,9 @@ export async function buildC(anchors: string, build: string): Promise<string> {
 export async function installTools(nats: boolean, perf: boolean) {
   if (nats && !(await which("nats-server"))) await aptInstall("nats-server");
   if (perf && !(await which("perf"))) await aptInstall("linux-perf");
-  for (const t of ["unshare", "ip", "gcc", "mkfifo"]) {
+  for (
+    const t of ["unshare", "ip", "gcc", "mkfifo", ...(nats ? ["node"] : [])]
+  ) {
     if (!(await which(t))) throw new Error(`bench:vs needs ${t} on PATH`);
   }
 }
@@ -115,6 +117,7 @@ export async function cacheDeno(root: string): Promise<void> {
 /** Machine and versions, for the report. */
 export async function describe(
   oursLibzmq: string,
+  natsRuntime: string,
 ): Promise<Record<string, string>> {
   const cpu = Deno.readTextFileSync("/proc/cpuinfo").match(
     /model name\s*:\s*(.*)/,
@@ -143,7 +146,13 @@ export async function describe(
     )}`,
     nats: `${nats || "nats-server ?"} (Debian ${await dpkg(
       "nats-server",
-    )}), nats.js @nats-io/transport-node 3.4.0 on Deno`,
+    )}), nats.js @nats-io/transport-node 3.4.0 on ${
+      natsRuntime === "node"
+        ? `Node ${
+          (await sh("node", ["--version"], { quiet: true })).out.trim()
+        }`
+        : "Deno"
+    }`,
     perf: perf || "perf ?",
   };
 }

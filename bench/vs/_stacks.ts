@@ -125,6 +125,8 @@ export interface Env {
   oursFlags: string[];
   /** System call kinds counted one by one in the perf round. */
   syscallKinds: string[];
+  /** Where nats.js runs: Node (its own runtime) or Deno (node compat). */
+  natsRuntime: "node" | "deno";
 }
 
 /** One run's settings. */
@@ -249,6 +251,17 @@ async function startWorkers(
   count: number,
   procs: [Proc, Impl][],
 ): Promise<void> {
+  if (impl === "nats" && env.natsRuntime === "node") {
+    const p = spawn("workers", "nats workers (node)", "node", [
+      `${env.root}/bench/vs/nats_node.mjs`,
+      "responders",
+      endpoint,
+      String(count),
+    ]);
+    procs.push([p, impl]);
+    await waitEvent(p, "ready", READY_MS);
+    return;
+  }
   if (impl === "ours" || impl === "nats") {
     const [cmd, args] = impl === "ours"
       ? deno(env, "ours_proc.ts", [
@@ -301,6 +314,17 @@ function startClient(
     "--window",
     String(c.window),
   ];
+  if (impl === "nats" && env.natsRuntime === "node") {
+    return spawn("client", "nats client (node)", "node", [
+      `${env.root}/bench/vs/nats_node.mjs`,
+      "client",
+      endpoint,
+      c.shape.mode,
+      String(c.requests),
+      String(c.warmup),
+      String(c.window),
+    ], { stdin: true });
+  }
   if (impl === "ours" || impl === "nats") {
     const [cmd, args] = deno(
       env,

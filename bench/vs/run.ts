@@ -81,6 +81,11 @@ const SPEC = {
     description: "requests per run of the profile round",
     default: "20000",
   },
+  "nats-runtime": {
+    type: "string",
+    description: "where nats.js runs: node (its own runtime) or deno",
+    default: "node",
+  },
   anchors: {
     type: "string",
     description: "the C reference sources (build.sh)",
@@ -162,6 +167,20 @@ if (!f.inner) {
   await installTools(uses("nats"), sysRequests > 0 || !!f.profile);
   if (uses("c") || uses("cfair")) await buildC(String(f.anchors), build);
   await cacheDeno(ROOT);
+  if (!f["no-netns"]) {
+    const probe = await new Deno.Command("unshare", {
+      args: ["-n", "true"],
+      stderr: "piped",
+    }).output();
+    if (!probe.success) {
+      console.error(
+        `bench:vs: \`unshare -n\` failed (${
+          new TextDecoder().decode(probe.stderr).trim()
+        }): run as root, or pass --no-netns (then port 5555 must be free for the C broker)`,
+      );
+      Deno.exit(2);
+    }
+  }
   const args = ["run", "-A", new URL(import.meta.url).pathname, ...Deno.args];
   const cmd = f["no-netns"]
     ? new Deno.Command(Deno.execPath(), { args: [...args, "--inner"] })
@@ -206,9 +225,10 @@ const env: Env = {
   tmp,
   oursFlags: f["ours-flags"] ? String(f["ours-flags"]).split(/\s+/) : [],
   syscallKinds: String(f["syscall-kinds"]).split(",").filter((k) => k),
+  natsRuntime: f["nats-runtime"] === "deno" ? "deno" : "node",
 };
 const { oursInfo } = await import("./ours.ts");
-const info = await describe(oursInfo().libzmq);
+const info = await describe(oursInfo().libzmq, env.natsRuntime);
 const load0 = Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3)
   .join(" ");
 const started = new Date();
