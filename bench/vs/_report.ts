@@ -132,7 +132,7 @@ export function report(x: ReportInput): string {
     }Z`,
     `- **Machine:** ${x.info.machine}`,
     `- **Ours:** ${x.info.deno}, ${x.info.ours}`,
-    `- **C:** ${x.info.c}; "fair" = the same binaries with \`LD_PRELOAD=noresolve.so\` (answers czmq 3.0.2's failing per-frame \`getsockopt()\` probe without a system call)`,
+    `- **C:** ${x.info.c}; "fair" = the same binaries with \`LD_PRELOAD=noresolve_vs.so\` (bench/vs/c/noresolve_vs.c: answers czmq 3.0.2's failing per-frame \`getsockopt()\` probe without a system call)`,
     `- **NATS:** ${x.info.nats}`,
     `- **Load:** load average ${x.load[0]} at the start, ${
       x.load[1]

@@ -92,6 +92,17 @@ export async function buildC(anchors: string, build: string): Promise<string> {
     ]);
     if (!r.ok) throw new Error(`compiling ${src} (${mode}) failed`);
   }
+  const shim = new URL("./c/noresolve_vs.c", import.meta.url).pathname;
+  const r = await sh("gcc", [
+    "-O2",
+    "-shared",
+    "-fPIC",
+    "-o",
+    `${bin}/noresolve_vs.so`,
+    shim,
+    "-ldl",
+  ]);
+  if (!r.ok) throw new Error(`compiling ${shim} failed`);
   return bin;
 }
 

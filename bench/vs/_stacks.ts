@@ -195,7 +195,7 @@ function deno(env: Env, script: string, args: string[]): [string, string[]] {
 }
 
 function cEnv(env: Env, impl: Impl): Record<string, string> {
-  return impl === "cfair" ? { LD_PRELOAD: `${env.cbin}/noresolve.so` } : {};
+  return impl === "cfair" ? { LD_PRELOAD: `${env.cbin}/noresolve_vs.so` } : {};
 }
 
 async function startBroker(
