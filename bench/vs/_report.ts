@@ -148,7 +148,7 @@ export function report(x: ReportInput): string {
       x.sysRequests
         ? `System calls: a separate round of ${
           n0(x.sysRequests)
-        } requests per run with \`perf stat -e 'syscalls:sys_enter_*'\` attached to every process over exactly the timed window.`
+        } requests per run with \`perf stat\` (raw_syscalls:sys_enter for the total, one syscalls:sys_enter_KIND tracepoint per kind listed) attached to every thread of every process over exactly the timed window; the last column of that table is the round's throughput against the timed rounds' median, i.e. the tracing overhead.`
         : ""
     } Ratios are the median over rounds of (A's req/s ÷ B's req/s in the same round), min-max in brackets; above 1 means the first is faster.`,
     `- **Failures:** ${
