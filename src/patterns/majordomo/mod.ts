@@ -10,16 +10,16 @@
  * } from "@reliable/zmq";
  * const broker = new MajordomoBroker({ heartbeatIntervalMs: 250 });
  * const endpoint = broker.bind("tcp://127.0.0.1:*");
- * const worker = new MajordomoWorker(endpoint, "echo", (req) => req, {
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req, {
  *   heartbeatIntervalMs: 250,
  * });
- * worker.start();
- * const client = new MajordomoClient(endpoint);
+ * await worker.ready;
+ * const client = await MajordomoClient.connect(endpoint);
  * console.log(await client.serviceAvailable("echo")); // true
- * const async = new MajordomoAsyncClient(endpoint);
+ * const async = await MajordomoAsyncClient.connect(endpoint);
  * const replies = await Promise.all([1, 2, 3].map((i) => async.request("echo", [`${i}`])));
  * console.log(replies.length); // 3
- * client.close();
+ * await client.close();
  * await async.close();
  * await worker.close();
  * await broker.close();
@@ -42,6 +42,7 @@ export {
 export {
   MajordomoClient,
   type MajordomoClientOptions,
+  type MajordomoClientStats,
   type MajordomoRequestOptions,
 } from "./client.ts";
 export {
@@ -56,10 +57,27 @@ export {
   type MajordomoWorkerOptions,
   type MajordomoWorkerStats,
 } from "./worker.ts";
+export type {
+  BrokerKind,
+  MajordomoAsyncClientEvent,
+  MajordomoClientEvent,
+  MajordomoWorkerEvent,
+} from "./client_events.ts";
 export {
+  classifyRzReply,
   CORRELATION_FRAME_BYTES,
   correlationFrame,
+  errorFrame,
+  isWorkerErrorFrame,
+  MMI_RZ,
+  parseRzInfo,
   readCorrelationId,
+  readErrorId,
+  type RzBrokerInfo,
+  RzErrorCode,
+  rzProbeBody,
+  type RzReply,
+  workerErrorFrame,
 } from "./correlation.ts";
 export {
   decodeBrokerInbound,

@@ -19,6 +19,7 @@
  */
 export {
   LazyPirateClient,
+  type LazyPirateClientEvent,
   type LazyPirateClientOptions,
   type LazyPirateClientStats,
   type LazyPirateRequestOptions,
