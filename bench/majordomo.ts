@@ -187,7 +187,7 @@ async function rawAsync(ep: string): Promise<Result> {
 }
 
 async function mdpSync(ep: string, label: string): Promise<Result> {
-  const c = new MajordomoClient(ep, { timeoutMs: 10000 });
+  const c = await MajordomoClient.connect(ep, { attemptTimeoutMs: 10000 });
   for (let i = 0; i < WARMUP; i++) await c.request("echo", ["w"]);
   const lat = new Float64Array(N);
   const t0 = performance.now();
@@ -197,15 +197,15 @@ async function mdpSync(ep: string, label: string): Promise<Result> {
     lat[i] = performance.now() - s;
   }
   const r = report(label, lat, performance.now() - t0);
-  c.close();
+  await c.close();
   return r;
 }
 
 async function mdpAsync(ep: string, label: string): Promise<Result> {
-  const c = new MajordomoAsyncClient(ep, {
+  const c = await MajordomoAsyncClient.connect(ep, {
     maxInFlight: WINDOW,
     deadlineMs: 120000,
-    timeoutMs: 30000,
+    attemptTimeoutMs: 30000,
   });
   await Promise.all(
     Array.from({ length: WARMUP }, () => c.request("echo", ["w"])),
@@ -255,15 +255,15 @@ async function withBroker(
     String(workers),
     ...SPIN_ARGS,
   ]);
-  const probe = new MajordomoClient(broker.endpoint, {
-    timeoutMs: 500,
-    attempts: 1,
+  const probe = await MajordomoClient.connect(broker.endpoint, {
+    attemptTimeoutMs: 500,
+    maxAttempts: 1,
     checkServiceOnTimeout: false,
   });
   for (;;) {
     if (await probe.serviceAvailable("echo").catch(() => false)) break;
   }
-  probe.close();
+  await probe.close();
   try {
     const cpu0 = cpuMs(broker.child.pid);
     const r = await fn(broker.endpoint);

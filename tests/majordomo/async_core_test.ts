@@ -337,9 +337,17 @@ Deno.test("async core: a frame over the broker's advertised limit is refused bef
 });
 
 Deno.test("async core: a foreign broker (501) gets plain 7/MDP, one DEALER per request in flight; a timed-out attempt closes its DEALER", () => {
-  const t = setup({ attemptTimeoutMs: 1000, maxAttempts: 2, fallbackConcurrency: 2 });
+  const t = setup({
+    attemptTimeoutMs: 1000,
+    maxAttempts: 2,
+    fallbackConcurrency: 2,
+  });
   t.probeReply("foreign");
-  const reqs = [t.request("echo", ["0"]), t.request("echo", ["1"]), t.request("echo", ["2"])];
+  const reqs = [
+    t.request("echo", ["0"]),
+    t.request("echo", ["1"]),
+    t.request("echo", ["2"]),
+  ];
   assertEquals(t.port.slots.size, 2, "two slots, the third waits");
   const [s1, s2] = [...t.port.slots.keys()];
   const sent1 = t.port.slots.get(s1)![0];

@@ -690,7 +690,7 @@ export class AsyncClientCore {
 
   #timeoutError(r: Req, limit: "attempts" | "deadline"): Error {
     const elapsed = this.#clock.now() - r.startedAt;
-    if (this.#heardAt < r.startedAt) {
+    if (this.#heardAt < r.startedAt && !this.#connected) {
       return new BrokerUnreachableError(
         this.#endpoint,
         r.service,

@@ -59,15 +59,18 @@ export function failoverSocketOptions(failoverMs: number): SocketOptions {
  * @param endpoint Where to connect.
  * @param user The user's `socketOptions`.
  * @param fixed What the pattern needs (wins over `user`).
+ * @param beforeConnect Called with the socket before it connects.
  * @returns The connected socket.
  */
 export function openDealer(
   endpoint: string,
   user: SocketOptions,
   fixed: SocketOptions,
+  beforeConnect?: (sock: DealerSocket) => void,
 ): DealerSocket {
   const sock = new DealerSocket({ linger: 0, ...user, ...fixed });
   try {
+    beforeConnect?.(sock); // e.g. a monitor, so that no event is missed
     sock.connect(endpoint);
   } catch (e) {
     sock.close();

@@ -358,21 +358,22 @@ export class MajordomoAsyncClient implements AsyncDisposable {
 
   // ---- sockets ----------------------------------------------------------------
 
-  #dealer(): DealerSocket {
+  #dealer(beforeConnect?: (sock: DealerSocket) => void): DealerSocket {
     return openDealer(this.endpoint, this.#socketOptions, {
       sendHighWaterMark: 0,
       receiveHighWaterMark: 0,
       ...failoverSocketOptions(this.#failoverMs),
-    });
+    }, beforeConnect);
   }
 
   #openMain(): void {
     this.#sock?.close();
     this.#monitor?.close();
-    const sock = this.#dealer();
+    let monitor: SocketMonitor | null = null;
+    const sock = this.#dealer((s) => monitor = s.monitor());
     const gen = ++this.#gen;
     this.#sock = sock;
-    this.#monitor = sock.monitor();
+    this.#monitor = monitor!;
     this.#track(this.#receive(sock, (m) => {
       if (gen === this.#gen) this.#core.onMainMessage(m);
     }));

@@ -12,7 +12,11 @@ import {
   ServiceUnavailableError,
   WorkerLostError,
 } from "../../errors.ts";
-import type { DealerSocket, SocketOptions } from "../../transport/socket.ts";
+import type {
+  DealerSocket,
+  SocketMonitor,
+  SocketOptions,
+} from "../../transport/socket.ts";
 import type { Frame } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -228,6 +232,7 @@ export class MajordomoClient implements AsyncDisposable {
   #info: RzBrokerInfo | null = null;
   #nextId = randomFirstId();
   #heardAt = -Infinity;
+  #connected = false;
   #turn: Promise<unknown> = Promise.resolve();
   #closed = false;
   readonly #stats: MajordomoClientStats = {
@@ -329,16 +334,41 @@ export class MajordomoClient implements AsyncDisposable {
   }
 
   #open(): DealerSocket {
+    let monitor: SocketMonitor | null = null;
     const sock = openDealer(
       this.endpoint,
       this.#socketOptions,
       failoverSocketOptions(this.#failoverMs),
+      (s) => monitor = s.monitor(),
     );
     this.#sock = sock;
     this.#kind = null;
     this.#info = null;
+    this.#connected = false;
     this.#stats.sockets++;
+    void this.#watch(sock, monitor!);
     return sock;
+  }
+
+  /** Tracks whether the socket has a live connection to the broker. */
+  async #watch(sock: DealerSocket, monitor: SocketMonitor): Promise<void> {
+    for (;;) {
+      let ev;
+      try {
+        ev = await monitor.next();
+      } catch {
+        ev = null;
+      }
+      if (ev === null) return; // the socket closed
+      if (this.#sock !== sock) continue;
+      if (ev.type === "handshake-succeeded") this.#connected = true;
+      else if (ev.type === "disconnected") this.#connected = false;
+    }
+  }
+
+  /** Whether nothing says the broker is there since `since`. */
+  #unreachable(since: number): boolean {
+    return this.#heardAt < since && !this.#connected;
   }
 
   #drop(): void {
@@ -620,7 +650,7 @@ export class MajordomoClient implements AsyncDisposable {
           if (last.cause === "lost") {
             return new WorkerLostError(service, lastDetail, n);
           }
-          if (this.#heardAt < calledAt) {
+          if (this.#unreachable(calledAt)) {
             return new BrokerUnreachableError(
               this.endpoint,
               service,
@@ -702,8 +732,8 @@ export class MajordomoClient implements AsyncDisposable {
       }
       this.#dropped("stale");
     }
-    // Nothing at all since the call: the broker is not there.
-    if (this.#heardAt < calledAt) {
+    // Nothing at all since the call and no connection: no broker there.
+    if (this.#unreachable(calledAt)) {
       this.#drop();
       throw new BrokerUnreachableError(
         this.endpoint,

@@ -7,6 +7,7 @@ import { ClosedError, ProtocolError } from "../../errors.ts";
 import type {
   DealerSocket,
   MonitorEvent,
+  SocketMonitor,
   SocketOptions,
 } from "../../transport/socket.ts";
 import type { Frame } from "../../types.ts";
@@ -230,6 +231,7 @@ export class MajordomoWorker implements AsyncDisposable {
   #resolveReady!: () => void;
   #rejectReady!: (e: unknown) => void;
   #sock: DealerSocket | null = null;
+  #monitor: SocketMonitor | null = null;
   #kind: BrokerKind = "foreign";
   #gen = 0;
   #busy = false;
@@ -399,7 +401,7 @@ export class MajordomoWorker implements AsyncDisposable {
     return openDealer(this.endpoint, this.#socketOptions, {
       linger: this.#lingerMs,
       maxMessageSize: this.#maxFrameBytes,
-    });
+    }, (s) => this.#monitor = s.monitor());
   }
 
   async #run(first: DealerSocket): Promise<void> {
@@ -415,6 +417,8 @@ export class MajordomoWorker implements AsyncDisposable {
       const watching = this.#watch(sock, gen);
       const outcome = await this.#converse(sock, gen);
       this.#sock = null;
+      this.#monitor?.close();
+      this.#monitor = null;
       if (stop.aborted) {
         // close() sends DISCONNECT after the request in progress.
         this.#sock = sock;
@@ -450,12 +454,8 @@ export class MajordomoWorker implements AsyncDisposable {
 
   /** Watches the socket's connection events until it closes. */
   async #watch(sock: DealerSocket, gen: number): Promise<void> {
-    let monitor;
-    try {
-      monitor = sock.monitor();
-    } catch {
-      return;
-    }
+    const monitor = this.#monitor;
+    if (monitor === null) return;
     for (;;) {
       let ev: MonitorEvent | null;
       try {
