@@ -414,7 +414,7 @@ export class MajordomoWorker implements AsyncDisposable {
       this.#sock = sock;
       this.#restart = false;
       this.#connected = false;
-      const watching = this.#watch(sock, gen);
+      const watching = this.#watch(gen);
       const outcome = await this.#converse(sock, gen);
       this.#sock = null;
       this.#monitor?.close();
@@ -453,7 +453,7 @@ export class MajordomoWorker implements AsyncDisposable {
   }
 
   /** Watches the socket's connection events until it closes. */
-  async #watch(sock: DealerSocket, gen: number): Promise<void> {
+  async #watch(gen: number): Promise<void> {
     const monitor = this.#monitor;
     if (monitor === null) return;
     for (;;) {
