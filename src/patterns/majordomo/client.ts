@@ -88,10 +88,13 @@ const REQUEST_KEYS = [
 export interface MajordomoClientOptions {
   /**
    * How long one attempt waits for its reply before the request is sent
-   * again, in ms (zguide `mdcliapi`: 2500). Against a reliable-zmq broker
-   * a resend of a request that is still running is dropped by the broker
-   * and the first reply is taken, so a slower service still runs once.
-   * @default 2500
+   * again, in ms (the guide's `mdcliapi` uses 2500; ours is longer so that
+   * a handler of a few seconds runs once with any broker). Against a
+   * reliable-zmq broker a resend of a request that is still running is
+   * dropped by the broker and the first reply is taken, so a slower
+   * service still runs once; against another broker the resend goes on a
+   * new socket and may run it again.
+   * @default 5000
    */
   attemptTimeoutMs?: number;
   /** Sends in all (the first plus retries) before giving up. @default 3 */
@@ -248,14 +251,6 @@ export class MajordomoClient implements AsyncDisposable {
   private constructor(endpoint: string, options: MajordomoClientOptions) {
     this.endpoint = endpoint;
     const o = opt.readOptions(CLS, options, KEYS);
-    this.#attemptTimeoutMs = opt.durationMs(
-      CLS,
-      "attemptTimeoutMs",
-      o.attemptTimeoutMs,
-      2500,
-      { min: 1 },
-    );
-    this.#maxAttempts = opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1);
     this.#deadlineMs = opt.durationMs(
       CLS,
       "deadlineMs",
@@ -263,6 +258,14 @@ export class MajordomoClient implements AsyncDisposable {
       Infinity,
       { min: 1, infinity: true },
     );
+    this.#attemptTimeoutMs = opt.durationMs(
+      CLS,
+      "attemptTimeoutMs",
+      o.attemptTimeoutMs,
+      Math.min(5000, this.#deadlineMs),
+      { min: 1 },
+    );
+    this.#maxAttempts = opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1);
     opt.attemptWithinDeadline(CLS, this.#attemptTimeoutMs, this.#deadlineMs);
     this.#failoverMs = opt.durationMs(
       CLS,
