@@ -26,14 +26,24 @@ const fast = { heartbeatIntervalMs: HB, reconnectIntervalMs: 50 };
 Deno.test("constructors and methods validate their arguments", async () => {
   // deno-lint-ignore no-explicit-any
   const any = (x: unknown) => x as any;
-  assertThrows(() => new MajordomoBroker(any(5)), TypeError);
-  assertThrows(
-    () => new MajordomoBroker({ heartbeatIntervalMs: 0 }),
+  const L = "tcp://127.0.0.1:*";
+  await assertRejects(() => MajordomoBroker.bind(L, any(5)), TypeError);
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { heartbeatIntervalMs: 0 }),
     RangeError,
   );
-  assertThrows(() => new MajordomoBroker({ liveness: 1.5 }), RangeError);
-  assertThrows(() => new MajordomoBroker({ core: any("gpu") }), TypeError);
-  assertThrows(() => new MajordomoBroker({ logger: any({}) }), TypeError);
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { liveness: 1.5 }),
+    RangeError,
+  );
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { core: any("gpu") }),
+    TypeError,
+  );
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { logger: any({}) }),
+    TypeError,
+  );
   assertThrows(() => new MajordomoClient(any(1)), TypeError);
   assertThrows(() => new MajordomoClient("nonsense"), TypeError);
   assertThrows(
@@ -77,18 +87,15 @@ Deno.test("constructors and methods validate their arguments", async () => {
   await assertRejects(() => a.request("echo", [any(null)]), TypeError);
   await a.close();
   await assertRejects(() => a.request("echo", ["x"]), ClosedError);
-  const broker = new MajordomoBroker();
-  assertThrows(() => broker.bind(any(null)), TypeError);
-  await broker.close();
-  assertThrows(() => broker.bind("tcp://127.0.0.1:*"), ClosedError);
+  await assertRejects(() => MajordomoBroker.bind(any(null)), TypeError);
 });
 
 Deno.test("MajordomoClient tells no such service (404) from timed out and closed", async () => {
-  await using broker = new MajordomoBroker({
+  await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
     // The raw "slow" worker never heartbeats: keep it registered throughout.
     heartbeatIntervalMs: 10_000,
   });
-  const ep = broker.bind("tcp://127.0.0.1:*");
+  const [ep] = broker.endpoints;
   const client = new MajordomoClient(ep, { timeoutMs: 150, attempts: 2 });
   const e1 = await assertRejects(
     () => client.request("nosuch", ["x"]),
@@ -118,8 +125,10 @@ Deno.test("MajordomoClient tells no such service (404) from timed out and closed
 });
 
 Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched", async () => {
-  await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB });
-  const ep = broker.bind("tcp://127.0.0.1:*");
+  await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+    heartbeatIntervalMs: HB,
+  });
+  const [ep] = broker.endpoints;
   // Two workers with different delays: replies come back out of order.
   const slow = new MajordomoWorker(ep, "echo", async (r) => {
     await new Promise((res) => setTimeout(res, 150));
@@ -131,7 +140,7 @@ Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched",
   const client = new MajordomoAsyncClient(ep, { timeoutMs: 2000 });
   await until(async () =>
     (await client.serviceAvailable("echo")) &&
-    broker.stats().services[0].workers === 2
+    broker.stats.services[0].workers === 2
   );
   const replies = await Promise.all(
     Array.from({ length: 50 }, (_, i) => client.request("echo", [`${i}`, "b"])),
@@ -171,8 +180,10 @@ Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched",
 });
 
 Deno.test("MajordomoWorker: a throwing handler is counted, re-registers, and the worker keeps serving", async () => {
-  await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB });
-  const ep = broker.bind("tcp://127.0.0.1:*");
+  await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+    heartbeatIntervalMs: HB,
+  });
+  const [ep] = broker.endpoints;
   const worker = new MajordomoWorker(ep, "flaky", (r) => {
     if (td.decode(r[0]) === "boom") throw new Error("boom");
     return r;
@@ -204,15 +215,18 @@ Deno.test("MajordomoWorker: a throwing handler is counted, re-registers, and the
 
 Deno.test("MajordomoBroker runs the same on the WASM core and its TS twin", async () => {
   for (const core of ["wasm", "ts"] as const) {
-    await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB, core });
+    await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+      heartbeatIntervalMs: HB,
+      core,
+    });
     assertEquals(broker.core, core);
-    const ep = broker.bind("tcp://127.0.0.1:*");
+    const [ep] = broker.endpoints;
     const workers = [1, 2, 3].map((i) =>
       new MajordomoWorker(ep, `s${i % 2}`, (r) => [...r, `${i}`], fast)
     );
     for (const w of workers) w.start();
     const client = new MajordomoAsyncClient(ep);
-    await until(() => broker.stats().workers === 3);
+    await until(() => broker.stats.workers === 3);
     const replies = await Promise.all(
       Array.from(
         { length: 300 },
@@ -220,12 +234,12 @@ Deno.test("MajordomoBroker runs the same on the WASM core and its TS twin", asyn
       ),
     );
     replies.forEach((r, i) => assertEquals(td.decode(r[0]), `${i}`));
-    const s = broker.stats();
+    const s = broker.stats;
     assertEquals(s.counters.replies, 300);
     assertEquals(s.counters.internalErrors, 0);
     await client.close();
     for (const w of workers) await w.close();
-    await until(() => broker.stats().workers === 0);
+    await until(() => broker.stats.workers === 0);
   }
 });
 
