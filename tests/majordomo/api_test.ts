@@ -29,14 +29,24 @@ const fast = { heartbeatIntervalMs: HB, reconnectInitialMs: 50 };
 Deno.test("constructors and methods validate their arguments", async () => {
   // deno-lint-ignore no-explicit-any
   const any = (x: unknown) => x as any;
-  assertThrows(() => new MajordomoBroker(any(5)), TypeError);
-  assertThrows(
-    () => new MajordomoBroker({ heartbeatIntervalMs: 0 }),
+  const L = "tcp://127.0.0.1:*";
+  await assertRejects(() => MajordomoBroker.bind(L, any(5)), TypeError);
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { heartbeatIntervalMs: 0 }),
     RangeError,
   );
-  assertThrows(() => new MajordomoBroker({ liveness: 1.5 }), RangeError);
-  assertThrows(() => new MajordomoBroker({ core: any("gpu") }), TypeError);
-  assertThrows(() => new MajordomoBroker({ logger: any({}) }), TypeError);
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { liveness: 1.5 }),
+    RangeError,
+  );
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { core: any("gpu") }),
+    TypeError,
+  );
+  await assertRejects(
+    () => MajordomoBroker.bind(L, { logger: any({}) }),
+    TypeError,
+  );
   const ep = "tcp://127.0.0.1:1";
   await assertRejects(() => MajordomoClient.connect(any(1)), TypeError);
   await assertRejects(() => MajordomoClient.connect("nonsense"), TypeError);
@@ -115,10 +125,7 @@ Deno.test("constructors and methods validate their arguments", async () => {
   await assertRejects(() => a.request("echo", [any(null)]), TypeError);
   await a.close();
   await assertRejects(() => a.request("echo", ["x"]), ClosedError);
-  const broker = new MajordomoBroker();
-  assertThrows(() => broker.bind(any(null)), TypeError);
-  await broker.close();
-  assertThrows(() => broker.bind("tcp://127.0.0.1:*"), ClosedError);
+  await assertRejects(() => MajordomoBroker.bind(any(null)), TypeError);
 });
 
 Deno.test("every time option refuses 2^31 ms and Infinity where it would fire at once (one validator, each class)", async () => {
@@ -182,11 +189,11 @@ Deno.test("every time option refuses 2^31 ms and Infinity where it would fire at
 });
 
 Deno.test("MajordomoClient tells no such service (404) from timed out, unreachable and closed", async () => {
-  await using broker = new MajordomoBroker({
+  await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
     // The raw "slow" worker never heartbeats: keep it registered throughout.
     heartbeatIntervalMs: 10_000,
   });
-  const ep = broker.bind("tcp://127.0.0.1:*");
+  const [ep] = broker.endpoints;
   const client = await MajordomoClient.connect(ep, {
     attemptTimeoutMs: 150,
     maxAttempts: 3,
@@ -231,8 +238,10 @@ Deno.test("MajordomoClient tells no such service (404) from timed out, unreachab
 });
 
 Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched, window", async () => {
-  await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB });
-  const ep = broker.bind("tcp://127.0.0.1:*");
+  await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+    heartbeatIntervalMs: HB,
+  });
+  const [ep] = broker.endpoints;
   // Two workers with different delays: replies come back out of order.
   const slow = await MajordomoWorker.connect(ep, "echo", async (r) => {
     await new Promise((res) => setTimeout(res, 150));
@@ -245,7 +254,7 @@ Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched, 
   });
   await until(async () =>
     (await client.serviceAvailable("echo")) &&
-    broker.stats().services[0].workers === 2
+    broker.stats.services[0].workers === 2
   );
   const replies = await Promise.all(
     Array.from({ length: 50 }, (_, i) => client.request("echo", [`${i}`, "b"])),
@@ -286,8 +295,10 @@ Deno.test("MajordomoAsyncClient: deadline, abort, out-of-order replies matched, 
 });
 
 Deno.test("MajordomoWorker: a throwing handler is logged, counted, and the worker keeps serving", async () => {
-  await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB });
-  const ep = broker.bind("tcp://127.0.0.1:*");
+  await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+    heartbeatIntervalMs: HB,
+  });
+  const [ep] = broker.endpoints;
   const warnings: string[] = [];
   const logger = {
     debug() {},
@@ -335,16 +346,19 @@ Deno.test("MajordomoWorker: a throwing handler is logged, counted, and the worke
 
 Deno.test("MajordomoBroker runs the same on the WASM core and its TS twin", async () => {
   for (const core of ["wasm", "ts"] as const) {
-    await using broker = new MajordomoBroker({ heartbeatIntervalMs: HB, core });
+    await using broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+      heartbeatIntervalMs: HB,
+      core,
+    });
     assertEquals(broker.core, core);
-    const ep = broker.bind("tcp://127.0.0.1:*");
+    const [ep] = broker.endpoints;
     const workers = await Promise.all(
       [1, 2, 3].map((i) =>
         MajordomoWorker.connect(ep, `s${i % 2}`, (r) => [...r, `${i}`], fast)
       ),
     );
     const client = await MajordomoAsyncClient.connect(ep);
-    await until(() => broker.stats().workers === 3);
+    await until(() => broker.stats.workers === 3);
     const replies = await Promise.all(
       Array.from(
         { length: 300 },
@@ -352,12 +366,12 @@ Deno.test("MajordomoBroker runs the same on the WASM core and its TS twin", asyn
       ),
     );
     replies.forEach((r, i) => assertEquals(td.decode(r[0]), `${i}`));
-    const s = broker.stats();
+    const s = broker.stats;
     assertEquals(s.counters.replies, 300);
     assertEquals(s.counters.internalErrors, 0);
     await client.close();
     for (const w of workers) await w.close();
-    await until(() => broker.stats().workers === 0);
+    await until(() => broker.stats.workers === 0);
   }
 });
 

@@ -207,8 +207,8 @@ export interface MajordomoAsyncClientStats {
  * @example
  * ```ts
  * import { MajordomoAsyncClient, MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
- * const broker = new MajordomoBroker();
- * const endpoint = broker.bind("tcp://127.0.0.1:*");
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
  * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
  * const client = await MajordomoAsyncClient.connect(endpoint);
  * const replies = await Promise.all(["a", "b", "c"].map((x) => client.request("echo", [x])));

@@ -204,8 +204,8 @@ export interface MajordomoClientStats {
  * @example
  * ```ts
  * import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "@reliable/zmq";
- * const broker = new MajordomoBroker();
- * const endpoint = broker.bind("tcp://127.0.0.1:*");
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
  * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
  * await worker.ready;
  * const client = await MajordomoClient.connect(endpoint);

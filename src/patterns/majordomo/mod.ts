@@ -8,8 +8,10 @@
  *   MajordomoAsyncClient, MajordomoBroker, MajordomoClient, MajordomoWorker,
  *   shutdown,
  * } from "@reliable/zmq";
- * const broker = new MajordomoBroker({ heartbeatIntervalMs: 250 });
- * const endpoint = broker.bind("tcp://127.0.0.1:*");
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+ *   heartbeatIntervalMs: 250,
+ * });
+ * const [endpoint] = broker.endpoints;
  * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req, {
  *   heartbeatIntervalMs: 250,
  * });
@@ -31,14 +33,17 @@
 export type { Frame } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
 export { ProtocolError, ZmqReliableError } from "../../errors.ts";
-export {
-  MajordomoBroker,
-  type MajordomoBrokerCounters,
-  type MajordomoBrokerOptions,
-  type MajordomoBrokerStats,
-  type MajordomoCoreImpl,
-  type MajordomoServiceStats,
-} from "./broker.ts";
+export { MajordomoBroker } from "./broker.ts";
+export type {
+  MajordomoBrokerCounters,
+  MajordomoBrokerEvent,
+  MajordomoBrokerOptions,
+  MajordomoBrokerStats,
+  MajordomoCoreImpl,
+  MajordomoDropReason,
+  MajordomoServiceStats,
+  MajordomoWorkerLeaveReason,
+} from "./broker_types.ts";
 export {
   MajordomoClient,
   type MajordomoClientOptions,

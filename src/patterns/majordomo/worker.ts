@@ -197,8 +197,8 @@ interface Job {
  * @example An echo worker
  * ```ts
  * import { MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
- * const broker = new MajordomoBroker();
- * const endpoint = broker.bind("tcp://127.0.0.1:*");
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
  * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
  * await worker.ready;
  * console.log(worker.stats.connections); // 1
