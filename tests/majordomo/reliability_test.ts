@@ -155,23 +155,23 @@ Deno.test("scenario (b): worker kill -9 and SIGSTOP under async load: 0 lost, ex
   await using broker = await spawnBroker();
   const ep = broker.endpoint;
   const workers = await Promise.all(
-    [1, 2, 3, 4].map(() => execWorker(ep, ["--delay-ms", "5"])),
+    [1, 2, 3, 4].map(() => execWorker(ep, ["--delay-ms", "2"])),
   );
   const clients: Child[] = [];
   try {
     await waitWorkers(ep, "echo", 4);
-    const N = 2000;
+    const N = 1500;
     for (const id of ["a", "b"]) {
       clients.push(
-        await load(ep, ["--count", String(N), "--rate", "250", "--id", id]),
+        await load(ep, ["--count", String(N), "--rate", "150", "--id", id]),
       );
     }
-    await until(() => executions(workers).size >= 1000, 30000, "load");
+    await until(() => executions(workers).size >= 700, 30000, "load");
     await workers[0].kill();
-    await until(() => executions(workers).size >= 2000, 30000, "more load");
+    await until(() => executions(workers).size >= 1400, 30000, "more load");
     workers[1].pause();
     await until(
-      () => executions(workers).size >= 3000,
+      () => executions(workers).size >= 2100,
       30000,
       "load while stopped",
     );
@@ -243,10 +243,15 @@ Deno.test("scenario (c): a burst of 20,000 in flight across a broker kill: resen
     );
     assertEquals(lost.length, 1, "one connection lost");
     assert(lost[0] > 0 && lost[0] <= N);
+    // The kill's resends; a worker the broker expired (short heartbeats on
+    // a busy machine) adds 502 resends, counted apart in resentLost.
     assert(
-      Number(r.stats.resent) <= lost[0],
-      `resent ${r.stats.resent} > outstanding at the kill ${lost[0]}`,
+      Number(r.stats.resentReconnect) <= lost[0],
+      `resent after the kill ${r.stats.resentReconnect} > outstanding at the kill ${
+        lost[0]
+      }`,
     );
+    assertEquals(r.stats.resentTimeout, 0);
     assertEquals(ex.size, N);
     assert(maxOf(ex) <= MAX_ATTEMPTS, `a request ran ${maxOf(ex)} times`);
   } finally {

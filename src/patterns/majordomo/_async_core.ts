@@ -492,7 +492,9 @@ export class AsyncClientCore {
   /** The main DEALER completed a connection (ZMTP handshake). */
   onConnected(): void {
     this.#connected = true;
-    if (this.#mode === null && this.#probesOut === 0) this.#probe();
+    // A probe queued earlier may have gone to a connection that died
+    // before it was answered: ask again on every new connection.
+    if (this.#mode === null) this.#probe();
   }
 
   /**
@@ -604,11 +606,9 @@ export class AsyncClientCore {
       this.#probeEntry = undefined;
       if (this.#mode !== null || this.#closed) return;
       if (!this.#connected) {
-        // Not connected: the probe waits in the socket; look again later.
-        this.#probeEntry = this.#timers.add(
-          this.#clock.now() + this.#p.attemptTimeoutMs,
-          "probe",
-        );
+        // Not connected: ask again (one probe per attempt timeout at most
+        // waits in the socket), without counting a miss.
+        this.#probe();
         return;
       }
       if (++this.#probeMisses >= PROBES_BEFORE_FOREIGN) {

@@ -399,7 +399,9 @@ export class MajordomoWorker implements AsyncDisposable {
 
   #open(): DealerSocket {
     return openDealer(this.endpoint, this.#socketOptions, {
-      linger: this.#lingerMs,
+      // Replaced sockets go at once; close() sets lingerMs for the final
+      // DISCONNECT.
+      linger: 0,
       maxMessageSize: this.#maxFrameBytes,
     }, (s) => this.#monitor = s.monitor());
   }
@@ -426,9 +428,13 @@ export class MajordomoWorker implements AsyncDisposable {
         break;
       }
       if (outcome === "restart") this.#trySend(sock, DISCONNECT);
+      // The next socket opens before the old one closes (when there is no
+      // wait): the process's ZeroMQ context is never left without a socket
+      // in between.
+      const next = outcome === "silent" ? null : this.#open();
       sock.close();
       await watching;
-      sock = null;
+      sock = next;
       if (outcome === "silent") {
         failures++;
         const delayMs = backoffMs(failures, {
@@ -449,6 +455,10 @@ export class MajordomoWorker implements AsyncDisposable {
       } else {
         failures = 0;
       }
+    }
+    if (sock !== null && sock !== this.#sock) {
+      this.#monitor?.close();
+      sock.close(); // opened for a next conversation that never started
     }
   }
 
@@ -735,6 +745,11 @@ export class MajordomoWorker implements AsyncDisposable {
       const s = this.#sock;
       this.#sock = null;
       if (s && !s.closed) {
+        try {
+          s.setOption("linger", this.#lingerMs);
+        } catch {
+          // closed meanwhile
+        }
         this.#trySend(s, DISCONNECT);
         s.close();
       }
