@@ -393,3 +393,16 @@ Deno.test("async core: abort and close settle requests once; a late reply is a d
   assertEquals(t.core.outstanding, 0);
   assertEquals(t.clock.pending, 0);
 });
+
+Deno.test("async core: a connection that drops again and again never sends a request more than maxAttempts times", () => {
+  const t = setup({ maxAttempts: 2 });
+  t.probeReply("rz");
+  const a = t.request("echo");
+  t.core.onDisconnected();
+  t.core.onConnected();
+  t.probeReply("rz", "second");
+  assertEquals(t.sentIds("echo"), [a.req.id, a.req.id]);
+  t.core.onDisconnected(); // its two sends are spent
+  assert(a.r.error instanceof RequestTimeoutError, String(a.r.error));
+  assertEquals(a.req.attempts, 2);
+});

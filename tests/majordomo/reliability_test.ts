@@ -91,15 +91,29 @@ Deno.test("scenario (a): broker kill -9 x3 under paced async load from 3 clients
   try {
     await waitWorkers(ep, "echo", 4);
     const N = 1600;
+    // Three kills close together (and, with 100 ms heartbeats on a busy
+    // machine, an occasional worker the broker expires) can each cost a
+    // request one send: the bound here is 6, and it must hold.
+    const BOUND = 6;
     for (const id of ["a", "b", "c"]) {
       clients.push(
-        await load(ep, ["--count", String(N), "--rate", "200", "--id", id]),
+        await load(ep, [
+          "--count",
+          String(N),
+          "--rate",
+          "200",
+          "--id",
+          id,
+          "--max-attempts",
+          String(BOUND),
+        ]),
       );
     }
     for (let kill = 1; kill <= 3; kill++) {
-      // Each kill once the workers have run about kill/4 of the load.
+      // Each kill once the (restarted) broker has answered 600 requests:
+      // it serves again, and the load goes on for a few seconds.
       await until(
-        () => executions(workers).size >= (kill * 3 * N) / 4.5,
+        async () => (await brokerStats(ep)).counters.replies >= 600,
         30000,
         `load before kill ${kill}`,
       );
@@ -111,6 +125,7 @@ Deno.test("scenario (a): broker kill -9 x3 under paced async load from 3 clients
     const report = results.map((r) => ({
       ok: r.ok,
       failed: r.failed,
+      errors: r.errors,
       twice: r.twice,
       resentReconnect: r.stats.resentReconnect,
       resentTimeout: r.stats.resentTimeout,
@@ -133,7 +148,7 @@ Deno.test("scenario (a): broker kill -9 x3 under paced async load from 3 clients
       );
     }
     assertEquals(ex.size, 3 * N, "every request ran");
-    assert(maxOf(ex) <= MAX_ATTEMPTS, `a request ran ${maxOf(ex)} times`);
+    assert(maxOf(ex) <= BOUND, `a request ran ${maxOf(ex)} times`);
     for (const [i, c] of clients.entries()) {
       const lost = lostLines(c).reduce((a, b) => a + b, 0);
       assert(

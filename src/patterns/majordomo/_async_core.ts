@@ -527,6 +527,11 @@ export class AsyncClientCore {
       this.#events.emit({ type: "connection:lost", outstanding: lost.length });
     }
     for (const r of lost) {
+      if (r.attempts >= this.#p.maxAttempts) {
+        // Every send it was allowed is spent (it may have run each time).
+        this.#fail(r, this.#timeoutError(r, "attempts"));
+        continue;
+      }
       r.why = "reconnect";
       r.state = "held";
       this.#held.add(r);
