@@ -149,7 +149,7 @@ export class MajordomoBroker implements AsyncDisposable {
   #tickDue = false;
   #parked = false;
   #wake = new AbortController();
-  #loop: Promise<void> = Promise.resolve();
+  #loop: Promise<void> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -386,7 +386,8 @@ export class MajordomoBroker implements AsyncDisposable {
       // the socket may be unusable already
     }
     this.#sock.close();
-    this.#closing = this.#loop.then(() => {
+    const loop = this.#loop;
+    this.#closing = loop === undefined ? Promise.resolve() : loop.then(() => {
       this.#bad.flush();
       this.#log.info("broker closed", { counters: this.#core.counters });
     });
