@@ -171,6 +171,15 @@ export class BrokerCore implements MmiContext {
     }
     if (over) return;
     const w = st.reg.get(env.frameCount > 0 ? env.find(0) : -1);
+    if (env.frameCount === 2 && env.frameLength(1) === 0) {
+      // `[id][""]`: the ROUTER's disconnect notification (ZMQ_ROUTER_NOTIFY)
+      // or an empty message, which no 7/MDP peer sends. The peer is gone:
+      // its waiting requests are dropped unrun, a worker is forgotten now.
+      st.svc.markGone(env.frame(0));
+      st.rep.counters.peersGone++;
+      if (w) leave(st, w, "unreachable", false);
+      return;
+    }
     st.rep.invalid(env.errorReason, env.errorFrame, w !== undefined);
     if (w) leave(st, w, "protocol", true);
   }
