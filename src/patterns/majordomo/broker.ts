@@ -36,7 +36,6 @@ const CLS = "MajordomoBroker";
 const DRAIN_MAX = 4096;
 /** Messages handled between two turns of the event loop under load. */
 const YIELD_EVERY = 1024;
-const TICK = Symbol("tick");
 
 /** Remembers the size of each message the transport writes to the envelope. */
 class SizedSink implements ReceiveSink {
@@ -148,7 +147,6 @@ export class MajordomoBroker implements AsyncDisposable {
   #timer: Timer | undefined;
   #tickDue = false;
   #parked = false;
-  #wake = new AbortController();
   #loop: Promise<void> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -290,7 +288,13 @@ export class MajordomoBroker implements AsyncDisposable {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#tickDue = true;
-      if (this.#parked) this.#wake.abort(TICK);
+      // Parked (nothing was waiting): give the reactor one turn to deliver
+      // what may have arrived meanwhile (after a pause, say), then sweep.
+      if (this.#parked) {
+        setImmediate(() => {
+          if (this.#tickDue && !this.#closed) this.#tick();
+        });
+      }
     }, this.#core.nextTickAt - this.#clock.now());
   }
 
@@ -336,16 +340,12 @@ export class MajordomoBroker implements AsyncDisposable {
           sinceYield = 0;
           this.#parked = true;
           try {
-            await sock.receiveInto(sink, { signal: this.#wake.signal });
+            await sock.receiveInto(sink);
           } finally {
             this.#parked = false;
           }
         }
       } catch (e) {
-        if (e === TICK) {
-          this.#wake = new AbortController();
-          continue;
-        }
         if (e instanceof ClosedError || this.#closed) break;
         // The envelope refused the message (over its 1 GiB limit).
         this.#core.counters.invalidMessages++;
