@@ -41,6 +41,7 @@ export type { Frame, Message, ReceiveSink } from "./src/types.ts";
 export * from "./src/transport/mod.ts";
 export {
   consoleLogger,
+  type LogFormat,
   type Logger,
   LogLevel,
   type LogLevelName,

@@ -257,7 +257,10 @@ async function main(): Promise<void> {
     });
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) {
-      fail(e.message.replace(/^MajordomoBroker\.bind\(\): /, ""));
+      fail(
+        e.message.replace(/^MajordomoBroker\.bind\(\): /, "")
+          .replace(/^bind\(\): /, "--bind: "),
+      );
     }
     log.error(`cannot bind ${config.endpoints.join(", ")}`, {
       error: String(e),

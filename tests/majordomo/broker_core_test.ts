@@ -303,6 +303,30 @@ for (const impl of ["ts", "wasm"] as const) {
   });
 
   t(
+    'a disconnect notification [id][""]: waiting requests dropped unrun, a worker forgotten at once',
+    () => {
+      const h = new Harness(impl);
+      h.ready("W1");
+      h.ready("W2");
+      h.rz("C1", 1, ["a"]);
+      h.rz("C1", 2, ["b"]);
+      h.request("C1", ["c"]); // waits: both workers busy
+      h.rz("C2", 1, ["d"]);
+      h.deliver("C1", [""]); // C1's connection ended
+      h.deliver("W1", [""]); // W1's too: its request (C1 #1) is lost
+      assert.equal(h.counters.peersGone, 2);
+      assert.equal(h.counters.lostRequests, 1);
+      assert.equal(h.core.stats().workers, 1);
+      h.take("W2");
+      h.reply("W2", "C1", ["r"]);
+      // W2 is free again: C1's waiting request is skipped, C2's runs.
+      assert.deepEqual(h.take("W2").map((m) => m.slice(3)), [["C2", "", "d"]]);
+      assert.equal(h.counters.abandonedRequests, 1);
+      assert.equal(h.counters.invalidMessages, 0);
+    },
+  );
+
+  t(
     "MMI: mmi.service, mmi.rz, mmi.stats, 501; a leading correlation frame is kept",
     () => {
       const h = new Harness(impl, { maxFrameBytes: 4096 });

@@ -77,6 +77,7 @@ export function newCounters(): MajordomoBrokerCounters {
     expiredWorkers: 0,
     refusedWorkers: 0,
     pauses: 0,
+    peersGone: 0,
     internalErrors: 0,
   };
 }

@@ -58,6 +58,11 @@ export interface Service {
  * @returns The key.
  */
 export function idKey(id: Uint8Array): string {
+  // ROUTER-generated identities are 5 bytes: one call, no intermediate
+  // strings.
+  if (id.length === 5) {
+    return String.fromCharCode(id[0], id[1], id[2], id[3], id[4]);
+  }
   return String.fromCharCode.apply(null, id as unknown as number[]);
 }
 

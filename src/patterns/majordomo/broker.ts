@@ -36,7 +36,6 @@ const CLS = "MajordomoBroker";
 const DRAIN_MAX = 4096;
 /** Messages handled between two turns of the event loop under load. */
 const YIELD_EVERY = 1024;
-const TICK = Symbol("tick");
 
 /** Remembers the size of each message the transport writes to the envelope. */
 class SizedSink implements ReceiveSink {
@@ -147,8 +146,7 @@ export class MajordomoBroker implements AsyncDisposable {
   #timer: Timer | undefined;
   #tickDue = false;
   #parked = false;
-  #wake = new AbortController();
-  #loop: Promise<void> = Promise.resolve();
+  #loop: Promise<void> | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -289,7 +287,13 @@ export class MajordomoBroker implements AsyncDisposable {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       this.#tickDue = true;
-      if (this.#parked) this.#wake.abort(TICK);
+      // Parked (nothing was waiting): give the reactor one turn to deliver
+      // what may have arrived meanwhile (after a pause, say), then sweep.
+      if (this.#parked) {
+        setImmediate(() => {
+          if (this.#tickDue && !this.#closed) this.#tick();
+        });
+      }
     }, this.#core.nextTickAt - this.#clock.now());
   }
 
@@ -335,16 +339,12 @@ export class MajordomoBroker implements AsyncDisposable {
           sinceYield = 0;
           this.#parked = true;
           try {
-            await sock.receiveInto(sink, { signal: this.#wake.signal });
+            await sock.receiveInto(sink);
           } finally {
             this.#parked = false;
           }
         }
       } catch (e) {
-        if (e === TICK) {
-          this.#wake = new AbortController();
-          continue;
-        }
         if (e instanceof ClosedError || this.#closed) break;
         // The envelope refused the message (over its 1 GiB limit).
         this.#core.counters.invalidMessages++;
@@ -385,7 +385,8 @@ export class MajordomoBroker implements AsyncDisposable {
       // the socket may be unusable already
     }
     this.#sock.close();
-    this.#closing = this.#loop.then(() => {
+    const loop = this.#loop;
+    this.#closing = loop === undefined ? Promise.resolve() : loop.then(() => {
       this.#bad.flush();
       this.#log.info("broker closed", { counters: this.#core.counters });
     });

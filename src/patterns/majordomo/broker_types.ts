@@ -203,6 +203,8 @@ export interface MajordomoBrokerCounters {
   refusedWorkers: number;
   /** Pauses of the broker itself longer than the expiry window (not charged to workers). */
   pauses: number;
+  /** Disconnect notifications (`[id][""]`, see `ZMQ_ROUTER_NOTIFY`): peers known gone at once. */
+  peersGone: number;
   /** Errors caught inside the broker loop (should stay 0). */
   internalErrors: number;
 }
