@@ -28,13 +28,13 @@ import {
   attemptTimeoutAt,
   type FailureCause,
 } from "../_kit/retry.ts";
-import { EMPTY, MDPC01 } from "../../protocol/mdp.ts";
-import { decodeClientReply } from "../../protocol/mdp.ts";
+import { EMPTY, MDPC01 } from "../../protocol/mdp/codec.ts";
+import { decodeClientReply } from "../../protocol/mdp/codec.ts";
 import {
   isMmiService,
   MMI_SERVICE,
   parseMmiStatus,
-} from "../../protocol/mmi.ts";
+} from "../../protocol/mmi/codec.ts";
 import { ProtocolError } from "../../errors.ts";
 import {
   classifyRzReply,

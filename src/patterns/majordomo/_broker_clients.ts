@@ -11,8 +11,8 @@ import {
   EMPTY,
   MDPW01,
   MdpWorkerCommand,
-} from "../../protocol/mdp.ts";
-import { isMmiService } from "../../protocol/mmi.ts";
+} from "../../protocol/mdp/codec.ts";
+import { isMmiService } from "../../protocol/mmi/codec.ts";
 import { CORRELATION_FRAME_BYTES, readCorrelationId } from "./correlation.ts";
 import { answerMmi } from "./_broker_mmi.ts";
 import { Sent } from "./_broker_out.ts";

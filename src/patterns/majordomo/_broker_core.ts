@@ -21,7 +21,7 @@ import {
   EMPTY,
   MDPW01,
   MdpWorkerCommand,
-} from "../../protocol/mdp.ts";
+} from "../../protocol/mdp/codec.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { EventHub } from "../_kit/events.ts";

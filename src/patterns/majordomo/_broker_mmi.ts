@@ -8,8 +8,8 @@
  * @module
  */
 import type { Envelope } from "../../core/mod.ts";
-import { EMPTY, MDPC01 } from "../../protocol/mdp.ts";
-import { MMI_FRAME, MMI_SERVICE, MMI_STATS } from "../../protocol/mmi.ts";
+import { EMPTY, MDPC01 } from "../../protocol/mdp/codec.ts";
+import { MMI_FRAME, MMI_SERVICE, MMI_STATS } from "../../protocol/mmi/codec.ts";
 import { VERSION } from "../../_util/version.ts";
 import type { EventHub } from "../_kit/events.ts";
 import {

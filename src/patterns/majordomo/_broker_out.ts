@@ -5,7 +5,7 @@
  * @module
  */
 import type { WorkerRegistry } from "../_kit/registry.ts";
-import { EMPTY, MDPC01 } from "../../protocol/mdp.ts";
+import { EMPTY, MDPC01 } from "../../protocol/mdp/codec.ts";
 import { errorFrame } from "./correlation.ts";
 import type { ServiceTable } from "./_broker_services.ts";
 import type {

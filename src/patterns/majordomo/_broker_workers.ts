@@ -12,8 +12,8 @@ import {
   MDPC01,
   MDPW01,
   MdpWorkerCommand,
-} from "../../protocol/mdp.ts";
-import { isMmiService } from "../../protocol/mmi.ts";
+} from "../../protocol/mdp/codec.ts";
+import { isMmiService } from "../../protocol/mmi/codec.ts";
 import { isWorkerErrorFrame, RzErrorCode } from "./correlation.ts";
 import { Sent } from "./_broker_out.ts";
 import { hex } from "./_broker_services.ts";

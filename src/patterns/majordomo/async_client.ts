@@ -21,8 +21,8 @@ import { EventHub } from "../_kit/events.ts";
 import {
   encodeClientRequest,
   validateServiceName,
-} from "../../protocol/mdp.ts";
-import { MMI_SERVICE, parseMmiStatus } from "../../protocol/mmi.ts";
+} from "../../protocol/mdp/codec.ts";
+import { MMI_SERVICE, parseMmiStatus } from "../../protocol/mmi/codec.ts";
 import { AsyncClientCore, type AsyncPort, type Req } from "./_async_core.ts";
 import type { MajordomoAsyncClientEvent } from "./client_events.ts";
 import {

@@ -26,8 +26,8 @@ import {
   encodeWorkerSignal,
   MdpWorkerCommand,
   validateServiceName,
-} from "../../protocol/mdp.ts";
-import { isMmiService } from "../../protocol/mmi.ts";
+} from "../../protocol/mdp/codec.ts";
+import { isMmiService } from "../../protocol/mmi/codec.ts";
 import {
   MMI_RZ,
   parseRzInfo,
