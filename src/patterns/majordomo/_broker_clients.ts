@@ -165,7 +165,8 @@ export function dispatch(
   now: number,
   live: number,
 ): void {
-  if (st.reg.idleCount(svc.handle) === 0) return;
+  // Nothing waiting (the usual case after a reply): no call into the core.
+  if (svc.requests.length === 0 || st.reg.idleCount(svc.handle) === 0) return;
   const reqs = svc.requests;
   while (reqs.length > 0) {
     const r = reqs.peek()!;
