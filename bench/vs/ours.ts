@@ -34,62 +34,68 @@ export interface OursClient {
  * @param maxQueue most requests a service may hold waiting (the C broker has
  * no limit; ours must not refuse the benchmark's in-flight window).
  */
-export function startBroker(
+export async function startBroker(
   endpoint: string,
   maxQueue: number,
 ): Promise<OursBroker> {
-  const broker = new MajordomoBroker({ maxQueue, logger: silentLogger });
-  const bound = broker.bind(endpoint);
-  return Promise.resolve({ endpoint: bound, close: () => broker.close() });
+  const broker = await MajordomoBroker.bind(endpoint, {
+    maxQueue,
+    logger: silentLogger,
+  });
+  return { endpoint: broker.endpoints[0], close: () => broker.close() };
 }
 
 /** Starts `count` echo workers for `service` in this process. */
-export function startEchoWorkers(
+export async function startEchoWorkers(
   endpoint: string,
   service: string,
   count: number,
 ): Promise<{ close(): Promise<void> }> {
   const workers: MajordomoWorker[] = [];
   for (let i = 0; i < count; i++) {
-    const w = new MajordomoWorker(endpoint, service, (req) => req);
-    w.start();
-    workers.push(w);
+    workers.push(
+      await MajordomoWorker.connect(endpoint, service, (req) => req, {
+        logger: silentLogger,
+      }),
+    );
   }
-  return Promise.resolve({
+  return {
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
     },
-  });
+  };
 }
 
 /** Our synchronous client (one request at a time). */
-export function syncClient(endpoint: string): Promise<OursClient> {
+export async function syncClient(endpoint: string): Promise<OursClient> {
   // Generous attempt timeout: the benchmark measures speed, not retries; a
   // retry would show as a wrong count and fail the run.
-  const c = new MajordomoClient(endpoint, { timeoutMs: 30_000, attempts: 1 });
-  return Promise.resolve({
-    request: (service, body) => c.request(service, [body]),
-    close: () => {
-      c.close();
-      return Promise.resolve();
-    },
+  const c = await MajordomoClient.connect(endpoint, {
+    attemptTimeoutMs: 30_000,
+    maxAttempts: 1,
+    logger: silentLogger,
   });
+  return {
+    request: (service, body) => c.request(service, [body]),
+    close: () => c.close(),
+  };
 }
 
 /** Our asynchronous client with `window` requests in flight at most. */
-export function asyncClient(
+export async function asyncClient(
   endpoint: string,
   window: number,
 ): Promise<OursClient> {
-  const c = new MajordomoAsyncClient(endpoint, {
+  const c = await MajordomoAsyncClient.connect(endpoint, {
     maxInFlight: window,
-    timeoutMs: 30_000,
+    attemptTimeoutMs: 30_000,
     deadlineMs: 600_000,
+    logger: silentLogger,
   });
-  return Promise.resolve({
+  return {
     request: (service, body) => c.request(service, [body]),
     close: () => c.close(),
-  });
+  };
 }
 
 /** Releases the transport so that the process can exit by itself. */
