@@ -10,7 +10,7 @@
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
-import { shutdown } from "../transport/socket.ts";
+import { shutdown } from "../transport/mod.ts";
 import { configureReactor } from "../transport/reactor.ts";
 import { consoleLogger, LogLevel, type LogLevelName } from "../_util/logger.ts";
 import {

@@ -4,25 +4,21 @@
  *
  * @module
  */
+export type { Frame, Message, ReceiveSink } from "../types.ts";
+export { shutdown, Socket, SocketType, type SocketTypeName } from "./socket.ts";
 export {
-  curveKeyPair,
   DealerSocket,
-  type MonitorEvent,
   PairSocket,
   PubSocket,
   RepSocket,
   ReqSocket,
   RouterSocket,
-  type RouterSocketOptions,
-  shutdown,
-  Socket,
-  SocketMonitor,
-  type SocketOptions,
-  SocketType,
-  type SocketTypeName,
   SubSocket,
-  type WaitOptions,
-} from "./socket.ts";
+} from "./sockets.ts";
+export type { RouterSocketOptions, SocketOptions } from "./options.ts";
+export type { WaitOptions } from "./waiters.ts";
+export { type MonitorEvent, SocketMonitor } from "./monitor.ts";
+export { curveKeyPair } from "./curve.ts";
 export {
   configureReactor,
   type ReactorOptions,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Frame, Message } from "../../types.ts";
-import { DealerSocket, shutdown } from "../../transport/socket.ts";
+import { DealerSocket, shutdown } from "../../transport/mod.ts";
 
 /**
  * A job: gets the request body and returns the reply body; may be async.

@@ -9,7 +9,7 @@ import {
   ProtocolError,
   RequestTimeoutError,
 } from "../../errors.ts";
-import { DealerSocket } from "../../transport/socket.ts";
+import { DealerSocket } from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
 import type { Logger } from "../../_util/logger.ts";
 import {

@@ -5,7 +5,7 @@
  */
 import { setImmediate } from "node:timers";
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
-import { RouterSocket } from "../../transport/socket.ts";
+import { RouterSocket } from "../../transport/mod.ts";
 import type { Logger } from "../../_util/logger.ts";
 import { createCore } from "../../core/mod.ts";
 import type { Envelope, WorkerQueue } from "../../core/mod.ts";

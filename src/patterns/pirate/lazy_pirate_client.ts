@@ -10,7 +10,7 @@ import {
 } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
 import type { Logger } from "../../_util/logger.ts";
-import { ReqSocket, type SocketOptions } from "../../transport/socket.ts";
+import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
 import {
   checkFrames,
   checkOptions,

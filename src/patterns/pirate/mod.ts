@@ -56,4 +56,4 @@ export {
 // Shared types the Pirate API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
-export type { SocketOptions } from "../../transport/socket.ts";
+export type { SocketOptions } from "../../transport/mod.ts";
