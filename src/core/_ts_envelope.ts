@@ -15,14 +15,10 @@ import {
   checkPrepare,
   envelopeError,
   ERROR_TEXT,
+  randomSeed,
   sizeMessage,
 } from "./_envelope_common.ts";
 import { hashBytes, TsInternTable } from "./_ts_intern.ts";
-
-/** Random seed for the intern hash, so peers cannot choose colliding identities. */
-export function randomSeed(): number {
-  return crypto.getRandomValues(new Int32Array(1))[0];
-}
 
 /** {@linkcode Envelope} in plain TypeScript. */
 export class TsEnvelope implements Envelope {
