@@ -260,15 +260,28 @@ export class PeerUnavailableError extends ZmqReliableError {
   }
 }
 
+/** Options of {@linkcode LibraryLoadError}. */
+export interface LibraryLoadErrorOptions extends ErrorOptions {
+  /**
+   * What to do about it, e.g. the missing permission and the flag that
+   * grants it.
+   * @default advice on installing and choosing a libzmq
+   */
+  advice?: string;
+}
+
 /**
- * libzmq could not be found or loaded. The message lists every candidate
- * that was tried and why each one failed.
+ * libzmq could not be found or loaded. The message says what to do (the
+ * missing permission and the flag that grants it, or how to choose another
+ * libzmq) and lists every candidate that was tried and why each one failed.
  *
  * @example
  * ```ts
  * import { LibraryLoadError } from "@reliable/zmq";
- * const err = new LibraryLoadError(["/x/addon.node: not found"]);
- * console.log(err.attempts.length); // 1
+ * const err = new LibraryLoadError(["/x/addon.node: no FFI permission"], {
+ *   advice: "Run with --allow-ffi.",
+ * });
+ * console.log(err.attempts.length, err.message.startsWith("Could not load")); // 1 true
  * ```
  */
 export class LibraryLoadError extends ZmqReliableError {
@@ -278,13 +291,13 @@ export class LibraryLoadError extends ZmqReliableError {
    * Creates the error.
    *
    * @param attempts One line per candidate that was tried.
-   * @param options Standard error options (`cause`).
+   * @param options What to do about it (`advice`) and the `cause`.
    */
-  constructor(attempts: readonly string[], options?: ErrorOptions) {
+  constructor(attempts: readonly string[], options?: LibraryLoadErrorOptions) {
+    const advice = options?.advice ??
+      "Run with --allow-ffi, or set RELIABLE_ZMQ_LIBZMQ to a libzmq.so.5 path.";
     super(
-      `Could not load libzmq with CURVE support. Tried:\n  ${
-        attempts.join("\n  ")
-      }\nInstall npm:zeromq@6.8.0 (deno.json "nodeModulesDir": "auto"), run with --allow-ffi --allow-read, or set RELIABLE_ZMQ_LIBZMQ to a libzmq.so.5 path.`,
+      `Could not load libzmq. ${advice}\nTried:\n  ${attempts.join("\n  ")}`,
       options,
     );
     this.name = "LibraryLoadError";

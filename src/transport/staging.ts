@@ -10,31 +10,87 @@
  */
 import type { Message, ReceiveSink } from "../types.ts";
 import { Errno, mapZmqError } from "./errno.ts";
-import { lib } from "./libzmq.ts";
+import { lib, usize } from "./libzmq.ts";
+import { granted } from "./permissions.ts";
 
 const ZMQ_DONTWAIT = 1;
 const MSG_T_SIZE = 64;
 
-const msgChunks: Uint8Array[] = [];
-const msgSlots: Deno.PointerObject[] = [];
+/**
+ * The operations on zmq_msg_t slot `i`. Two implementations, picked once per
+ * process: with unscoped `--allow-ffi`, slots are raw pointers and frames are
+ * copied with `Deno.UnsafePointerView.copyInto` (the fastest path); with a
+ * scoped `--allow-ffi=<dir>`, where Deno refuses its unsafe-pointer APIs,
+ * slots are passed to libzmq as buffers and frames copied with libc's
+ * `memcpy` (found through libzmq's handle).
+ */
+interface SlotOps {
+  init(i: number): void;
+  recv(i: number, h: Deno.PointerObject): number;
+  more(i: number): number;
+  close(i: number): void;
+  /** Copies the frame in slot `i` (`dst.length` bytes, > 0) into `dst`. */
+  copy(i: number, dst: Uint8Array): void;
+}
+
+let ops: SlotOps | undefined;
+
+function pointerOps(): SlotOps {
+  const zmq = lib().zmq;
+  const keep: Uint8Array[] = []; // the chunks the pointers point into
+  const slots: Deno.PointerObject[] = [];
+  const slot = (i: number): Deno.PointerObject => {
+    while (i >= slots.length) {
+      const chunk = new Uint8Array(MSG_T_SIZE * 64);
+      keep.push(chunk);
+      const base = Deno.UnsafePointer.of(chunk)!;
+      for (let k = 0; k < 64; k++) {
+        slots.push(Deno.UnsafePointer.offset(base, k * MSG_T_SIZE)!);
+      }
+    }
+    return slots[i];
+  };
+  return {
+    init: (i) => void zmq.zmq_msg_init(slot(i)),
+    recv: (i, h) => zmq.zmq_msg_recv(slot(i), h, ZMQ_DONTWAIT),
+    more: (i) => zmq.zmq_msg_more(slot(i)),
+    close: (i) => void zmq.zmq_msg_close(slot(i)),
+    copy: (i, dst) =>
+      Deno.UnsafePointerView.copyInto(zmq.zmq_msg_data(slot(i))!, dst),
+  };
+}
+
+function bufferOps(): SlotOps {
+  const { zmq, libc } = lib();
+  const slots: Uint8Array[] = [];
+  const slot = (i: number): Uint8Array => {
+    while (i >= slots.length) {
+      const chunk = new Uint8Array(MSG_T_SIZE * 64);
+      for (let k = 0; k < 64; k++) {
+        slots.push(chunk.subarray(k * MSG_T_SIZE, (k + 1) * MSG_T_SIZE));
+      }
+    }
+    return slots[i];
+  };
+  return {
+    init: (i) => void zmq.zmq_msg_init_b(slot(i)),
+    recv: (i, h) => zmq.zmq_msg_recv_b(slot(i), h, ZMQ_DONTWAIT),
+    more: (i) => zmq.zmq_msg_more_b(slot(i)),
+    close: (i) => void zmq.zmq_msg_close_b(slot(i)),
+    copy: (i, dst) =>
+      libc.memcpy(dst, zmq.zmq_msg_data_b(slot(i)), usize(dst.length)),
+  };
+}
+
+function slotOps(): SlotOps {
+  return ops ??= granted({ name: "ffi" }) ? pointerOps() : bufferOps();
+}
+
 const stagedSizes: number[] = [];
 let stagedTotal = 0;
 
-function msgSlot(i: number): Deno.PointerObject {
-  while (i >= msgSlots.length) {
-    const chunk = new Uint8Array(MSG_T_SIZE * 64);
-    msgChunks.push(chunk);
-    const base = Deno.UnsafePointer.of(chunk)!;
-    for (let k = 0; k < 64; k++) {
-      msgSlots.push(Deno.UnsafePointer.offset(base, k * MSG_T_SIZE)!);
-    }
-  }
-  return msgSlots[i];
-}
-
-function releaseStaged(n: number): void {
-  const zmq = lib().zmq;
-  for (let i = 0; i < n; i++) zmq.zmq_msg_close(msgSlot(i));
+function releaseStaged(o: SlotOps, n: number): void {
+  for (let i = 0; i < n; i++) o.close(i);
 }
 
 /**
@@ -46,24 +102,23 @@ function releaseStaged(n: number): void {
  * @internal
  */
 export function stage(h: Deno.PointerObject, type: string): number {
-  const zmq = lib().zmq;
+  const o = slotOps();
   let n = 0;
   let total = 0;
   for (;;) {
-    const m = msgSlot(n);
-    zmq.zmq_msg_init(m);
-    const rc = zmq.zmq_msg_recv(m, h, ZMQ_DONTWAIT);
+    o.init(n);
+    const rc = o.recv(n, h);
     if (rc < 0) {
-      const errno = zmq.zmq_errno();
-      zmq.zmq_msg_close(m);
-      releaseStaged(n);
+      const errno = lib().zmq.zmq_errno();
+      o.close(n);
+      releaseStaged(o, n);
       if (n === 0 && errno === Errno.EAGAIN) return 0;
       throw mapZmqError("receive", errno, `receive failed on ${type}`);
     }
     stagedSizes[n] = rc;
     total += rc;
     n++;
-    if (zmq.zmq_msg_more(m) === 0) break;
+    if (o.more(n - 1) === 0) break;
   }
   stagedTotal = total;
   return n;
@@ -76,16 +131,15 @@ export function stage(h: Deno.PointerObject, type: string): number {
  * @internal
  */
 export function takeMessage(n: number): Message {
-  const zmq = lib().zmq;
+  const o = slotOps();
   const all = new Uint8Array(stagedTotal);
   const frames: Message = new Array(n);
   let off = 0;
   for (let i = 0; i < n; i++) {
     const size = stagedSizes[i];
-    const m = msgSlot(i);
     const view = all.subarray(off, off + size);
-    if (size > 0) Deno.UnsafePointerView.copyInto(zmq.zmq_msg_data(m)!, view);
-    zmq.zmq_msg_close(m);
+    if (size > 0) o.copy(i, view);
+    o.close(i);
     frames[i] = view;
     off += size;
   }
@@ -106,18 +160,18 @@ export function fillSink(
   sink: ReceiveSink,
   onDrop: () => void,
 ): number {
-  const zmq = lib().zmq;
+  const o = slotOps();
   try {
     sink.prepare(stagedTotal, n);
   } catch (e) {
-    releaseStaged(n);
+    releaseStaged(o, n);
     onDrop();
     throw e;
   }
   const bytes = sink.bytes;
   const lengths = sink.lengths;
   if (bytes.length < stagedTotal || lengths.length < n) {
-    releaseStaged(n);
+    releaseStaged(o, n);
     onDrop();
     throw new RangeError(
       `ReceiveSink.prepare(${stagedTotal}, ${n}) left too little room`,
@@ -126,14 +180,8 @@ export function fillSink(
   let off = 0;
   for (let i = 0; i < n; i++) {
     const size = stagedSizes[i];
-    const m = msgSlot(i);
-    if (size > 0) {
-      Deno.UnsafePointerView.copyInto(
-        zmq.zmq_msg_data(m)!,
-        bytes.subarray(off, off + size),
-      );
-    }
-    zmq.zmq_msg_close(m);
+    if (size > 0) o.copy(i, bytes.subarray(off, off + size));
+    o.close(i);
     lengths[i] = size;
     off += size;
   }
