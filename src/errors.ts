@@ -348,6 +348,49 @@ export class ZmqError extends ZmqReliableError {
 }
 
 /**
+ * An endpoint is well formed but cannot be used here: its host is neither a
+ * local interface nor a name that resolves, or its address does not belong
+ * to this machine (for a bind). The message names the endpoint and the
+ * host; `endpoint` holds it as given.
+ *
+ * @example
+ * ```ts
+ * import { EndpointError } from "@reliable/zmq";
+ * const err = new EndpointError(
+ *   "bind", 19, "ENODEV", "tcp://nosuch.invalid:5555",
+ *   'host "nosuch.invalid" is not a local interface or a name that resolves',
+ * );
+ * console.log(err.endpoint); // "tcp://nosuch.invalid:5555"
+ * ```
+ */
+export class EndpointError extends ZmqError {
+  /** The endpoint that could not be used, as given. */
+  readonly endpoint: string;
+  /**
+   * Creates the error.
+   *
+   * @param operation `"bind"`, `"connect"` or `"resolve"`.
+   * @param errno The numeric errno (0 when it came from name resolution).
+   * @param code The errno name, or the resolver's (`"EAI_NONAME"`).
+   * @param endpoint The endpoint.
+   * @param why What is wrong with it.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    operation: string,
+    errno: number,
+    code: string,
+    endpoint: string,
+    why: string,
+    options?: ErrorOptions,
+  ) {
+    super(operation, errno, code, `${endpoint}: ${why}`, options);
+    this.name = "EndpointError";
+    this.endpoint = endpoint;
+  }
+}
+
+/**
  * A ROUTER socket with `routerMandatory` could not route a message: no peer
  * with that routing id is connected (EHOSTUNREACH).
  *

@@ -1,24 +1,11 @@
 /**
- * Argument checks of the socket methods: endpoints, frames, wait options.
+ * Argument checks of the socket methods: frames and wait options (endpoints
+ * are checked by `src/_util/endpoint.ts`).
  *
  * @module
  */
 import type { Frame } from "../types.ts";
 import type { WaitOptions } from "./waiters.ts";
-
-const ENDPOINT_RE = /^(tcp|ipc|inproc|ws|wss|tipc|vmci|udp|pgm|epgm):\/\/\S+$/;
-
-/** @internal */
-export function checkEndpoint(method: string, endpoint: unknown): string {
-  if (typeof endpoint !== "string" || !ENDPOINT_RE.test(endpoint)) {
-    throw new TypeError(
-      `${method}(): ${
-        JSON.stringify(endpoint)
-      } is not a ZeroMQ endpoint (expected e.g. "tcp://127.0.0.1:5555", "tcp://*:*" or "inproc://name")`,
-    );
-  }
-  return endpoint;
-}
 
 /** @internal */
 export function checkFrames(method: string, frames: unknown): readonly Frame[] {

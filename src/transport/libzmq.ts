@@ -120,6 +120,14 @@ const LIBC_SYMBOLS = {
   // Deno.UnsafePointerView (which needs unscoped --allow-ffi) is refused.
   memcpy: { parameters: ["buffer", "pointer", "usize"], result: "void" },
   strnlen: { parameters: ["pointer", "usize"], result: "usize" },
+  // Name resolution on Deno's blocking pool (resolve.ts); no --allow-net.
+  getaddrinfo: {
+    parameters: ["buffer", "pointer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  freeaddrinfo: { parameters: ["u64"], result: "void" },
+  gai_strerror: { parameters: ["i32"], result: "pointer" },
 } as const;
 
 /** The libzmq symbols the transport uses. */

@@ -19,6 +19,7 @@ export type { RouterSocketOptions, SocketOptions } from "./options.ts";
 export type { WaitOptions } from "./waiters.ts";
 export { type MonitorEvent, SocketMonitor } from "./monitor.ts";
 export { curveKeyPair } from "./curve.ts";
+export { resolveEndpoint } from "./resolve.ts";
 export {
   configureReactor,
   type ReactorOptions,

@@ -24,6 +24,13 @@ export interface SocketOptions {
   reconnectIntervalMaxMs?: number;
   /** `ZMQ_IMMEDIATE`: queue only to completed connections. @default false */
   immediate?: boolean;
+  /**
+   * `ZMQ_IPV6`: resolve host and interface names to IPv6 as well as IPv4, and
+   * bind `tcp://*:port` on both. An IPv6 address in brackets
+   * (`tcp://[::1]:5555`) works without it.
+   * @default false
+   */
+  ipv6?: boolean;
   /** `ZMQ_HANDSHAKE_IVL`: ZMTP handshake limit, ms. @default 30000 */
   handshakeIntervalMs?: number;
   /** `ZMQ_HEARTBEAT_IVL`: ZMTP-level ping interval, ms; 0 disables. @default 0 */
@@ -71,6 +78,7 @@ export const OPTIONS: Record<string, [number, OptKind]> = {
   maxMessageSize: [22, "int64"],
   routerMandatory: [33, "bool"],
   immediate: [39, "bool"],
+  ipv6: [42, "bool"],
   curveServer: [47, "bool"],
   curvePublicKey: [48, "key"],
   curveSecretKey: [49, "key"],
@@ -89,6 +97,8 @@ export const ZMQ_ROUTING_ID = 5;
 export const ZMQ_LINGER = 17;
 /** `ZMQ_BACKLOG`. @internal */
 export const ZMQ_BACKLOG = 19;
+/** `ZMQ_IPV6`. @internal */
+export const ZMQ_IPV6 = 42;
 /** `ZMQ_LAST_ENDPOINT`. @internal */
 export const ZMQ_LAST_ENDPOINT = 32;
 const ZMQ_EVENTS = 15;

@@ -43,7 +43,8 @@ import {
 import { fillSink, stage, takeMessage } from "./staging.ts";
 import { enqueue, settle, type Waiter, type WaitOptions } from "./waiters.ts";
 import { SocketMonitor } from "./monitor.ts";
-import { checkEndpoint, checkFrames, checkWait } from "./checks.ts";
+import { checkFrames, checkWait } from "./checks.ts";
+import { bindTo, connectTo, detachFrom } from "./endpoints.ts";
 
 const ZMQ_SNDMORE = 2;
 const ZMQ_DONTWAIT = 1;
@@ -66,6 +67,19 @@ export const SocketType = {
 } as const;
 /** The name of a socket type, e.g. `"DEALER"`. */
 export type SocketTypeName = keyof typeof SocketType;
+
+/** The class name of each type, for messages. */
+const CLASS_NAMES: Record<SocketTypeName, string> = {
+  PAIR: "PairSocket",
+  PUB: "PubSocket",
+  SUB: "SubSocket",
+  REQ: "ReqSocket",
+  REP: "RepSocket",
+  DEALER: "DealerSocket",
+  ROUTER: "RouterSocket",
+  PULL: "Socket(PULL)",
+  PUSH: "Socket(PUSH)",
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -99,6 +113,8 @@ const live = new Set<Socket>();
 export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   /** The socket type. */
   readonly type: SocketTypeName;
+  /** e.g. `"DealerSocket"`, for messages. */
+  readonly #name: string;
   #handle: Deno.PointerObject | null;
   readonly #id: number;
   readonly #fd: number;
@@ -123,6 +139,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
       throw new TypeError("Socket options must be an object");
     }
     this.type = type;
+    this.#name = CLASS_NAMES[type];
     const { zmq } = lib();
     const ctx = acquireContext();
     const handle = zmq.zmq_socket(ctx, SocketType[type]);
@@ -198,19 +215,19 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    * Binds to an endpoint and returns the endpoint actually bound: with port
    * `*` or `0` the one the system picked, e.g. `tcp://127.0.0.1:40123`.
    *
-   * @param endpoint e.g. `tcp://127.0.0.1:*`, `tcp://*:5555`, `inproc://name`.
+   * @param endpoint e.g. `tcp://127.0.0.1:*`, `tcp://*:5555`,
+   *   `tcp://[::1]:*`, `ipc:///tmp/x.sock`, `inproc://name`.
    * @returns The endpoint bound, ready to hand to a peer's `connect`.
-   * @throws {TypeError} When `endpoint` is not an endpoint.
+   * @throws {TypeError} When `endpoint` is malformed or names an unsupported
+   *   transport.
+   * @throws {RangeError} When its port is outside 1-65535 (or `*`).
+   * @throws {EndpointError} When its host is not a local interface, an
+   *   address of this machine or a name that resolves.
    * @throws {AddressInUseError} When the address is taken.
    * @throws {ClosedError} When the socket is closed.
    */
   bind(endpoint: string): string {
-    checkEndpoint("bind", endpoint);
-    const tcpZero = endpoint.startsWith("tcp://") && endpoint.endsWith(":0");
-    const ep = tcpZero ? endpoint.slice(0, -1) + "*" : endpoint;
-    if (lib().zmq.zmq_bind(this.#h("bind"), cstr(ep)) !== 0) {
-      throw lastError("bind", endpoint);
-    }
+    bindTo(this.#h("bind"), `${this.#name}.bind()`, endpoint);
     return this.lastEndpoint;
   }
 
@@ -221,24 +238,20 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    * @throws {ZmqError} When it was not bound.
    */
   unbind(endpoint: string): void {
-    checkEndpoint("unbind", endpoint);
-    if (lib().zmq.zmq_unbind(this.#h("unbind"), cstr(endpoint)) !== 0) {
-      throw lastError("unbind", endpoint);
-    }
+    detachFrom(this.#h("unbind"), `${this.#name}.unbind()`, "unbind", endpoint);
   }
 
   /**
    * Connects to an endpoint. Returns at once; libzmq connects (and
-   * reconnects) in the background.
-   * @param endpoint e.g. `tcp://127.0.0.1:5555`.
-   * @throws {TypeError} When `endpoint` is not an endpoint.
-   * @throws {ZmqError} When libzmq rejects it (unknown transport, bad host).
+   * reconnects) in the background, resolving a host name each time.
+   * @param endpoint e.g. `tcp://127.0.0.1:5555`, `tcp://[::1]:5555`.
+   * @throws {TypeError} When `endpoint` is malformed or names an unsupported
+   *   transport.
+   * @throws {RangeError} When its port is outside 1-65535.
+   * @throws {ZmqError} When libzmq rejects it.
    */
   connect(endpoint: string): void {
-    checkEndpoint("connect", endpoint);
-    if (lib().zmq.zmq_connect(this.#h("connect"), cstr(endpoint)) !== 0) {
-      throw lastError("connect", endpoint);
-    }
+    connectTo(this.#h("connect"), `${this.#name}.connect()`, endpoint);
   }
 
   /**
@@ -248,10 +261,12 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    * @throws {ZmqError} When the socket is not connected to it.
    */
   disconnect(endpoint: string): void {
-    checkEndpoint("disconnect", endpoint);
-    if (lib().zmq.zmq_disconnect(this.#h("disconnect"), cstr(endpoint)) !== 0) {
-      throw lastError("disconnect", endpoint);
-    }
+    detachFrom(
+      this.#h("disconnect"),
+      `${this.#name}.disconnect()`,
+      "disconnect",
+      endpoint,
+    );
   }
 
   // ---- sending ---------------------------------------------------------------
