@@ -28,6 +28,8 @@ import {
   terminateContext,
 } from "./context.ts";
 import {
+  applyOptions,
+  encodeOptions,
   getBytesOption,
   getIntOption,
   pollEvents,
@@ -127,19 +129,24 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   /**
    * Creates a socket of the given type in the process's context.
    * @param type The socket type.
-   * @param options Socket options, applied before any bind or connect.
-   * @throws {TypeError} On an unknown type or a badly typed option.
+   * @param options Socket options, applied before any bind or connect
+   *   (ROUTER-only options only for `"ROUTER"`).
+   * @throws {TypeError} On an unknown type, an unknown option (the message
+   *   lists the known ones) or a badly typed option.
    * @throws {RangeError} On an option value out of range.
    */
   constructor(type: SocketTypeName, options: RouterSocketOptions = {}) {
-    if (!(type in SocketType)) {
-      throw new TypeError(`Unknown socket type ${JSON.stringify(type)}`);
-    }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError("Socket options must be an object");
+    if (typeof type !== "string" || !Object.hasOwn(SocketType, type)) {
+      throw new TypeError(
+        `Socket: type must be one of ${
+          Object.keys(SocketType).join(", ")
+        }, got ${JSON.stringify(type)}`,
+      );
     }
     this.type = type;
     this.#name = CLASS_NAMES[type];
+    // Every value is checked before anything is created.
+    const encoded = encodeOptions(this.#name, options, type === "ROUTER");
     const { zmq } = lib();
     const ctx = acquireContext();
     const handle = zmq.zmq_socket(ctx, SocketType[type]);
@@ -153,9 +160,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
       // A deep accept queue (the kernel clamps it to somaxconn): libzmq's 100
       // makes a burst of connections wait for SYN retransmits, seconds each.
       setIntOption(handle, ZMQ_BACKLOG, 4096);
-      for (const [name, value] of Object.entries(options)) {
-        if (value !== undefined) this.setOption(name, value);
-      }
+      applyOptions(handle, this.#name, encoded);
       this.#fd = getIntOption(handle, ZMQ_FD);
     } catch (e) {
       zmq.zmq_close(handle);
@@ -191,11 +196,25 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    * Sets one option by its {@linkcode RouterSocketOptions} name.
    * @param name The option, e.g. `"sendHighWaterMark"`.
    * @param value Its value.
-   * @throws {TypeError} On an unknown option or a value of the wrong type.
-   * @throws {RangeError} When libzmq rejects the value.
+   * @throws {TypeError} On an unknown option, a ROUTER-only option on another
+   *   type, or a value of the wrong type.
+   * @throws {RangeError} On a value out of range, or one libzmq rejects.
    */
   setOption(name: string, value: unknown): void {
-    setOption(() => this.#h("set an option"), name, value);
+    if (
+      this.type !== "ROUTER" &&
+      (name === "routerMandatory" || name === "routerHandover")
+    ) {
+      throw new TypeError(
+        `${this.#name}.setOption(): ${name} is an option of ROUTER sockets only`,
+      );
+    }
+    setOption(
+      () => this.#h("set an option"),
+      `${this.#name}.setOption()`,
+      name,
+      value,
+    );
   }
 
   /** The socket's routing id (`ZMQ_ROUTING_ID`); empty when none was set. */
@@ -280,7 +299,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    * @throws {ClosedError} When the socket is closed.
    */
   trySend(frames: readonly Frame[]): boolean {
-    checkFrames("trySend", frames);
+    checkFrames(this.#name, "trySend", frames);
     if (this.#sendQ.length > 0) {
       this.#h("send");
       return false; // keep FIFO order behind waiting sends
@@ -336,8 +355,8 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    */
   send(frames: readonly Frame[], options?: WaitOptions): Promise<void> {
     try {
-      checkFrames("send", frames);
-      checkWait("send", options);
+      checkFrames(this.#name, "send", frames);
+      checkWait(this.#name, "send", options);
       if (this.#sendQ.length === 0 && this.#sendNow(frames)) {
         return Promise.resolve();
       }
@@ -410,7 +429,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
    */
   receive(options?: WaitOptions): Promise<Message> {
     try {
-      checkWait("receive", options);
+      checkWait(this.#name, "receive", options);
       if (this.#recvQ.length === 0) {
         const n = this.#stage();
         if (n > 0) return Promise.resolve(takeMessage(n));
@@ -436,9 +455,13 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   receiveInto(sink: ReceiveSink, options?: WaitOptions): Promise<number> {
     try {
       if (sink === null || typeof sink !== "object") {
-        throw new TypeError("receiveInto(): sink must be a ReceiveSink");
+        throw new TypeError(
+          `${this.#name}.receiveInto(): sink must be a ReceiveSink, got ${
+            sink === null ? "null" : typeof sink
+          }`,
+        );
       }
-      checkWait("receiveInto", options);
+      checkWait(this.#name, "receiveInto", options);
       if (this.#recvQ.length === 0) {
         const n = this.#stage();
         if (n > 0) return Promise.resolve(this.#fillSink(n, sink));

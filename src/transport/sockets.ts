@@ -12,7 +12,7 @@ import type { RouterSocketOptions, SocketOptions } from "./options.ts";
  * @example
  * ```ts
  * import { DealerSocket } from "@reliable/zmq";
- * const dealer = new DealerSocket({ routingId: "client-1", linger: 0 });
+ * const dealer = new DealerSocket({ routingId: "client-1", lingerMs: 0 });
  * dealer.close();
  * ```
  */

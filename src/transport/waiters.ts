@@ -9,7 +9,11 @@ import type { Frame, Message, ReceiveSink } from "../types.ts";
 
 /** Options of a wait: a time limit and a cancellation signal. */
 export interface WaitOptions {
-  /** Give up after this many milliseconds with a `TimeoutError`. @default no limit */
+  /**
+   * Give up after this many milliseconds with a `TimeoutError`: 0 to
+   * 2^31-1 (about 24.8 days), or `Infinity` for no limit.
+   * @default Infinity
+   */
   timeoutMs?: number;
   /** Give up when this signal aborts, rejecting with its reason. */
   signal?: AbortSignal;
@@ -75,7 +79,7 @@ export function enqueue(
     changed();
   };
   const timeoutMs = options?.timeoutMs;
-  if (timeoutMs !== undefined) {
+  if (timeoutMs !== undefined && timeoutMs !== Infinity) {
     w.timer = setTimeout(() => {
       drop();
       w.reject(timeoutError(timeoutMs));

@@ -101,16 +101,25 @@ async function underTerminal(flags: string[], args: string[] = []) {
   }).spawn();
   let text = "";
   const decoder = new TextDecoder();
-  const deadline = AbortSignal.timeout(60_000);
+  // On the deadline, end the child (script passes SIGTERM on to Deno),
+  // which ends the read below: a hang becomes a failed assertion.
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // already gone
+    }
+  }, 60_000);
   const reader = child.stdout.getReader();
   try {
-    while (!deadline.aborted) {
+    for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
       text += decoder.decode(value);
       if (text.includes("requests") || text.includes('"ok"')) break;
     }
   } finally {
+    clearTimeout(timer);
     reader.releaseLock();
     try {
       child.kill("SIGTERM");

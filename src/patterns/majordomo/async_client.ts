@@ -397,7 +397,7 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   #socket(): DealerSocket {
     if (this.#sock === null) {
       const sock = new DealerSocket({
-        linger: 0,
+        lingerMs: 0,
         sendHighWaterMark: 0,
         receiveHighWaterMark: 0,
       });

@@ -450,7 +450,7 @@ export class MajordomoBroker implements AsyncDisposable {
       sendHighWaterMark: hwm,
       receiveHighWaterMark: rcvHwm,
       maxMessageSize: maxFrame,
-      linger: this.#lingerMs,
+      lingerMs: this.#lingerMs,
     });
   }
 

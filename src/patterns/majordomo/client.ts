@@ -223,7 +223,7 @@ export class MajordomoClient implements Disposable {
       }
       signal?.throwIfAborted();
       if (this.#sock === null) {
-        this.#sock = new DealerSocket({ linger: 0 });
+        this.#sock = new DealerSocket({ lingerMs: 0 });
         this.#sock.connect(this.#endpoint);
       }
       const sock = this.#sock;

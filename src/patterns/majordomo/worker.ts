@@ -300,7 +300,7 @@ export class MajordomoWorker implements AsyncDisposable {
     let backoff = this.#reconnectMs;
     const stop = this.#stop.signal;
     while (!stop.aborted) {
-      const sock = new DealerSocket({ linger: this.#lingerMs });
+      const sock = new DealerSocket({ lingerMs: this.#lingerMs });
       try {
         sock.connect(this.#endpoint);
       } catch (e) {
