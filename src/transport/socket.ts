@@ -123,7 +123,9 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   readonly #recvQ: Waiter[] = [];
   readonly #sendQ: Waiter[] = [];
   #waiting = false;
-  #monitors: SocketMonitor[] = [];
+  #monitor: SocketMonitor | undefined;
+  /** Runs first in `close()` (a monitor's PAIR: stop libzmq's monitor). */
+  #beforeClose: (() => void) | undefined;
   #dropped = 0;
 
   /**
@@ -593,21 +595,36 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
 
   /**
    * Starts a monitor of this socket's connection events (`zmq_socket_monitor`).
+   *
+   * libzmq keeps one monitor per socket: a second call ends the first
+   * monitor's stream. Events queue without limit until read, because libzmq
+   * sends them from its I/O thread with a blocking send: a bounded queue, or
+   * a monitor closed while libzmq still sends to it, would stall every socket
+   * of the process. So read the events, or close the monitor.
+   *
    * @returns A stream of events; close it when done (it also ends when the
    *   socket closes).
    * @throws {ClosedError} When the socket is closed.
    */
   monitor(): SocketMonitor {
+    const h = this.#h("monitor");
+    this.#monitor?.close();
     const endpoint = `inproc://reliable-zmq-monitor-${this.#id}-${nextId++}`;
-    if (
-      lib().zmq.zmq_socket_monitor(this.#h("monitor"), cstr(endpoint), 0xffff)
-    ) {
+    if (lib().zmq.zmq_socket_monitor(h, cstr(endpoint), 0xffff)) {
       throw lastError("socket_monitor");
     }
-    const pair = new Socket("PAIR");
+    const pair = new Socket("PAIR", { receiveHighWaterMark: 0 });
+    // However the PAIR gets closed (the monitor, this socket, shutdown()),
+    // libzmq's monitor is stopped first, while its peer still listens.
+    pair.#beforeClose = () => {
+      if (this.#monitor === m) this.#monitor = undefined;
+      if (this.#handle !== null) {
+        lib().zmq.zmq_socket_monitor(this.#handle, null, 0);
+      }
+    };
     pair.connect(endpoint);
     const m = new SocketMonitor(pair);
-    this.#monitors.push(m);
+    this.#monitor = m;
     return m;
   }
 
@@ -637,6 +654,11 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   close(): void {
     const h = this.#handle;
     if (h === null) return;
+    const before = this.#beforeClose;
+    this.#beforeClose = undefined;
+    before?.();
+    // Stop this socket's monitor while both ends are open (see monitor()).
+    this.#monitor?.close();
     const err = new ClosedError(`${this.type} socket closed`);
     for (const q of [this.#recvQ, this.#sendQ]) {
       for (const w of q.splice(0)) {
@@ -649,7 +671,6 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     this.#handle = null;
     lib().zmq.zmq_close(h);
     live.delete(this);
-    for (const m of this.#monitors) m.close();
     releaseContext();
   }
 
