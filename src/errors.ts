@@ -301,15 +301,28 @@ export class PeerUnavailableError extends ZmqReliableError {
   }
 }
 
+/** Options of {@linkcode LibraryLoadError}. */
+export interface LibraryLoadErrorOptions extends ErrorOptions {
+  /**
+   * What to do about it, e.g. the missing permission and the flag that
+   * grants it.
+   * @default advice on installing and choosing a libzmq
+   */
+  advice?: string;
+}
+
 /**
- * libzmq could not be found or loaded. The message lists every candidate
- * that was tried and why each one failed.
+ * libzmq could not be found or loaded. The message says what to do (the
+ * missing permission and the flag that grants it, or how to choose another
+ * libzmq) and lists every candidate that was tried and why each one failed.
  *
  * @example
  * ```ts
  * import { LibraryLoadError } from "@reliable/zmq";
- * const err = new LibraryLoadError(["/x/addon.node: not found"]);
- * console.log(err.attempts.length); // 1
+ * const err = new LibraryLoadError(["/x/addon.node: no FFI permission"], {
+ *   advice: "Run with --allow-ffi.",
+ * });
+ * console.log(err.attempts.length, err.message.startsWith("Could not load")); // 1 true
  * ```
  */
 export class LibraryLoadError extends ZmqReliableError {
@@ -319,13 +332,13 @@ export class LibraryLoadError extends ZmqReliableError {
    * Creates the error.
    *
    * @param attempts One line per candidate that was tried.
-   * @param options Standard error options (`cause`).
+   * @param options What to do about it (`advice`) and the `cause`.
    */
-  constructor(attempts: readonly string[], options?: ErrorOptions) {
+  constructor(attempts: readonly string[], options?: LibraryLoadErrorOptions) {
+    const advice = options?.advice ??
+      "Run with --allow-ffi, or set RELIABLE_ZMQ_LIBZMQ to a libzmq.so.5 path.";
     super(
-      `Could not load libzmq with CURVE support. Tried:\n  ${
-        attempts.join("\n  ")
-      }\nInstall npm:zeromq@6.8.0 (deno.json "nodeModulesDir": "auto"), run with --allow-ffi --allow-read, or set RELIABLE_ZMQ_LIBZMQ to a libzmq.so.5 path.`,
+      `Could not load libzmq. ${advice}\nTried:\n  ${attempts.join("\n  ")}`,
       options,
     );
     this.name = "LibraryLoadError";
@@ -372,6 +385,49 @@ export class ZmqError extends ZmqReliableError {
     this.operation = operation;
     this.errno = errno;
     this.code = code;
+  }
+}
+
+/**
+ * An endpoint is well formed but cannot be used here: its host is neither a
+ * local interface nor a name that resolves, or its address does not belong
+ * to this machine (for a bind). The message names the endpoint and the
+ * host; `endpoint` holds it as given.
+ *
+ * @example
+ * ```ts
+ * import { EndpointError } from "@reliable/zmq";
+ * const err = new EndpointError(
+ *   "bind", 19, "ENODEV", "tcp://nosuch.invalid:5555",
+ *   'host "nosuch.invalid" is not a local interface or a name that resolves',
+ * );
+ * console.log(err.endpoint); // "tcp://nosuch.invalid:5555"
+ * ```
+ */
+export class EndpointError extends ZmqError {
+  /** The endpoint that could not be used, as given. */
+  readonly endpoint: string;
+  /**
+   * Creates the error.
+   *
+   * @param operation `"bind"`, `"connect"` or `"resolve"`.
+   * @param errno The numeric errno (0 when it came from name resolution).
+   * @param code The errno name, or the resolver's (`"EAI_NONAME"`).
+   * @param endpoint The endpoint.
+   * @param why What is wrong with it.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    operation: string,
+    errno: number,
+    code: string,
+    endpoint: string,
+    why: string,
+    options?: ErrorOptions,
+  ) {
+    super(operation, errno, code, `${endpoint}: ${why}`, options);
+    this.name = "EndpointError";
+    this.endpoint = endpoint;
   }
 }
 

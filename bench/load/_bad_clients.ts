@@ -17,7 +17,7 @@ const socks: DealerSocket[] = [];
 console.log(JSON.stringify({ event: "ready", kind, count: n }));
 await waitForGo();
 for (let i = 0; i < n; i++) {
-  const s = new DealerSocket({ linger: 0 });
+  const s = new DealerSocket({ lingerMs: 0 });
   s.connect(f.endpoint as string);
   socks.push(s);
 }

@@ -205,9 +205,9 @@ const driver: Driver = mode === "api" ? apiDriver() : new RawClients({
   retry: retry as "lazy" | "resend" | "backoff",
   bodyBytes: intFlag(f, "body-bytes", 12)!,
   socketOptions: {
-    linger: 0,
-    reconnectIntervalMs: intFlag(f, "reconnect-ms", 1)!,
-    reconnectIntervalMaxMs: intFlag(f, "reconnect-max-ms", 0)!,
+    lingerMs: 0,
+    reconnectInitialMs: intFlag(f, "reconnect-ms", 1)!,
+    reconnectMaxMs: intFlag(f, "reconnect-max-ms", 0)!,
   },
   closedLoop: period === 0,
   running: () => running(),

@@ -23,6 +23,10 @@ import {
 } from "../../mod.ts";
 import { runClient, serve, SOCKET_OPTIONS } from "./common.mjs";
 
+// The same options under this library's names (times end in Ms).
+const { linger, ...shared } = SOCKET_OPTIONS;
+const OPTIONS = { ...shared, lingerMs: linger };
+
 function numberEnv(name: string): number | undefined {
   const v = Deno.env.get(name);
   if (v === undefined || v === "") return undefined;
@@ -45,7 +49,7 @@ const parks = (): number => reactorStats().parks;
 const [role, shape, endpoint] = Deno.args;
 
 if (role === "server") {
-  const router = new RouterSocket(SOCKET_OPTIONS);
+  const router = new RouterSocket(OPTIONS);
   const bound = router.bind("tcp://127.0.0.1:*");
   console.log(JSON.stringify({ ready: true, endpoint: bound, pid: Deno.pid }));
   try {
@@ -56,7 +60,7 @@ if (role === "server") {
   }
 } else if (role === "client" && shape && endpoint) {
   const result = await runClient(shape, {
-    dealer: () => new DealerSocket(SOCKET_OPTIONS),
+    dealer: () => new DealerSocket(OPTIONS),
     endpoint,
     parks,
     scale: numberEnv("RZ_SCALE"),

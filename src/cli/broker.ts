@@ -19,7 +19,7 @@ import type {
   MajordomoBrokerStats,
 } from "../patterns/majordomo/broker_types.ts";
 import { BROKER_DEFAULTS } from "../patterns/majordomo/_broker_policy.ts";
-import { shutdown } from "../transport/socket.ts";
+import { shutdown } from "../transport/mod.ts";
 import { configureReactor } from "../transport/reactor.ts";
 import {
   consoleLogger,

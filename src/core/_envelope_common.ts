@@ -173,3 +173,8 @@ export function checkIdentityBytes(identity: Uint8Array): void {
 
 /** Re-exported so both implementations use one constant table. */
 export { EnvelopeError, MessageKind };
+
+/** Random seed for the intern hash, so peers cannot choose colliding identities. */
+export function randomSeed(): number {
+  return crypto.getRandomValues(new Int32Array(1))[0];
+}

@@ -15,38 +15,9 @@ import {
   RecordError,
   recordError,
   sizeFrames,
-  writeHeader,
-  writeU32,
+  writeRecord,
 } from "./_record.ts";
 import { checkBytes } from "./_check.ts";
-
-/**
- * Writes a record at `out[at]` (room already checked).
- *
- * @param frames The frames.
- * @param body Their total size.
- * @param out The destination.
- * @param at Where the record starts.
- */
-export function writeRecord(
-  frames: readonly Uint8Array[],
-  body: number,
-  out: Uint8Array,
-  at: number,
-): void {
-  const n = frames.length;
-  writeHeader(out, at, n, body);
-  let lp = at + 16;
-  let p = at + 16 + 4 * n;
-  for (let i = 0; i < n; i++) {
-    const f = frames[i];
-    writeU32(out, lp, f.length);
-    lp += 4;
-    out.set(f, p);
-    p += f.length;
-  }
-  writeU32(out, p, crc32c(out, at, p));
-}
 
 /** {@linkcode FrameCodec} in plain TypeScript (slicing-by-16 CRC-32C). */
 export class TsFrameCodec implements FrameCodec {

@@ -16,6 +16,7 @@ import {
   envelopeError,
   MDP_ERROR_TEXT,
   PPP_ERROR_TEXT,
+  randomSeed,
   sizeMessage,
 } from "./_envelope_common.ts";
 import { hashBytes, TsInternTable } from "./_ts_intern.ts";
@@ -61,11 +62,6 @@ const PPP_AT_ADDRESS = S.PPP_AT_ADDRESS;
 const PPP_AT_DELIMITER = S.PPP_AT_DELIMITER;
 const PPP_AT_BODY = S.PPP_AT_BODY;
 const PPP_REPLY_FRAMES = S.PPP_REPLY_FRAMES;
-
-/** Random seed for the intern hash, so peers cannot choose colliding identities. */
-export function randomSeed(): number {
-  return crypto.getRandomValues(new Int32Array(1))[0];
-}
 
 /** {@linkcode Envelope} in plain TypeScript. */
 export class TsEnvelope implements Envelope {

@@ -8,9 +8,7 @@
 
 import type { CoreImpl, WorkerQueue } from "./types.ts";
 import { checkId, checkTime, ID_LIMIT } from "./_check.ts";
-
-/** The shared result of an expiry sweep that found nothing. */
-export const NONE_EXPIRED: number[] = Object.freeze([]) as unknown as number[];
+import { NONE_EXPIRED } from "./_queue_common.ts";
 
 /** {@linkcode WorkerQueue} in plain TypeScript. */
 export class TsWorkerQueue implements WorkerQueue {

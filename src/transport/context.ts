@@ -6,6 +6,7 @@
  */
 import { lib } from "./libzmq.ts";
 import { disposeReactor } from "./reactor.ts";
+import { envIfGranted } from "./permissions.ts";
 
 const ZMQ_MAX_SOCKETS = 2;
 const ZMQ_IO_THREADS = 1;
@@ -32,13 +33,13 @@ export function acquireContext(): Deno.PointerObject {
   return ctx;
 }
 
+/**
+ * libzmq I/O threads: `RELIABLE_ZMQ_IO_THREADS` (1-64) where `--allow-env`
+ * grants it (never prompting), else 1.
+ */
 function ioThreads(): number {
-  try {
-    const v = Number(Deno.env.get("RELIABLE_ZMQ_IO_THREADS") ?? "1");
-    return Number.isInteger(v) && v > 0 && v <= 64 ? v : 1;
-  } catch {
-    return 1;
-  }
+  const v = Number(envIfGranted("RELIABLE_ZMQ_IO_THREADS") ?? "1");
+  return Number.isInteger(v) && v > 0 && v <= 64 ? v : 1;
 }
 
 /** A socket of the context closed. @internal */

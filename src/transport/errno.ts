@@ -65,3 +65,29 @@ export function mapZmqError(
       return new ZmqError(operation, errno, errnoName(errno), detail);
   }
 }
+
+function hex(b: Uint8Array | string | undefined): string {
+  if (b === undefined) return "?";
+  if (typeof b === "string") return JSON.stringify(b);
+  let s = "0x";
+  for (let i = 0; i < Math.min(b.length, 16); i++) {
+    s += b[i].toString(16).padStart(2, "0");
+  }
+  return b.length > 16 ? s + "…" : s;
+}
+
+/**
+ * The typed error of a failed send; an unroutable ROUTER send names the
+ * routing id.
+ * @internal
+ */
+export function sendError(
+  type: string,
+  errno: number,
+  frames: readonly (Uint8Array | string)[],
+): ZmqError {
+  const detail = errno === Errno.EHOSTUNREACH
+    ? `no connected peer with routing id ${hex(frames[0])}`
+    : `send failed on ${type}`;
+  return mapZmqError("send", errno, detail);
+}

@@ -29,6 +29,7 @@
  * @module
  */
 import { FileDescriptorLimitError } from "../errors.ts";
+import { lib } from "./libzmq.ts";
 
 /** Descriptors the transport leaves free for Deno itself. @internal */
 export const FD_RESERVE = 128;
@@ -48,11 +49,17 @@ let libc: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | null | undefined;
 function sys(): Deno.DynamicLibrary<typeof SYMBOLS>["symbols"] | null {
   if (libc === undefined) {
     try {
+      // Through libzmq's own handle first (dlsym searches its dependencies,
+      // libc among them), so a scoped --allow-ffi is enough; by name else.
       libc = Deno.build.os === "linux"
-        ? Deno.dlopen("libc.so.6", SYMBOLS).symbols
+        ? Deno.dlopen(lib().info.path, SYMBOLS).symbols
         : null;
     } catch {
-      libc = null;
+      try {
+        libc = Deno.dlopen("libc.so.6", SYMBOLS).symbols;
+      } catch {
+        libc = null;
+      }
     }
   }
   return libc;
@@ -152,11 +159,14 @@ export function openFileDescriptors(): number {
 /** The lowest free descriptor: every one below it is in use. */
 function lowestFree(): number {
   const c = sys();
-  if (c === null) return -1;
+  if (c === null) return UNKNOWN;
   const fd = c.eventfd(0, EFD_CLOEXEC);
   if (fd >= 0) c.close(fd);
   return fd;
 }
+
+/** lowestFree() when libc cannot be reached (the limit is then unknown). */
+const UNKNOWN = -2;
 
 let claimed = 0;
 let baseline = 0;
@@ -180,6 +190,7 @@ export function claimDescriptors(n: number): void {
  */
 export function checkFileDescriptors(what: string): void {
   const low = lowestFree();
+  if (low === UNKNOWN) return; // no way to look: libzmq's EMFILE still maps
   if (low < 0) {
     // eventfd itself failed: the table is full.
     throw limitError(what, fileDescriptorLimit(), Infinity);

@@ -10,77 +10,39 @@
  * `RELIABLE_ZMQ_LIBZMQ` environment variable (a path, or `system` for
  * `libzmq.so.5`) or {@linkcode configureLibzmq}.
  *
+ * The package is named by its full specifier (`npm:zeromq@6.8.0/...`), so a
+ * project imports this library by path or URL with nothing in its own import
+ * map, with or without `"nodeModulesDir"` (without it, Deno keeps the package
+ * in its global cache under `DENO_DIR`). Loading needs `--allow-ffi` only
+ * (`--allow-ffi=<the package's folder>` is enough): the manifest is a JSON
+ * import, libc's symbols are found through libzmq's own handle, and the
+ * environment variable and `/lib` are consulted only where Deno has already
+ * granted `--allow-env`/`--allow-read`, so nothing ever prompts.
+ *
  * This file and its siblings are the only code that touches `npm:zeromq`.
  *
  * @module
  */
 import { LibraryLoadError, type ZmqError } from "../errors.ts";
 import { errnoName, mapZmqError } from "./errno.ts";
-// A static import of the package's manifest makes Deno install npm:zeromq
-// (with its prebuilt binaries) without running its JavaScript, which would
-// load the Node-API addon through Deno's libuv shim.
-import zeromqPackage from "zeromq/package.json" with { type: "json" };
+import { envIfGranted, ffiGranted, granted } from "./permissions.ts";
+// A static import of the package's build manifest makes Deno install
+// npm:zeromq (with its prebuilt binaries) without running its JavaScript,
+// which would load the Node-API addon through Deno's libuv shim. A JSON
+// import needs no read permission, and the full specifier needs no entry in
+// the importing project's import map.
+import manifest from "npm:zeromq@6.8.0/build/manifest.json" with {
+  type: "json",
+};
 
-const ZMQ_SYMBOLS = {
-  zmq_ctx_new: { parameters: [], result: "pointer" },
-  zmq_ctx_term: { parameters: ["pointer"], result: "i32", nonblocking: true },
-  zmq_ctx_shutdown: { parameters: ["pointer"], result: "i32" },
-  zmq_ctx_set: { parameters: ["pointer", "i32", "i32"], result: "i32" },
-  zmq_socket: { parameters: ["pointer", "i32"], result: "pointer" },
-  zmq_close: { parameters: ["pointer"], result: "i32" },
-  zmq_bind: { parameters: ["pointer", "buffer"], result: "i32" },
-  zmq_unbind: { parameters: ["pointer", "buffer"], result: "i32" },
-  zmq_connect: { parameters: ["pointer", "buffer"], result: "i32" },
-  zmq_disconnect: { parameters: ["pointer", "buffer"], result: "i32" },
-  zmq_send: {
-    parameters: ["pointer", "buffer", "usize", "i32"],
-    result: "i32",
-  },
-  zmq_setsockopt: {
-    parameters: ["pointer", "i32", "buffer", "usize"],
-    result: "i32",
-  },
-  zmq_getsockopt: {
-    parameters: ["pointer", "i32", "buffer", "buffer"],
-    result: "i32",
-  },
-  zmq_errno: { parameters: [], result: "i32" },
-  zmq_strerror: { parameters: ["i32"], result: "pointer" },
-  zmq_msg_init: { parameters: ["pointer"], result: "i32" },
-  zmq_msg_recv: { parameters: ["pointer", "pointer", "i32"], result: "i32" },
-  zmq_msg_data: { parameters: ["pointer"], result: "pointer" },
-  zmq_msg_more: { parameters: ["pointer"], result: "i32" },
-  zmq_msg_close: { parameters: ["pointer"], result: "i32" },
-  zmq_socket_monitor: {
-    parameters: ["pointer", "buffer", "i32"],
-    result: "i32",
-  },
-  zmq_has: { parameters: ["buffer"], result: "i32" },
-  zmq_version: { parameters: ["buffer", "buffer", "buffer"], result: "void" },
-  zmq_curve_keypair: { parameters: ["buffer", "buffer"], result: "i32" },
-  zmq_curve_public: { parameters: ["buffer", "buffer"], result: "i32" },
-} as const;
+import {
+  LIBC_SYMBOLS,
+  type LibcSymbols,
+  ZMQ_SYMBOLS,
+  type ZmqSymbols,
+} from "./symbols.ts";
 
-const LIBC_SYMBOLS = {
-  epoll_create1: { parameters: ["i32"], result: "i32" },
-  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
-  epoll_wait_parked: {
-    name: "epoll_wait",
-    parameters: ["i32", "buffer", "i32", "i32"],
-    result: "i32",
-    nonblocking: true,
-  },
-  eventfd: { parameters: ["u32", "i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  close: { parameters: ["i32"], result: "i32" },
-} as const;
-
-/** The libzmq symbols the transport uses. */
-export type ZmqSymbols = Deno.DynamicLibrary<typeof ZMQ_SYMBOLS>["symbols"];
-/** The libc symbols the reactor uses. */
-export type LibcSymbols = Deno.DynamicLibrary<typeof LIBC_SYMBOLS>["symbols"];
+export type { LibcSymbols, ZmqSymbols };
 
 /** Where libzmq was loaded from and what it can do. */
 export interface LibzmqInfo {
@@ -97,7 +59,7 @@ export interface LibzmqOptions {
   /**
    * A path to a libzmq shared object to use instead of the `npm:zeromq`
    * binary, or `"system"` for the system's `libzmq.so.5`.
-   * @default the `RELIABLE_ZMQ_LIBZMQ` environment variable, else the package binary
+   * @default the `RELIABLE_ZMQ_LIBZMQ` environment variable where `--allow-env` grants it, else the package binary
    */
   path?: string;
 }
@@ -134,26 +96,26 @@ export function configureLibzmq(options: LibzmqOptions): void {
   configured = { ...options };
 }
 
-function packageDir(): string {
-  // Resolving the package's own package.json makes Deno install the package
-  // without running its JavaScript (which would load the Node-API addon).
-  if (zeromqPackage.version !== "6.8.0") {
-    throw new Error(
-      `expected npm:zeromq 6.8.0, found ${zeromqPackage.version}`,
-    );
-  }
-  const url = import.meta.resolve("zeromq/package.json");
+/** The npm:zeromq package's `build` folder, wherever Deno installed it. */
+function buildDir(): string {
+  // Inside ./node_modules with "nodeModulesDir", else in the global npm
+  // cache under DENO_DIR (e.g. ~/.cache/deno/npm/registry.npmjs.org/...).
+  const url = import.meta.resolve("npm:zeromq@6.8.0/build/manifest.json");
   if (!url.startsWith("file:")) {
     throw new Error(`npm:zeromq resolved to ${url}, not a local file`);
   }
   const path = decodeURIComponent(new URL(url).pathname);
-  return path.slice(0, path.lastIndexOf("/"));
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  // file:///C:/x on Windows has the pathname /C:/x.
+  return /^\/[A-Za-z]:/.test(dir) ? dir.slice(1) : dir;
 }
 
-function hostLibc(): string {
+/** The host's C library, when it can be told without asking for anything. */
+function hostLibc(): string | undefined {
   if (Deno.build.os !== "linux") {
     return Deno.build.os === "windows" ? "msvc" : "libc";
   }
+  if (!granted({ name: "read", path: "/lib" })) return undefined;
   try {
     // musl systems ship /lib/ld-musl-*.so.1; glibc ones do not.
     for (const entry of Deno.readDirSync("/lib")) {
@@ -165,12 +127,17 @@ function hostLibc(): string {
   return "glibc";
 }
 
-/** Lists the binaries of the npm:zeromq package worth trying on this host. */
+/**
+ * Lists the binaries of the npm:zeromq package worth trying on this host:
+ * those of its os and arch, the host's libc first (glibc first when the libc
+ * cannot be told: a binary for the other libc fails to open and the next is
+ * tried), newest Node ABI first (the most likely to carry CURVE).
+ */
 function packageCandidates(): { paths: string[]; notes: string[] } {
   const notes: string[] = [];
   let dir: string;
   try {
-    dir = packageDir();
+    dir = buildDir();
   } catch (e) {
     notes.push(`npm:zeromq package: ${(e as Error).message}`);
     return { paths: [], notes };
@@ -178,65 +145,86 @@ function packageCandidates(): { paths: string[]; notes: string[] } {
   const os = Deno.build.os === "windows" ? "win32" : Deno.build.os;
   const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
   const libc = hostLibc();
-  const sep = os === "win32" ? "\\" : "/";
-  const fromManifest: { abi: number; path: string }[] = [];
-  try {
-    const manifest = JSON.parse(
-      Deno.readTextFileSync(`${dir}/build/manifest.json`),
-    ) as Record<string, string>;
-    for (const [key, rel] of Object.entries(manifest)) {
-      const cfg = JSON.parse(key) as {
-        os: string;
-        arch: string;
-        libc: string;
-        abi: number;
-      };
-      if (cfg.os === os && cfg.arch === arch && cfg.libc === libc) {
-        fromManifest.push({
-          abi: cfg.abi,
-          path: `${dir}/build/${rel.split(sep).join("/")}`,
-        });
-      }
+  const libcRank = (l: string) => l === libc ? 0 : l === "glibc" ? 1 : 2;
+  const found: { abi: number; libc: string; path: string }[] = [];
+  for (const [key, rel] of Object.entries(manifest as Record<string, string>)) {
+    const cfg = JSON.parse(key) as {
+      os: string;
+      arch: string;
+      libc: string;
+      abi: number;
+    };
+    if (cfg.os === os && cfg.arch === arch) {
+      found.push({
+        abi: cfg.abi,
+        libc: cfg.libc,
+        path: `${dir}/${rel.split(/[\\/]/).join("/")}`,
+      });
     }
-  } catch (e) {
-    notes.push(`${dir}/build/manifest.json: ${(e as Error).message}`);
   }
-  // Newest ABI first: newer builds are the most likely to carry CURVE.
-  fromManifest.sort((a, b) => b.abi - a.abi);
-  const paths = fromManifest.map((c) => c.path);
-  // Then the bare ABI folders, which some releases ship beside the manifest.
-  try {
-    const base = `${dir}/build/${os}/${arch}/node`;
-    const extra: string[] = [];
-    for (const entry of Deno.readDirSync(base)) {
-      const p = `${base}/${entry.name}/addon.node`;
-      if (entry.isDirectory && !paths.includes(p)) extra.push(p);
-    }
-    extra.sort().reverse();
-    paths.push(...extra);
-  } catch {
-    // No such folder for this host: the manifest entries are all there is.
+  found.sort((a, b) => libcRank(a.libc) - libcRank(b.libc) || b.abi - a.abi);
+  if (found.length === 0) {
+    notes.push(`npm:zeromq@6.8.0 ships no binary for ${os}/${arch}`);
   }
-  if (paths.length === 0) {
-    notes.push(`npm:zeromq ships no binary for ${os}/${arch}/${libc}`);
-  }
-  return { paths, notes };
-}
-
-function envPath(): string | undefined {
-  try {
-    return Deno.env.get("RELIABLE_ZMQ_LIBZMQ") || undefined;
-  } catch {
-    return undefined; // no --allow-env: the variable cannot be consulted
-  }
+  return { paths: found.map((c) => c.path), notes };
 }
 
 function libcPath(): string {
   return Deno.build.os === "darwin" ? "libSystem.dylib" : "libc.so.6";
 }
 
+/** The npm:zeromq folder holding `path`, or the file's own folder. */
+function packageDirFor(path: string): string {
+  const i = path.lastIndexOf("/build/");
+  if (i > 0) return path.slice(0, i);
+  const j = path.lastIndexOf("/");
+  return j > 0 ? path.slice(0, j) : path;
+}
+
 /**
- * Loads libzmq and libc once per process and returns their symbols.
+ * libc's symbols (epoll, eventfd, read, write, close) for the reactor. They
+ * are looked up through libzmq's own handle first: `dlsym` searches a
+ * library's dependencies, libc among them, so no FFI permission beyond
+ * libzmq's file is needed (`--allow-ffi=<npm:zeromq's folder>` is enough).
+ * Only if that fails is libc opened by name, which needs unscoped
+ * `--allow-ffi`.
+ */
+function openLibc(zmqPath: string): LibcSymbols {
+  let cause: unknown;
+  try {
+    return Deno.dlopen(zmqPath, LIBC_SYMBOLS).symbols;
+  } catch (e) {
+    cause = e;
+  }
+  const path = libcPath();
+  if (!ffiGranted(path)) {
+    throw new LibraryLoadError([
+      `${zmqPath}: loaded, but libc's epoll and eventfd could not be found through it`,
+      `${path}: no FFI permission`,
+    ], {
+      advice: `The reactor needs ${path} through FFI: run with --allow-ffi ` +
+        `(unscoped: a library the system finds by name cannot be listed in --allow-ffi=...).`,
+      cause,
+    });
+  }
+  try {
+    return Deno.dlopen(path, LIBC_SYMBOLS).symbols;
+  } catch (e) {
+    throw new LibraryLoadError(
+      [`${path}: ${firstLine((e as Error).message)}`],
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+/**
+ * Loads libzmq and libc once per process and returns their symbols. Never
+ * prompts: a library is opened, and `RELIABLE_ZMQ_LIBZMQ` read, only where
+ * Deno has already granted the permission.
+ * @throws {LibraryLoadError} When no candidate loads; the message names the
+ *   missing permission and the flag that grants it, or what else to do.
  * @internal
  */
 export function lib(): {
@@ -246,7 +234,8 @@ export function lib(): {
 } {
   if (loaded) return loaded;
   const attempts: string[] = [];
-  const explicit = configured.path ?? envPath();
+  const envPath = envIfGranted("RELIABLE_ZMQ_LIBZMQ");
+  const explicit = configured.path ?? envPath;
   let candidates: string[];
   if (explicit) {
     candidates = [explicit === "system" ? "libzmq.so.5" : explicit];
@@ -255,11 +244,18 @@ export function lib(): {
     attempts.push(...found.notes);
     candidates = found.paths;
   }
+  const refused: string[] = [];
   for (const path of candidates) {
+    if (!ffiGranted(path)) {
+      refused.push(path);
+      attempts.push(`${path}: no FFI permission`);
+      continue;
+    }
     let dl: Deno.DynamicLibrary<typeof ZMQ_SYMBOLS> | undefined;
     try {
       dl = Deno.dlopen(path, ZMQ_SYMBOLS);
     } catch (e) {
+      if ((e as Error).name === "NotCapable") refused.push(path);
       attempts.push(`${path}: ${firstLine((e as Error).message)}`);
       continue;
     }
@@ -271,17 +267,42 @@ export function lib(): {
     }
     const v = new Int32Array(3);
     dl.symbols.zmq_version(v.subarray(0, 1), v.subarray(1, 2), v.subarray(2));
-    const libc = Deno.dlopen(libcPath(), LIBC_SYMBOLS);
+    const libc = openLibc(path);
     loaded = {
       zmq: dl.symbols,
-      libc: libc.symbols,
+      libc: libc,
       info: { path, version: `${v[0]}.${v[1]}.${v[2]}`, curve },
     };
     return loaded;
   }
-  throw new LibraryLoadError(
-    attempts.length ? attempts : ["no candidate found"],
-  );
+  throw new LibraryLoadError(attempts.length ? attempts : ["no candidate"], {
+    advice: loadAdvice(explicit, envPath !== undefined, refused),
+  });
+}
+
+/** What to do about a failed load, in one or two sentences. */
+function loadAdvice(
+  explicit: string | undefined,
+  fromEnv: boolean,
+  refused: readonly string[],
+): string {
+  const source = fromEnv ? "RELIABLE_ZMQ_LIBZMQ" : "configureLibzmq({ path })";
+  if (refused.length > 0) {
+    const bare = !refused[0].includes("/");
+    return `Deno's FFI permission is missing: run with --allow-ffi${
+      bare
+        ? " (unscoped: a library the system finds by name cannot be listed in --allow-ffi=...)"
+        : ` (or, narrowest, --allow-ffi=${packageDirFor(refused[0])})`
+    }.`;
+  }
+  if (explicit) {
+    return `The library chosen by ${source} (${explicit}) could not be used: ` +
+      `give the path of a libzmq.so.5, or "system".`;
+  }
+  return "npm:zeromq@6.8.0's prebuilt libzmq cannot be used on this host: " +
+    "install libzmq 4.3 (e.g. apt-get install libzmq5) and set " +
+    "RELIABLE_ZMQ_LIBZMQ=system (with --allow-env=RELIABLE_ZMQ_LIBZMQ), or " +
+    'call configureLibzmq({ path: "system" }).';
 }
 
 function firstLine(s: string): string {
@@ -324,11 +345,15 @@ export function libzmqInfo(): LibzmqInfo {
 
 /** Builds the typed error for the current `zmq_errno()`. @internal */
 export function lastError(operation: string, context?: string): ZmqError {
-  const { zmq } = lib();
+  const { zmq, libc } = lib();
   const errno = zmq.zmq_errno();
   const ptr = zmq.zmq_strerror(errno);
-  const text = ptr
-    ? new Deno.UnsafePointerView(ptr).getCString()
-    : errnoName(errno);
+  let text = errnoName(errno);
+  if (ptr !== null) {
+    const n = Number(libc.strnlen(ptr, usize(255)));
+    const bytes = new Uint8Array(n);
+    if (n > 0) libc.memcpy(bytes, ptr, usize(n));
+    text = new TextDecoder().decode(bytes);
+  }
   return mapZmqError(operation, errno, context ? `${text}: ${context}` : text);
 }

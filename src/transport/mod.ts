@@ -5,26 +5,25 @@
  * @module
  */
 export type { Frame, Message, ReceiveSink } from "../types.ts";
+export { shutdown, Socket, SocketType, type SocketTypeName } from "./socket.ts";
 export {
-  curveKeyPair,
   DealerSocket,
-  type MonitorEvent,
   PairSocket,
   PubSocket,
   RepSocket,
   ReqSocket,
-  RouterNotify,
   RouterSocket,
-  type RouterSocketOptions,
-  shutdown,
-  Socket,
-  SocketMonitor,
-  type SocketOptions,
-  SocketType,
-  type SocketTypeName,
   SubSocket,
-  type WaitOptions,
-} from "./socket.ts";
+} from "./sockets.ts";
+export {
+  RouterNotify,
+  type RouterSocketOptions,
+  type SocketOptions,
+} from "./options.ts";
+export type { WaitOptions } from "./waiters.ts";
+export { type MonitorEvent, SocketMonitor } from "./monitor.ts";
+export { curveKeyPair } from "./curve.ts";
+export { resolveEndpoint } from "./resolve.ts";
 export {
   configureReactor,
   type ReactorOptions,

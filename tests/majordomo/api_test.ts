@@ -15,12 +15,7 @@ import {
   ServiceUnavailableError,
   shutdown,
 } from "../../mod.ts";
-import {
-  assert,
-  assertEquals,
-  assertRejects,
-  assertThrows,
-} from "../helpers/assert.ts";
+import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
 import { Peer, show, td, until } from "./_helpers.ts";
 
 const HB = 100;

@@ -13,6 +13,7 @@ import {
   ReqSocket,
   RouterSocket,
   shutdown,
+  Socket,
   SocketStateError,
   SubSocket,
   TimeoutError,
@@ -75,27 +76,80 @@ Deno.test("bind reports the endpoint actually bound, for port * and 0", () => {
   }
 });
 
-Deno.test("bad arguments throw TypeError or RangeError with a clear message", async () => {
+Deno.test("bad arguments throw TypeError or RangeError naming the method, the argument and what was received", async () => {
   const s = new DealerSocket();
   try {
-    assertThrows(() => s.connect("localhost:5555"), /not a ZeroMQ endpoint/);
-    assertThrows(() => s.bind(42 as unknown as string), TypeError);
-    await assertRejects(() => s.send([]), RangeError);
-    await assertRejects(() => s.send("x" as unknown as string[]), TypeError);
-    await assertRejects(
-      () => s.send([1 as unknown as string]),
-      /frame 0 is number/,
-    );
-    await assertRejects(() => s.receive({ timeoutMs: -1 }), RangeError);
     assertThrows(
-      () => new DealerSocket({ linger: "x" as unknown as number }),
-      TypeError,
+      () => s.connect("localhost:5555"),
+      /^TypeError: DealerSocket\.connect\(\): "localhost:5555" is not a ZeroMQ endpoint/,
     );
-    assertThrows(() => new DealerSocket({ routingId: "" }), RangeError);
-    assertThrows(() => s.setOption("nope", 1), /Unknown socket option/);
+    assertThrows(
+      () => s.bind(42 as unknown as string),
+      /^TypeError: DealerSocket\.bind\(\): endpoint must be a string .*got number 42$/,
+    );
+    await assertRejects(
+      () => s.send([]),
+      /^RangeError: DealerSocket\.send\(\): frames must hold at least one frame/,
+    );
+    await assertRejects(
+      () => s.send("x" as unknown as string[]),
+      /^TypeError: DealerSocket\.send\(\): frames must be a non-empty array .*got "x"$/,
+    );
+    await assertRejects(
+      () => s.send(["ok", 1 as unknown as string]),
+      /^TypeError: DealerSocket\.send\(\): frames\[1\] must be a Uint8Array or a string, got 1$/,
+    );
+    assertThrows(
+      () => s.trySend([null as unknown as string]),
+      /^TypeError: DealerSocket\.trySend\(\): frames\[0\] .* got null$/,
+    );
+    await assertRejects(
+      () => s.receive({ timeoutMs: -1 }),
+      /^RangeError: DealerSocket\.receive\(\): timeoutMs must be between 0 and 2147483647 ms \(or Infinity for never\), got -1$/,
+    );
+    await assertRejects(
+      () => s.receive({ timeout: 5 } as unknown as { timeoutMs: number }),
+      /^TypeError: DealerSocket\.receive\(\): unknown option "timeout" \(did you mean "timeoutMs"\?\)/,
+    );
+    await assertRejects(
+      () => s.receive({ signal: "x" as unknown as AbortSignal }),
+      /^TypeError: DealerSocket\.receive\(\): signal must be an AbortSignal/,
+    );
+    assertThrows(
+      () => new DealerSocket({ lingerMs: "x" as unknown as number }),
+      /^TypeError: DealerSocket: lingerMs must be a number of milliseconds, got "x"$/,
+    );
+    assertThrows(
+      () => new DealerSocket({ linger: 0 } as unknown as { lingerMs: number }),
+      /^TypeError: DealerSocket: unknown option "linger" \(did you mean "lingerMs"\?\); known options: routingId, lingerMs,/,
+    );
+    assertThrows(
+      () => new DealerSocket({ routerMandatory: true } as never),
+      /unknown option "routerMandatory"/,
+    );
+    assertThrows(
+      () => new DealerSocket({ routingId: "" }),
+      /^RangeError: DealerSocket: routingId must be 1-255 bytes, got 0$/,
+    );
+    assertThrows(
+      () => new DealerSocket({ sendHighWaterMark: -2 }),
+      /^RangeError: DealerSocket: sendHighWaterMark must be an integer from 0/,
+    );
+    assertThrows(
+      () => s.setOption("nope", 1),
+      /^TypeError: DealerSocket\.setOption\(\): unknown option "nope"/,
+    );
+    assertThrows(
+      () => s.setOption("routerMandatory", true),
+      /ROUTER sockets only/,
+    );
     assertThrows(
       () => new DealerSocket({ curveServerKey: "short" }),
-      RangeError,
+      /^RangeError: DealerSocket: curveServerKey must be a 40-character Z85 key or 32 bytes, got 5 bytes$/,
+    );
+    assertThrows(
+      () => new Socket("NOPE" as "DEALER"),
+      /^TypeError: Socket: type must be one of PAIR, .*got "NOPE"$/,
     );
   } finally {
     s.close();
@@ -207,6 +261,40 @@ Deno.test("receive({ timeoutMs }) rejects with TimeoutError near its deadline", 
   );
   dealer.close();
   router.close();
+});
+
+Deno.test("timeoutMs of 2^31 ms or more is refused; Infinity waits (it does not fire after 1 ms as a raw timer would)", async () => {
+  const { router, dealer } = pair();
+  try {
+    for (const bad of [2 ** 31, 1e12, NaN]) {
+      await assertRejects(() => dealer.receive({ timeoutMs: bad }), RangeError);
+      await assertRejects(
+        () => dealer.send(["x"], { timeoutMs: bad }),
+        RangeError,
+      );
+    }
+    // setTimeout(f, 2 ** 31) or setTimeout(f, Infinity) would fire after
+    // 1 ms; these waits must still be pending once a 100 ms wait has
+    // timed out on another socket.
+    const forever = dealer.receive({ timeoutMs: Infinity });
+    const longest = router.receive({ timeoutMs: 2 ** 31 - 1 });
+    let settled = 0;
+    forever.then(() => settled++, () => settled++);
+    longest.then(() => settled++, () => settled++);
+    const probe = new DealerSocket();
+    await assertRejects(() => probe.receive({ timeoutMs: 100 }), TimeoutError);
+    probe.close();
+    assertEquals(settled, 0);
+    // Both complete with a message.
+    await dealer.send(["wake"]);
+    const [id, body] = await longest;
+    assertEquals(text.decode(body), "wake");
+    await router.send([id, "up"]);
+    assertEquals(text.decode((await forever)[0]), "up");
+  } finally {
+    dealer.close();
+    router.close();
+  }
 });
 
 Deno.test("an AbortSignal cancels a pending receive with its reason", async () => {

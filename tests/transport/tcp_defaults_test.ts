@@ -200,8 +200,8 @@ Deno.test("with a reconnect maximum, each socket's first reconnect delay is draw
   const waits: Promise<void>[] = [];
   for (let i = 0; i < 16; i++) {
     const d = new DealerSocket({
-      reconnectIntervalMs: 1000,
-      reconnectIntervalMaxMs: 8000,
+      reconnectInitialMs: 1000,
+      reconnectMaxMs: 8000,
     });
     const events = d.monitor();
     d.connect(endpoint);

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Frame, Message } from "../../types.ts";
-import { DealerSocket, shutdown } from "../../transport/socket.ts";
+import { DealerSocket, shutdown } from "../../transport/mod.ts";
 
 /**
  * A job: gets the request body and returns the reply body; may be async.
@@ -160,7 +160,7 @@ export function serveDynamicWorker(task: DynamicTask): void {
   let dealer: DealerSocket | undefined;
   const run = async (m: JobMessage) => {
     if (!dealer) {
-      dealer = new DealerSocket({ linger: 1000 });
+      dealer = new DealerSocket({ lingerMs: 1000 });
       dealer.connect(m.backend);
     }
     const out = await runDynamicTask(task, m, signal);

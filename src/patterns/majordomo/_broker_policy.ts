@@ -8,7 +8,7 @@
 import * as opt from "../../_util/options.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
-import type { RouterSocketOptions } from "../../transport/socket.ts";
+import type { RouterSocketOptions } from "../../transport/mod.ts";
 import type {
   MajordomoBrokerEvent,
   MajordomoBrokerOptions,
@@ -201,12 +201,12 @@ export function readBrokerOptions(
   }
   const socket: RouterSocketOptions = {
     routerHandover: true,
-    heartbeatIntervalMs: d.zmtpHeartbeatMs,
-    heartbeatTimeoutMs: d.zmtpTimeoutMs,
+    zmtpHeartbeatIntervalMs: d.zmtpHeartbeatMs,
+    zmtpHeartbeatTimeoutMs: d.zmtpTimeoutMs,
     backlog: d.backlog,
     sendHighWaterMark: sndHwm,
     receiveHighWaterMark: rcvHwm,
-    linger: Math.min(lingerMs, 2 ** 31 - 1),
+    lingerMs,
     ...user,
     routerMandatory: true,
     maxMessageSize: 2 * maxFrameBytes,

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Clock } from "../../_util/clock.ts";
-import { DealerSocket, type SocketOptions } from "../../transport/socket.ts";
+import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
 import type { Message } from "../../types.ts";
 import {
   HandlerFailedError,
@@ -48,8 +48,8 @@ export function failoverSocketOptions(failoverMs: number): SocketOptions {
   if (failoverMs === Infinity) return {};
   const interval = Math.max(1, Math.ceil(failoverMs / 2));
   return {
-    heartbeatIntervalMs: interval,
-    heartbeatTimeoutMs: Math.max(1, failoverMs - interval),
+    zmtpHeartbeatIntervalMs: interval,
+    zmtpHeartbeatTimeoutMs: Math.max(1, failoverMs - interval),
   };
 }
 
@@ -68,7 +68,7 @@ export function openDealer(
   fixed: SocketOptions,
   beforeConnect?: (sock: DealerSocket) => void,
 ): DealerSocket {
-  const sock = new DealerSocket({ linger: 0, ...user, ...fixed });
+  const sock = new DealerSocket({ lingerMs: 0, ...user, ...fixed });
   try {
     beforeConnect?.(sock); // e.g. a monitor, so that no event is missed
     sock.connect(endpoint);

@@ -6,7 +6,7 @@
  */
 import { setImmediate } from "node:timers";
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
-import { RouterSocket } from "../../transport/socket.ts";
+import { RouterSocket } from "../../transport/mod.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Clock, Timer } from "../../_util/clock.ts";
 import { RateLimitedLog } from "../../_util/rate_limit.ts";

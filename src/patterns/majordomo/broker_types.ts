@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../../_util/logger.ts";
 import type { Clock } from "../../_util/clock.ts";
-import type { SocketOptions } from "../../transport/socket.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
 
 /**
  * Which implementation of the core runs the broker's hot path.
@@ -143,7 +143,7 @@ export interface MajordomoBrokerOptions {
    * libzmq options for the broker's ROUTER, applied over the broker's own
    * defaults: `routerHandover: true` (a peer reconnecting with the same
    * routing id takes its identity over), ZMTP heartbeats that reap dead
-   * connections (`heartbeatIntervalMs: 10000`, `heartbeatTimeoutMs: 30000`),
+   * connections (`zmtpHeartbeatIntervalMs: 10000`, `zmtpHeartbeatTimeoutMs: 30000`),
    * `backlog: 4096`. `routerMandatory` and `maxMessageSize` are the
    * broker's own and cannot be set here.
    * @default {}

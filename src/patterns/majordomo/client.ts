@@ -16,7 +16,7 @@ import type {
   DealerSocket,
   SocketMonitor,
   SocketOptions,
-} from "../../transport/socket.ts";
+} from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";

@@ -34,7 +34,7 @@
 export type { Frame } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
 export type { Clock, Timer } from "../../_util/clock.ts";
-export type { SocketOptions } from "../../transport/socket.ts";
+export type { SocketOptions } from "../../transport/mod.ts";
 export { ProtocolError, ZmqReliableError } from "../../errors.ts";
 export { MajordomoBroker } from "./broker.ts";
 export type {

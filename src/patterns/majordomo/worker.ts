@@ -9,7 +9,7 @@ import type {
   MonitorEvent,
   SocketMonitor,
   SocketOptions,
-} from "../../transport/socket.ts";
+} from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -401,7 +401,7 @@ export class MajordomoWorker implements AsyncDisposable {
     return openDealer(this.endpoint, this.#socketOptions, {
       // Replaced sockets go at once; close() sets lingerMs for the final
       // DISCONNECT.
-      linger: 0,
+      lingerMs: 0,
       maxMessageSize: this.#maxFrameBytes,
     }, (s) => this.#monitor = s.monitor());
   }

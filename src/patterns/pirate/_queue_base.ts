@@ -8,7 +8,7 @@
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Message } from "../../types.ts";
-import { RouterSocket } from "../../transport/socket.ts";
+import { RouterSocket } from "../../transport/mod.ts";
 import { createCore, type Envelope, type WorkerQueue } from "../../core/mod.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 import {

@@ -8,7 +8,7 @@ import type { Frame, Message } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
-import { ReqSocket, type SocketOptions } from "../../transport/socket.ts";
+import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import { runWithRetries } from "../_kit/retry.ts";
 
@@ -275,7 +275,7 @@ export class LazyPirateClient implements AsyncDisposable {
   }
 
   #open(): ReqSocket {
-    const s = new ReqSocket({ linger: 0, ...this.#socketOptions });
+    const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
     try {
       s.connect(this.endpoint);
     } catch (e) {

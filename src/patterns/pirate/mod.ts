@@ -48,4 +48,4 @@ export type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
 export type { Clock, Timer } from "../../_util/clock.ts";
-export type { SocketOptions } from "../../transport/socket.ts";
+export type { SocketOptions } from "../../transport/mod.ts";

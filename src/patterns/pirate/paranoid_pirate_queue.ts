@@ -4,7 +4,7 @@
  * @module
  */
 import type { Logger } from "../../_util/logger.ts";
-import type { RouterSocket } from "../../transport/socket.ts";
+import type { RouterSocket } from "../../transport/mod.ts";
 import { PPP_HEARTBEAT } from "../../protocol/ppp/codec.ts";
 import { MessageKind } from "../../core/mod.ts";
 import { ClosedError, HostUnreachableError } from "../../errors.ts";

@@ -6,7 +6,7 @@
 import { ClosedError, ProtocolError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame } from "../../types.ts";
-import { DealerSocket } from "../../transport/socket.ts";
+import { DealerSocket } from "../../transport/mod.ts";
 import {
   decodeWorkerMessage,
   PPP_HEARTBEAT,
