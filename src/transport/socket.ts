@@ -867,6 +867,20 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   // ---- monitor, subscribe, close --------------------------------------------
 
   /**
+   * Stops libzmq's monitoring of this socket if `m` is its current monitor
+   * (libzmq keeps one per socket: a newer one replaced the older ones).
+   */
+  #stopMonitor(m: SocketMonitor): void {
+    const h = this.#handle;
+    const i = this.#monitors.indexOf(m);
+    if (h === null || i < 0) return;
+    if (i === this.#monitors.length - 1) {
+      lib().zmq.zmq_socket_monitor(h, null, 0);
+    }
+    this.#monitors.splice(i, 1);
+  }
+
+  /**
    * Starts a monitor of this socket's connection events (`zmq_socket_monitor`).
    * @returns A stream of events; close it when done (it also ends when the
    *   socket closes).
@@ -881,7 +895,10 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     }
     const pair = new Socket("PAIR");
     pair.connect(endpoint);
-    const m = new SocketMonitor(pair);
+    const m: SocketMonitor = new SocketMonitor(
+      pair,
+      () => this.#stopMonitor(m),
+    );
     this.#monitors.push(m);
     return m;
   }
@@ -912,6 +929,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   close(): void {
     const h = this.#handle;
     if (h === null) return;
+    const monitors = this.#monitors;
     const err = new ClosedError(`${this.type} socket closed`);
     for (const q of [this.#recvQ, this.#sendQ]) {
       for (const w of q.splice(0)) {
@@ -921,10 +939,15 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     }
     this.#updateWaiting();
     reactor().unregister(this.#id, this.#fd);
+    if (this.#monitors.length > 0) {
+      // Before the monitors' PAIRs close (see SocketMonitor.close()).
+      lib().zmq.zmq_socket_monitor(h, null, 0);
+      this.#monitors = [];
+    }
     this.#handle = null;
     lib().zmq.zmq_close(h);
     live.delete(this);
-    for (const m of this.#monitors) m.close();
+    for (const m of monitors) m.close();
     releaseContext();
   }
 
@@ -1012,9 +1035,11 @@ const EVENT_NAMES: Record<number, string> = {
  */
 export class SocketMonitor implements AsyncIterable<MonitorEvent> {
   readonly #pair: Socket;
+  readonly #stop: (() => void) | undefined;
   /** @internal */
-  constructor(pair: Socket) {
+  constructor(pair: Socket, stop?: () => void) {
     this.#pair = pair;
+    this.#stop = stop;
   }
 
   /**
@@ -1053,6 +1078,10 @@ export class SocketMonitor implements AsyncIterable<MonitorEvent> {
 
   /** Stops the monitor. Idempotent. */
   close(): void {
+    // Stop libzmq's monitoring first: with its PAIR peer gone, libzmq would
+    // block the I/O thread forever on the next event (libzmq issue #3575),
+    // freezing every connection that thread serves.
+    this.#stop?.();
     this.#pair.close();
   }
 }
