@@ -6,11 +6,11 @@
  * @example Paranoid Pirate in one process
  * ```ts
  * import { LazyPirateClient, ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
- * const queue = await ParanoidPirateQueue.bind({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" });
+ * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
  * const worker = await ParanoidPirateWorker.connect(queue.backendEndpoint, (req) => req);
  * const client = await LazyPirateClient.connect(queue.frontendEndpoint);
  * console.log((await client.request(["ping"])).length); // 1
- * client.close();
+ * await client.close();
  * await worker.close();
  * await queue.close();
  * ```
@@ -29,7 +29,6 @@ export {
 } from "./simple_pirate_queue.ts";
 export {
   type PirateHandler,
-  type PirateWorkerStats,
   SimplePirateWorker,
   type SimplePirateWorkerOptions,
 } from "./simple_pirate_worker.ts";
@@ -41,7 +40,12 @@ export {
   ParanoidPirateWorker,
   type ParanoidPirateWorkerOptions,
 } from "./paranoid_pirate_worker.ts";
-export type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
+export type {
+  PirateQueueEvent,
+  PirateQueueStats,
+  PirateWorkerEvent,
+  PirateWorkerStats,
+} from "./events.ts";
 export {
   decodeQueueMessage,
   decodeWorkerMessage,
@@ -56,4 +60,5 @@ export {
 // Shared types the Pirate API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
-export type { SocketOptions } from "../../transport/socket.ts";
+export type { Clock } from "../../_util/clock.ts";
+export type { SocketOptions } from "../../transport/mod.ts";
