@@ -39,6 +39,8 @@ export interface Step {
 }
 
 const NOTHING: readonly WorkerAction[] = [];
+/** Slack for floating-point rounding when comparing due times, ms. */
+const EPSILON_MS = 1e-6;
 
 /** A worker's decisions. */
 export class WorkerCore {
@@ -107,7 +109,9 @@ export class WorkerCore {
           break;
         case "wait-backoff":
           this.#failures++;
-          delayMs = backoffMs(this.#failures, this.#p, this.#random());
+          delayMs = Math.round(
+            backoffMs(this.#failures, this.#p, this.#random()),
+          );
           this.#backoffUntil = now + delayMs;
           break;
         case "open-socket":
@@ -127,16 +131,22 @@ export class WorkerCore {
    * @returns The event to apply, or undefined.
    */
   due(now: number): WorkerEvent | undefined {
+    // Compared with the very times nextDueAt() gives (a timer set for `at`
+    // may see `at` less a rounding error): no due time is ever missed.
+    const t = now + EPSILON_MS;
     switch (this.#state) {
       case "connecting":
       case "ready":
-        if (this.#peer.expired(now)) return "silent";
-        if (this.#state === "ready" && this.#peer.heartbeatDue(now)) {
+        if (t >= this.#peer.expiresAt()) return "silent";
+        if (
+          this.#state === "ready" &&
+          t >= this.#peer.lastSentAt + this.#p.heartbeatIntervalMs
+        ) {
           return "beat-due";
         }
         return undefined;
       case "waiting":
-        return now >= this.#backoffUntil ? "backoff-done" : undefined;
+        return t >= this.#backoffUntil ? "backoff-done" : undefined;
       default:
         return undefined;
     }
