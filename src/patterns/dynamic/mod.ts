@@ -34,5 +34,5 @@ export { type DynamicTask, serveDynamicWorker } from "./web_worker.ts";
 // Shared types the dynamic-worker API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
-export type { Clock } from "../../_util/clock.ts";
+export type { Clock, Timer } from "../../_util/clock.ts";
 export type { SocketOptions } from "../../transport/mod.ts";

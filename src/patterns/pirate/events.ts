@@ -91,6 +91,25 @@ export interface PirateQueueStats {
 }
 
 /**
+ * The state of a Pirate worker: connecting (READY sent, no connection
+ * yet), ready (idle), busy (a handler runs), waiting (the queue went silent;
+ * waiting out the backoff before reconnecting; Paranoid only) or closed.
+ *
+ * @example
+ * ```ts
+ * import type { PirateWorkerState } from "@reliable/zmq";
+ * const s: PirateWorkerState = "ready";
+ * console.log(s); // "ready"
+ * ```
+ */
+export type PirateWorkerState =
+  | "connecting"
+  | "ready"
+  | "busy"
+  | "waiting"
+  | "closed";
+
+/**
  * What a Pirate worker reports through its `onEvent` option (and
  * listeners added with `on()`).
  *

@@ -44,6 +44,7 @@ export type {
   PirateQueueEvent,
   PirateQueueStats,
   PirateWorkerEvent,
+  PirateWorkerState,
   PirateWorkerStats,
 } from "./events.ts";
 export {
@@ -60,5 +61,5 @@ export {
 // Shared types the Pirate API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
-export type { Clock } from "../../_util/clock.ts";
+export type { Clock, Timer } from "../../_util/clock.ts";
 export type { SocketOptions } from "../../transport/mod.ts";

@@ -9,7 +9,7 @@ import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
 import { decodeWorkerMessage } from "../../protocol/ppp.ts";
-import { PARANOID_WORKER, type WorkerState } from "./_fsm.ts";
+import { PARANOID_WORKER } from "./_fsm.ts";
 import {
   type PirateHandler,
   WORKER_KEYS,
@@ -17,7 +17,11 @@ import {
   workerSetup,
   WorkerShell,
 } from "./_worker_base.ts";
-import type { PirateWorkerEvent, PirateWorkerStats } from "./events.ts";
+import type {
+  PirateWorkerEvent,
+  PirateWorkerState,
+  PirateWorkerStats,
+} from "./events.ts";
 
 const CLS = "ParanoidPirateWorker";
 const KEYS = [
@@ -208,7 +212,7 @@ export class ParanoidPirateWorker implements AsyncDisposable {
   }
 
   /** `"connecting"`, `"ready"`, `"busy"`, `"waiting"` (to reconnect) or `"closed"`. */
-  get state(): WorkerState {
+  get state(): PirateWorkerState {
     return this.#w.state;
   }
 

@@ -8,7 +8,7 @@ import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
 import { splitEnvelope } from "../../protocol/ppp.ts";
-import { SIMPLE_WORKER, type WorkerState } from "./_fsm.ts";
+import { SIMPLE_WORKER } from "./_fsm.ts";
 import {
   type PirateHandler,
   WORKER_KEYS,
@@ -16,7 +16,11 @@ import {
   workerSetup,
   WorkerShell,
 } from "./_worker_base.ts";
-import type { PirateWorkerEvent, PirateWorkerStats } from "./events.ts";
+import type {
+  PirateWorkerEvent,
+  PirateWorkerState,
+  PirateWorkerStats,
+} from "./events.ts";
 
 export type { PirateHandler } from "./_worker_base.ts";
 
@@ -164,7 +168,7 @@ export class SimplePirateWorker implements AsyncDisposable {
   }
 
   /** `"connecting"`, `"ready"`, `"busy"` or `"closed"`. */
-  get state(): WorkerState {
+  get state(): PirateWorkerState {
     return this.#w.state;
   }
 
