@@ -13,8 +13,8 @@ import {
   DynamicWorkerServer,
   parseDynamicReply,
   shutdown,
-  splitEnvelope,
 } from "../../mod.ts";
+import { splitEnvelope } from "../../src/protocol/ppp/codec.ts";
 import { blast, randomMessage, RecordingLogger, rng } from "../pirate/_fuzz.ts";
 import { LOCAL, until } from "../pirate/_helpers.ts";
 

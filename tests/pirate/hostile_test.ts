@@ -12,16 +12,19 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import {
   DealerSocket,
-  decodeQueueMessage,
-  decodeWorkerMessage,
   ParanoidPirateQueue,
   ParanoidPirateWorker,
+  ProtocolError,
   RouterSocket,
   shutdown,
   silentLogger,
   SimplePirateQueue,
   SimplePirateWorker,
 } from "../../mod.ts";
+import {
+  decodeQueueMessage,
+  decodeWorkerMessage,
+} from "../../src/protocol/ppp/codec.ts";
 import { blast, randomMessage, RecordingLogger, rng } from "./_fuzz.ts";
 import { lazyClient, LOCAL, until } from "./_helpers.ts";
 
@@ -48,9 +51,9 @@ for (const kind of ["paranoid", "simple"] as const) {
     let invalid = 0, replies = 0;
     for (const m of messages) {
       if (kind === "paranoid") {
-        const k = decodeQueueMessage([id, ...m]).kind;
-        if (k === "invalid") invalid++;
-        else if (k === "reply") replies++;
+        const d = decodeQueueMessage([id, ...m]);
+        if (d instanceof ProtocolError) invalid++;
+        else if (d.type === "reply") replies++;
       } else {
         const view = [id, ...m];
         const ready = view.length === 3 && view[1].length === 0 &&
@@ -150,7 +153,7 @@ Deno.test("ParanoidPirateWorker: 20,000 malformed messages give a bounded log, e
   const junk: Uint8Array[][] = [];
   while (junk.length < 20_000) {
     const m = randomMessage(r);
-    if (decodeWorkerMessage(m).kind === "invalid") junk.push(m);
+    if (decodeWorkerMessage(m) instanceof ProtocolError) junk.push(m);
   }
   const t0 = performance.now();
   await blast(router, junk.map((m) => [te.encode("W"), ...m]));

@@ -8,7 +8,7 @@ import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { Frame, Message } from "../../types.ts";
 import { DealerSocket, RouterSocket } from "../../transport/mod.ts";
-import { splitEnvelope } from "../../protocol/ppp.ts";
+import { splitEnvelope } from "../../protocol/ppp/codec.ts";
 import { EventHub } from "../_kit/events.ts";
 import {
   capSocketOptions,

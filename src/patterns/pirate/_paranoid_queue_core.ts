@@ -22,7 +22,7 @@
  * @module
  */
 import type { WorkerQueue } from "../../core/mod.ts";
-import { PPP_HEARTBEAT } from "../../protocol/ppp.ts";
+import { PPP_HEARTBEAT } from "../../protocol/ppp/codec.ts";
 import { expiryMs } from "../_kit/liveness.ts";
 import {
   type ExpiryCause,

@@ -18,7 +18,7 @@ import type {
   ReqSocket,
   SocketOptions,
 } from "../../transport/mod.ts";
-import { PPP_HEARTBEAT, PPP_READY } from "../../protocol/ppp.ts";
+import { PPP_HEARTBEAT, PPP_READY } from "../../protocol/ppp/codec.ts";
 import { EventHub } from "../_kit/events.ts";
 import {
   checkEndpoint,

@@ -3,11 +3,12 @@
  * expiry (zguide `ppqueue`, chapter 4; rfc.zeromq.org/spec/6).
  * @module
  */
+import { ProtocolError } from "../../errors.ts";
 import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
-import { decodeQueueMessage } from "../../protocol/ppp.ts";
+import { decodeQueueMessage } from "../../protocol/ppp/codec.ts";
 import { overLimits, releaseMessage } from "../_kit/limits.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 import { ParanoidQueueCore } from "./_paranoid_queue_core.ts";
@@ -239,10 +240,11 @@ export class ParanoidPirateQueue implements AsyncDisposable {
       }
       const msg = decodeQueueMessage(m);
       const now = q.clock.now();
-      switch (msg.kind) {
-        case "invalid":
-          q.invalid("backend", msg.reason);
-          break;
+      if (msg instanceof ProtocolError) {
+        q.invalid("backend", msg.reason);
+        continue;
+      }
+      switch (msg.type) {
         case "ready":
           core.ready(msg.worker, now);
           break;

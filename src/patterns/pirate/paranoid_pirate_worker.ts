@@ -4,11 +4,12 @@
  * chapter 4).
  * @module
  */
+import { ProtocolError } from "../../errors.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
-import { decodeWorkerMessage } from "../../protocol/ppp.ts";
+import { decodeWorkerMessage } from "../../protocol/ppp/codec.ts";
 import { PARANOID_WORKER } from "./_fsm.ts";
 import {
   type PirateHandler,
@@ -37,7 +38,15 @@ const KIND: WorkerKind = {
   machine: PARANOID_WORKER,
   alternates: false,
   open: (o) => new DealerSocket(o),
-  decode: (m) => decodeWorkerMessage(m),
+  decode: (m) => {
+    const d = decodeWorkerMessage(m);
+    if (d instanceof ProtocolError) {
+      return { kind: "invalid", reason: d.reason };
+    }
+    return d.type === "heartbeat"
+      ? { kind: "heartbeat" }
+      : { kind: "request", envelope: d.envelope, body: d.body };
+  },
 };
 
 /**

@@ -8,7 +8,7 @@ import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import type { Message } from "../../types.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
-import { PppCommand } from "../../protocol/ppp.ts";
+import { PppCommand } from "../../protocol/ppp/codec.ts";
 import { overLimits } from "../_kit/limits.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 import { SimpleQueueCore } from "./_simple_queue_core.ts";

@@ -7,7 +7,7 @@ import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
-import { splitEnvelope } from "../../protocol/ppp.ts";
+import { splitEnvelope } from "../../protocol/ppp/codec.ts";
 import { SIMPLE_WORKER } from "./_fsm.ts";
 import {
   type PirateHandler,
