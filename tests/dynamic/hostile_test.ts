@@ -52,7 +52,12 @@ Deno.test("DynamicWorkerServer: 100,000 fuzzed messages on each socket give a bo
   let answered = 0;
   const draining = (async () => {
     while (answered < valid) {
-      const m = await front.receive({ timeoutMs: 120_000 });
+      const m = await front.receive({ timeoutMs: 120_000 }).catch((e) => {
+        throw new Error(
+          `${answered} of ${valid} answered; ${JSON.stringify(server.stats)}`,
+          { cause: e },
+        );
+      });
       const body = m.slice(m.findIndex((f) => f.length === 0) + 1);
       assertEquals(parseDynamicReply(body).status, "200");
       answered++;
