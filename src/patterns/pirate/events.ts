@@ -146,10 +146,10 @@ export type PirateWorkerEvent =
     readonly delayMs: number;
   }
   | {
-    /** The worker opened a fresh socket and sent READY again. */
+    /** The worker opened a fresh socket and sent READY again (after `queue:silent`). */
     readonly type: "worker:reconnected";
-    /** Why: the queue was silent, a request was malformed or its handler failed. */
-    readonly cause: "silent" | "invalid" | "handler";
+    /** Why: the queue was silent (the only cause today). */
+    readonly cause: "silent";
   }
   | {
     /** The handler threw or returned no frames; the request is dropped (the client retries). */
