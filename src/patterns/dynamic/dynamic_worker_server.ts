@@ -17,13 +17,7 @@ import {
   RELEASE_BYTES,
   releaseMessage,
 } from "../_kit/limits.ts";
-import { type JobMessage, runDynamicTask } from "./web_worker.ts";
-import {
-  type Lease,
-  processSpawner,
-  webWorkerSpawner,
-  WorkerPool,
-} from "./_web_worker_pool.ts";
+import { JobRunner } from "./_runner.ts";
 import type {
   DynamicWorkerServerOptions,
   DynamicWorkerServerStats,
@@ -31,12 +25,7 @@ import type {
 import type { DynamicWorkerServerEvent } from "./events.ts";
 import { type ParsedOptions, parseOptions } from "./_options.ts";
 import { workerEndpoint } from "./_jobs.ts";
-import {
-  DynamicCore,
-  type DynamicPort,
-  type Job,
-  type JobEnd,
-} from "./_core.ts";
+import { DynamicCore, type DynamicPort } from "./_core.ts";
 
 /**
  * A server that starts a worker for each request (the NetMQ "dynamic worker
@@ -86,13 +75,11 @@ export class DynamicWorkerServer implements AsyncDisposable {
   readonly #router: RouterSocket;
   readonly #back: DealerSocket;
   readonly #taskOut?: DealerSocket;
-  readonly #pool?: WorkerPool;
-  readonly #workerEp: string;
+  readonly #runner: JobRunner;
   readonly #abort = new AbortController();
   readonly #core: DynamicCore;
   readonly #events: EventHub<DynamicWorkerServerEvent>;
   readonly #bad: RateLimitedLog;
-  readonly #running = new Set<Promise<void>>();
   #loops: Promise<unknown> = Promise.resolve();
 
   private constructor(o: ParsedOptions) {
@@ -111,18 +98,19 @@ export class DynamicWorkerServer implements AsyncDisposable {
       ...cap,
       receiveHighWaterMark: 0,
     });
+    let workerEp: string;
     try {
       // Bind order matters to the caller's cleanup: frontend, then backend.
       this.frontendEndpoint = this.#router.bind(o.frontend);
       this.backendEndpoint = this.#back.bind(o.backend);
-      this.#workerEp = workerEndpoint(this.backendEndpoint);
+      workerEp = workerEndpoint(this.backendEndpoint);
       if (o.task) {
         // Tasks reply on one shared DEALER, over an extra inproc endpoint.
-        this.#workerEp = this.#back.bind(
+        workerEp = this.#back.bind(
           `inproc://reliable-zmq-dynamic-${crypto.randomUUID()}`,
         );
         this.#taskOut = new DealerSocket({ sendHighWaterMark: 0 });
-        this.#taskOut.connect(this.#workerEp);
+        this.#taskOut.connect(workerEp);
       }
     } catch (e) {
       this.#router.close();
@@ -130,15 +118,18 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#taskOut?.close();
       throw e;
     }
-    if (o.url) {
-      this.#pool = new WorkerPool(
-        o.kind === "process"
-          ? processSpawner(o.url, o.denoFlags)
-          : webWorkerSpawner(o.url),
-        o.reuse,
-      );
-    }
-    this.#core = new DynamicCore(o, o.clock, this.#port);
+    this.#runner = new JobRunner(
+      o,
+      workerEp,
+      this.#taskOut,
+      this.#abort.signal,
+    );
+    const core = new DynamicCore(o, o.clock, this.#port);
+    this.#core = core;
+    this.#runner.events = {
+      freed: () => core.freed(),
+      died: (job, reason) => core.died(job, reason),
+    };
   }
 
   /**
@@ -206,7 +197,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       ...this.#core.counts,
       active: this.#core.active,
       queued: this.#core.queued,
-      webWorkers: this.#pool?.size ?? 0,
+      webWorkers: this.#runner.poolSize,
     };
   }
 
@@ -236,8 +227,8 @@ export class DynamicWorkerServer implements AsyncDisposable {
 
   /** What the core asks of this shell. */
   readonly #port: DynamicPort = {
-    start: (job) => this.#start(job),
-    end: (job, how) => this.#end(job, how),
+    start: (job) => this.#runner.start(job),
+    end: (job, how) => this.#runner.end(job, how),
     send: (frames, source) => this.#send(frames, source),
     emit: (e) => this.#emit(e),
     warn: (key, message, fields) => this.#bad.warn(key, message, fields),
@@ -361,65 +352,6 @@ export class DynamicWorkerServer implements AsyncDisposable {
     }
   }
 
-  #start(job: Job): void {
-    const msg: JobMessage = {
-      backend: this.#workerEp,
-      job: job.id,
-      envelope: job.envelope,
-      frames: job.body,
-    };
-    const task = this.#o.task;
-    if (task) {
-      // The task's slot is freed when it settles, even after a "504", so
-      // the bound on concurrent workers stays true.
-      const ac = new AbortController();
-      job.run = ac;
-      const stop = this.#abort.signal;
-      const onClose = () => ac.abort(stop.reason);
-      stop.addEventListener("abort", onClose, { once: true });
-      const p = runDynamicTask(task, msg, ac.signal)
-        .then((out) => this.#taskReply(out))
-        .finally(() => {
-          stop.removeEventListener("abort", onClose);
-          this.#running.delete(p);
-          if (!stop.aborted) this.#core.freed();
-        });
-      this.#running.add(p);
-      return;
-    }
-    job.run = this.#pool!.start(msg, (reason) => this.#core.died(job, reason));
-    if (job.source) {
-      releaseMessage(job.source); // posted (copied) to the worker
-      job.source = undefined;
-    }
-  }
-
-  /** A job left the outstanding set: give its worker back or end it. */
-  #end(job: Job, how: JobEnd): void {
-    if (this.#o.task) {
-      if (how === "timeout") {
-        (job.run as AbortController).abort(new Error("job timed out"));
-      }
-      return; // the slot is freed when the task settles
-    }
-    const lease = job.run as Lease | undefined;
-    job.run = undefined;
-    if (how === "reply") lease?.release();
-    else lease?.kill();
-    if (!this.#abort.signal.aborted) this.#core.freed();
-  }
-
-  async #taskReply(out: Frame[]): Promise<void> {
-    if (this.#abort.signal.aborted) return;
-    try {
-      if (!this.#taskOut!.trySend(out)) await this.#taskOut!.send(out);
-    } catch (e) {
-      if (!(e instanceof ClosedError)) {
-        this.#o.log.error("task reply failed", { error: String(e) });
-      }
-    }
-  }
-
   /**
    * Stops accepting requests, aborts running tasks, terminates Web Workers
    * and child processes, and closes both sockets. Idempotent.
@@ -443,11 +375,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#taskOut?.close();
       this.#bad.flush();
     }
-    await Promise.all([
-      this.#loops,
-      this.#pool?.close(),
-      Promise.allSettled([...this.#running]),
-    ]);
+    await Promise.all([this.#loops, this.#runner.close()]);
   }
 
   /** Closes the server (`await using`). */
