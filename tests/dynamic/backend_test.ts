@@ -9,8 +9,13 @@
  *                                          ▲
  *                        external DEALER ──┘ (this test)
  */
-import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
-import { DealerSocket, DynamicWorkerServer, shutdown } from "../../mod.ts";
+import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
+import {
+  DealerSocket,
+  DynamicWorkerServer,
+  shutdown,
+  silentLogger,
+} from "../../mod.ts";
 
 const td = new TextDecoder();
 const LOCAL = "tcp://127.0.0.1:*";
@@ -35,9 +40,8 @@ Deno.test("DynamicWorkerServer backend is a real DEALER socket: an external DEAL
   let onStart: (() => void) | undefined;
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
-  const server = await DynamicWorkerServer.bind({
-    endpoint: LOCAL,
-    backend: LOCAL,
+  const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     worker: async (req, { job, envelope }) => {
       const t = td.decode(req[0]);
       if (t !== "now") {
@@ -56,9 +60,9 @@ Deno.test("DynamicWorkerServer backend is a real DEALER socket: an external DEAL
           if (started.length >= n) r();
         }
       );
-  const client = dealerClient(server.endpoint);
+  const client = dealerClient(server.frontendEndpoint);
   const ext = new DealerSocket();
-  ext.connect(server.backend);
+  ext.connect(server.backendEndpoint);
   try {
     await client.send(["", "a"]);
     await waitStarted(1);
@@ -99,9 +103,8 @@ Deno.test("DynamicWorkerServer backend is a real DEALER socket: an external DEAL
 Deno.test("DynamicWorkerServer (task) drops a late reply after its 504: the client gets one reply per request", async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
-  const server = await DynamicWorkerServer.bind({
-    endpoint: LOCAL,
-    backend: LOCAL,
+  const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     jobTimeoutMs: 300,
     worker: async (req) => {
       const t = td.decode(req[0]);
@@ -109,7 +112,7 @@ Deno.test("DynamicWorkerServer (task) drops a late reply after its 504: the clie
       return [t.toUpperCase()];
     },
   });
-  const client = dealerClient(server.endpoint);
+  const client = dealerClient(server.frontendEndpoint);
   try {
     await client.send(["", "slow"]);
     const timedOut = await next(client);
@@ -127,13 +130,12 @@ Deno.test("DynamicWorkerServer (task) drops a late reply after its 504: the clie
 });
 
 Deno.test("DynamicWorkerServer (process) answers 500 when its child process is killed mid-job", async () => {
-  const server = await DynamicWorkerServer.bind({
-    endpoint: LOCAL,
-    backend: LOCAL,
+  const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     worker: { process: WORKER_URL },
     maxWorkers: 1,
   });
-  const client = dealerClient(server.endpoint);
+  const client = dealerClient(server.frontendEndpoint);
   try {
     await client.send(["", "pid"]);
     const [, status, pid] = await next(client);
@@ -168,13 +170,12 @@ Deno.test({
   ignore: Deno.build.os !== "linux",
   fn: async () => {
     const threads = () => [...Deno.readDirSync("/proc/self/task")].length;
-    const server = await DynamicWorkerServer.bind({
-      endpoint: LOCAL,
-      backend: LOCAL,
+    const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+      logger: silentLogger,
       worker: WORKER_URL,
       maxWorkers: 1,
     });
-    const client = dealerClient(server.endpoint);
+    const client = dealerClient(server.frontendEndpoint);
     try {
       await client.send(["", "warm"]);
       assertEquals(await next(client), ["", "200", "WARM"]);
@@ -198,27 +199,14 @@ Deno.test({
   },
 });
 
-Deno.test("DynamicWorkerServer rejects an inproc:// backend for Web Workers and child processes", () => {
+Deno.test("DynamicWorkerServer rejects an inproc:// backend for Web Workers and child processes", async () => {
   for (const worker of [WORKER_URL, { process: WORKER_URL }]) {
-    assertThrows(
+    await assertRejects(
       () =>
-        DynamicWorkerServer.bind({
-          worker,
-          endpoint: LOCAL,
-          backend: "inproc://dynamic-test",
-        }),
+        DynamicWorkerServer.bind(LOCAL, "inproc://dynamic-test", { worker }),
       TypeError,
     );
   }
-  assertThrows(
-    () =>
-      DynamicWorkerServer.bind({
-        worker: () => ["x"],
-        endpoint: LOCAL,
-        frontend: "tcp://127.0.0.1:1",
-      }),
-    TypeError,
-  );
 });
 
 Deno.test("teardown", async () => {

@@ -7,7 +7,12 @@
  *        ◄─────── [id][""]["200"][TEXT] ◄── DEALER backend ◄── worker's DEALER:
  *                                         [job][id][""]["200"][TEXT]
  */
-import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertThrows,
+} from "../helpers/assert.ts";
 import { spawnChild } from "../helpers/spawn.ts";
 import {
   DealerSocket,
@@ -16,6 +21,7 @@ import {
   parseDynamicReply,
   ReqSocket,
   shutdown,
+  silentLogger,
 } from "../../mod.ts";
 
 const td = new TextDecoder();
@@ -36,57 +42,38 @@ async function ask(endpoint: string, text: string) {
   }
 }
 
-Deno.test("DynamicWorkerServer.bind() validates its options", () => {
-  assertThrows(
-    () => DynamicWorkerServer.bind(undefined as never),
-    TypeError,
-  );
-  assertThrows(
-    () => DynamicWorkerServer.bind({ worker: 42 as never }),
-    TypeError,
-  );
-  assertThrows(
-    () => DynamicWorkerServer.bind({ worker: "not a url" }),
-    TypeError,
-  );
-  assertThrows(
-    () =>
-      DynamicWorkerServer.bind({
-        worker: () => [],
-        maxWorkers: 0,
-        endpoint: LOCAL,
-        backend: LOCAL,
-      }),
-    RangeError,
-  );
-  assertThrows(
-    () =>
-      DynamicWorkerServer.bind({
-        worker: () => [],
-        maxQueued: -1,
-        endpoint: LOCAL,
-        backend: LOCAL,
-      }),
-    RangeError,
-  );
-  assertThrows(
-    () =>
-      DynamicWorkerServer.bind({
-        worker: () => [],
-        jobTimeoutMs: 0,
-        endpoint: LOCAL,
-        backend: LOCAL,
-      }),
-    RangeError,
-  );
+Deno.test("DynamicWorkerServer.bind() validates its arguments", async () => {
+  const bind = (o: unknown, fe: unknown = LOCAL, be: unknown = LOCAL) =>
+    DynamicWorkerServer.bind(fe as string, be as string, o as never);
+  await assertRejects(() => bind(undefined), TypeError);
+  await assertRejects(() => bind({ worker: 42 }), TypeError);
+  await assertRejects(() => bind({ worker: "not a url" }), TypeError);
+  await assertRejects(() => bind({ worker: () => [] }, "nope"), TypeError);
+  await assertRejects(() => bind({ worker: () => [], timeout: 5 }), TypeError);
+  for (
+    const bad of [
+      { maxWorkers: 0 },
+      { maxQueued: -1 },
+      { jobTimeoutMs: 0 },
+      { jobTimeoutMs: 2 ** 31 },
+      { jobTimeoutMs: NaN },
+      { maxFrameBytes: 0 },
+      { maxFrameBytes: 100, maxMessageBytes: 10 },
+    ]
+  ) {
+    await assertRejects(
+      () => bind({ worker: () => [], ...bad }),
+      RangeError,
+      JSON.stringify(bad),
+    );
+  }
   assertThrows(() => parseDynamicReply([]), TypeError);
 });
 
 for (const kind of ["task", "web-worker", "process"] as const) {
   Deno.test(`DynamicWorkerServer (${kind}) answers, and sends error replies for failures and timeouts`, async () => {
-    const server = await DynamicWorkerServer.bind({
-      endpoint: LOCAL,
-      backend: LOCAL,
+    const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+      logger: silentLogger,
       worker: kind === "task"
         ? (req, { signal }) => {
           const t = td.decode(req[0]);
@@ -111,18 +98,18 @@ for (const kind of ["task", "web-worker", "process"] as const) {
       maxWorkers: 2,
     });
     assertEquals(server.kind, kind);
-    const ok = await ask(server.endpoint, "hi");
+    const ok = await ask(server.frontendEndpoint, "hi");
     assertEquals([ok.status, td.decode(ok.body[0])], ["200", "HI"]);
-    const failed = await ask(server.endpoint, "fail");
+    const failed = await ask(server.frontendEndpoint, "fail");
     assertEquals(failed.status, DynamicStatus.FAILED);
     assert(failed.error!.includes("asked to fail"), failed.error);
-    const crashed = await ask(server.endpoint, "crash");
+    const crashed = await ask(server.frontendEndpoint, "crash");
     assertEquals(crashed.status, DynamicStatus.FAILED);
-    const slow = await ask(server.endpoint, "sleep:20000");
+    const slow = await ask(server.frontendEndpoint, "sleep:20000");
     assertEquals(slow.status, DynamicStatus.TIMEOUT);
     // Malformed frames are dropped and counted; the server keeps serving.
     const bad = new DealerSocket();
-    bad.connect(server.endpoint);
+    bad.connect(server.frontendEndpoint);
     await bad.send(["no delimiter"]);
     await bad.send([""]); // delimiter but no body
     // Same connection, so the good request is read after the bad ones.
@@ -138,15 +125,14 @@ for (const kind of ["task", "web-worker", "process"] as const) {
 }
 
 Deno.test("DynamicWorkerServer starts a fresh Web Worker per request with reuseWebWorkers: false", async () => {
-  const server = await DynamicWorkerServer.bind({
-    endpoint: LOCAL,
-    backend: LOCAL,
+  const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     worker: WORKER_URL.href,
     reuseWebWorkers: false,
     maxWorkers: 2,
   });
   const replies = await Promise.all(
-    ["a", "b", "c", "d"].map((t) => ask(server.endpoint, t)),
+    ["a", "b", "c", "d"].map((t) => ask(server.frontendEndpoint, t)),
   );
   assertEquals(replies.map((r) => td.decode(r.body[0])), ["A", "B", "C", "D"]);
   assertEquals(server.stats.webWorkers, 0);
@@ -158,9 +144,8 @@ Deno.test("DynamicWorkerServer bounds concurrent workers and refuses beyond its 
   let running = 0, peak = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => release = r);
-  const server = await DynamicWorkerServer.bind({
-    endpoint: LOCAL,
-    backend: LOCAL,
+  const server = await DynamicWorkerServer.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     worker: async (req) => {
       running++;
       peak = Math.max(peak, running);
@@ -173,7 +158,7 @@ Deno.test("DynamicWorkerServer bounds concurrent workers and refuses beyond its 
   });
   const sockets = Array.from({ length: 8 }, () => {
     const s = new ReqSocket();
-    s.connect(server.endpoint);
+    s.connect(server.frontendEndpoint);
     return s;
   });
   await Promise.all(sockets.map((s, i) => s.send([`r${i}`])));

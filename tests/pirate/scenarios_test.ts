@@ -8,12 +8,13 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { type Child, spawnChild } from "../helpers/spawn.ts";
 import {
   DealerSocket,
-  LazyPirateClient,
   ParanoidPirateQueue,
   type PirateQueueEvent,
   RequestTimeoutError,
   shutdown,
+  silentLogger,
 } from "../../mod.ts";
+import { lazyClient } from "./_helpers.ts";
 
 const td = new TextDecoder();
 const te = new TextEncoder();
@@ -63,10 +64,10 @@ Deno.test("LazyPirateClient survives a server that crashes, is killed and restar
   children.push(s1);
   const endpoint = s1.endpoint;
   await withStderr(children, async () => {
-    const client = await LazyPirateClient.connect(endpoint, {
-      attemptTimeoutMs: 1000,
-      maxAttempts: 30, // 30 s to cover a child restart on a loaded machine
-      validateReply: echoCheck,
+    const client = await lazyClient(endpoint, {
+      timeoutMs: 1000,
+      attempts: 30, // 30 s to cover a child restart on a loaded machine
+      validate: echoCheck,
     });
     const answered: number[] = [];
     const ask = async (seq: number) => {
@@ -88,18 +89,18 @@ Deno.test("LazyPirateClient survives a server that crashes, is killed and restar
     assertEquals(answered, Array.from({ length: 30 }, (_, i) => i + 1));
     assert(client.stats.retries >= 1, "request 11 needed a retry");
     assertEquals(client.stats.malformed, 0);
-    client.close();
+    await client.close();
 
     await s3.kill();
-    const short = await LazyPirateClient.connect(endpoint, {
-      attemptTimeoutMs: 250,
-      maxAttempts: 3,
+    const short = await lazyClient(endpoint, {
+      timeoutMs: 250,
+      attempts: 3,
     });
     const err = await short.request(["31"]).then(() => null, (e) => e);
     assert(err instanceof RequestTimeoutError, String(err));
     assertEquals(err.attempts, 3);
     assert(err.elapsedMs >= 700, `elapsed ${err.elapsedMs}`);
-    short.close();
+    await short.close();
   });
   for (const c of children) await c.kill();
 });
@@ -170,10 +171,10 @@ Deno.test("ParanoidPirateQueue SIGKILL and restart with 10 workers and 10 client
     await queue.waitForLine(() => readyWorkers(queue).size === 10, 60000);
     const clients = await Promise.all(
       Array.from({ length: 10 }, () =>
-        LazyPirateClient.connect(frontend, {
-          attemptTimeoutMs: 1000,
-          maxAttempts: 60,
-          validateReply: echoCheck,
+        lazyClient(frontend, {
+          timeoutMs: 1000,
+          attempts: 60,
+          validate: echoCheck,
         })),
     );
     let phase = 1;
@@ -221,7 +222,7 @@ Deno.test("ParanoidPirateQueue SIGKILL and restart with 10 workers and 10 client
     for (const c of clients) {
       assertEquals(c.stats.failures, 0);
       assertEquals(c.stats.malformed, 0);
-      c.close();
+      await c.close();
     }
   });
   for (const c of children) await c.kill();
@@ -279,9 +280,8 @@ function workerChild(backend: string, args: string[]) {
 Deno.test("ParanoidPirateQueue expires a SIGSTOPped worker within liveness × interval and frees its slot", async () => {
   const INTERVAL = 200, LIVENESS = 3;
   const events = new Events();
-  const queue = await ParanoidPirateQueue.bind({
-    frontend: LOCAL,
-    backend: LOCAL,
+  const queue = await ParanoidPirateQueue.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     heartbeatIntervalMs: INTERVAL,
     liveness: LIVENESS,
     onEvent: events.on,
@@ -312,15 +312,15 @@ Deno.test("ParanoidPirateQueue expires a SIGSTOPped worker within liveness × in
     assert(elapsed <= INTERVAL * LIVENESS * 10, `expired after ${elapsed} ms`);
     assertEquals(queue.stats.idleWorkers, 1);
     assertEquals(queue.stats.expired, 1);
-    const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-      attemptTimeoutMs: 5000,
-      maxAttempts: 1,
+    const client = await lazyClient(queue.frontendEndpoint, {
+      timeoutMs: 5000,
+      attempts: 1,
     });
     for (let i = 0; i < 5; i++) {
       const r = await client.request([`r${i}`]);
       assertEquals(td.decode(r[0]), bName);
     }
-    client.close();
+    await client.close();
     a.resume();
     await events.until(() => events.count("worker:ready", aHex) >= 2);
     await events.until(() => queue.stats.idleWorkers === 2);
@@ -336,9 +336,8 @@ Deno.test("ParanoidPirateQueue expires a SIGSTOPped worker within liveness × in
  */
 Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and restarted", async () => {
   const events = new Events();
-  const queue = await ParanoidPirateQueue.bind({
-    frontend: LOCAL,
-    backend: LOCAL,
+  const queue = await ParanoidPirateQueue.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     heartbeatIntervalMs: 200,
     liveness: 3,
     onEvent: events.on,
@@ -355,9 +354,9 @@ Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and resta
   const children = [w1];
   await withStderr(children, async () => {
     await events.until(() => queue.stats.idleWorkers === 1);
-    const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-      attemptTimeoutMs: 1000,
-      maxAttempts: 60,
+    const client = await lazyClient(queue.frontendEndpoint, {
+      timeoutMs: 1000,
+      attempts: 60,
     });
     const reply = client.request(["job"]);
     await events.until(() => queue.stats.busyWorkers === 1);
@@ -374,7 +373,7 @@ Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and resta
     const r = await reply;
     assertEquals(td.decode(r[0]), (w2.ready.identities as string[])[0]);
     assert(client.stats.retries >= 1);
-    client.close();
+    await client.close();
     // The dead worker was busy, so no expiry applies to it, but its connection
     // is gone: the queue releases its bookkeeping instead of keeping it.
     await events.until(() => queue.stats.busyWorkers === 0, 10_000);
@@ -393,9 +392,8 @@ Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and resta
  */
 Deno.test("ParanoidPirateQueue does not declare a busy child worker dead during a long request", async () => {
   const events = new Events();
-  const queue = await ParanoidPirateQueue.bind({
-    frontend: LOCAL,
-    backend: LOCAL,
+  const queue = await ParanoidPirateQueue.bind(LOCAL, LOCAL, {
+    logger: silentLogger,
     heartbeatIntervalMs: 100,
     liveness: 3,
     onEvent: events.on,
@@ -410,16 +408,16 @@ Deno.test("ParanoidPirateQueue does not declare a busy child worker dead during 
   ]);
   await withStderr([w], async () => {
     await events.until(() => queue.stats.idleWorkers === 1);
-    const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-      attemptTimeoutMs: 60000,
-      maxAttempts: 1,
+    const client = await lazyClient(queue.frontendEndpoint, {
+      timeoutMs: 60000,
+      attempts: 1,
     });
     const r = await client.request(["long"]);
     assertEquals(td.decode(r[1]), "long");
     assertEquals(events.count("worker:expired"), 0);
     assertEquals(events.count("worker:ready"), 1); // no fresh READY: it never gave up on us
     await events.until(() => queue.stats.idleWorkers === 1);
-    client.close();
+    await client.close();
   });
   await w.kill();
   await queue.close();
@@ -468,18 +466,15 @@ for (const kind of ["simple", "paranoid"] as const) {
         return s.invalidFrontend === 2 && s.invalidBackend === 2;
       };
       await q.waitForLine(counted, 30000);
-      const client = await LazyPirateClient.connect(
-        q.ready.frontend as string,
-        {
-          attemptTimeoutMs: 5000,
-          maxAttempts: 3,
-        },
-      );
+      const client = await lazyClient(q.ready.frontend as string, {
+        timeoutMs: 5000,
+        attempts: 3,
+      });
       for (let i = 0; i < 5; i++) {
         const r = await client.request([`ok${i}`]);
         assertEquals(td.decode(r[r.length - 1]), `ok${i}`);
       }
-      client.close();
+      await client.close();
       badFront.close();
       badBack.close();
     });

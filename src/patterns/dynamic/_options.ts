@@ -1,61 +1,81 @@
 /**
- * Private: validation of `DynamicWorkerServerOptions`.
+ * Private: validation of `DynamicWorkerServer.bind()`'s arguments.
  * @module
  */
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
-import {
-  checkOptions,
-  count,
-  durationMs,
-  endpoint as checkEndpoint,
-  logger as checkLogger,
-} from "../pirate/_common.ts";
+import * as opt from "../../_util/options.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
+import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
+import { readLimits, type SizeLimits } from "../_kit/limits.ts";
+import type { DynamicWorkerServerEvent } from "./events.ts";
 import type { DynamicWorkerServerOptions } from "./options.ts";
 import type { DynamicTask } from "./web_worker.ts";
 
 /** The worker kinds. @internal */
 export type WorkerKind = "task" | "web-worker" | "process";
 
-/** Checked options with defaults applied. @internal */
+const KEYS = [
+  "worker",
+  "maxWorkers",
+  "maxQueued",
+  "jobTimeoutMs",
+  "reuseWebWorkers",
+  "maxFrameBytes",
+  "maxMessageBytes",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
+
+/** Checked arguments with defaults applied. @internal */
 export interface ParsedOptions {
   task?: DynamicTask;
   url?: URL;
   kind: WorkerKind;
   denoFlags: string[];
-  endpoint: string;
+  frontend: string;
   backend: string;
   maxWorkers: number;
   maxQueued: number;
-  timeoutMs: number;
+  jobTimeoutMs: number;
   reuse: boolean;
+  limits: SizeLimits;
+  socketOptions: SocketOptions;
   log: Logger;
+  onEvent?: (e: DynamicWorkerServerEvent) => void;
+  clock: Clock;
+}
+
+function toUrl(u: unknown): URL | undefined {
+  if (u instanceof URL) return u;
+  return typeof u === "string" && URL.canParse(u) ? new URL(u) : undefined;
 }
 
 /**
- * Checks the options of `DynamicWorkerServer.bind()` and applies defaults.
- * @throws {TypeError} On a malformed option.
+ * Checks the arguments of `DynamicWorkerServer.bind()` and applies defaults.
+ * @throws {TypeError} On a malformed argument or option, an unknown key.
  * @throws {RangeError} On an option out of range.
  * @internal
  */
 export function parseOptions(
+  frontend: unknown,
+  backend: unknown,
   options: DynamicWorkerServerOptions,
 ): ParsedOptions {
   const owner = "DynamicWorkerServer.bind()";
+  const fe = checkEndpoint(owner, "frontend", frontend);
+  const be = checkEndpoint(owner, "backend", backend);
   if (options === undefined) {
     throw new TypeError(`${owner}: options with a worker are required`);
   }
-  checkOptions(owner, options);
-  const w = options.worker;
+  const o = opt.readOptions(owner, options, KEYS);
+  const w = o.worker;
   let task: DynamicTask | undefined;
   let url: URL | undefined;
   let kind: WorkerKind = "web-worker";
   let denoFlags = ["-A"];
-  const toUrl = (u: unknown) =>
-    u instanceof URL
-      ? u
-      : typeof u === "string" && URL.canParse(u)
-      ? new URL(u)
-      : undefined;
   if (typeof w === "function") {
     task = w;
     kind = "task";
@@ -67,77 +87,50 @@ export function parseOptions(
         !Array.isArray(w.denoFlags) ||
         !w.denoFlags.every((f) => typeof f === "string")
       ) {
-        throw new TypeError(`${owner}: worker.denoFlags must be strings`);
+        throw new TypeError(
+          `${owner}: worker.denoFlags must be an array of strings`,
+        );
       }
       denoFlags = [...w.denoFlags];
     }
   } else url = toUrl(w);
   if (!task && !url) {
     throw new TypeError(
-      `${owner}: worker must be a function (in-process task), a module URL (Web Worker) or { process: URL } (child process)`,
+      `${owner}: worker must be a function (in-process task), a module URL (Web Worker) or { process: URL } (child process), got ${
+        w === null
+          ? "null"
+          : typeof w === "string"
+          ? JSON.stringify(w)
+          : typeof w
+      }`,
     );
   }
-  if (
-    options.endpoint !== undefined && options.frontend !== undefined &&
-    options.endpoint !== options.frontend
-  ) {
-    throw new TypeError(`${owner}: give endpoint or frontend, not both`);
-  }
-  const ep = checkEndpoint(
-    owner,
-    "endpoint",
-    options.endpoint ?? options.frontend ?? "tcp://*:5555",
-  );
-  const backEp = checkEndpoint(
-    owner,
-    "backend",
-    options.backend ?? "tcp://127.0.0.1:5556",
-  );
-  if (kind !== "task" && !/^(tcp|ipc):/.test(backEp)) {
+  if (kind !== "task" && !/^(tcp|ipc):/.test(be)) {
     throw new TypeError(
-      `${owner}: backend must be tcp:// or ipc:// for ${kind} workers (each has its own libzmq context), got ${backEp}`,
+      `${owner}: backend must be tcp:// or ipc:// for ${kind} workers (each has its own libzmq context), got ${be}`,
     );
   }
-  const maxWorkers = count(
-    owner,
-    "maxWorkers",
-    options.maxWorkers,
-    8,
-    1,
-    100_000,
-  );
-  const maxQueued = count(
-    owner,
-    "maxQueued",
-    options.maxQueued,
-    1000,
-    0,
-    10_000_000,
-  );
-  const timeoutMs = durationMs(
-    owner,
-    "jobTimeoutMs",
-    options.jobTimeoutMs,
-    30000,
-    1,
-    true,
-  );
-  const reuse = options.reuseWebWorkers ?? true;
-  if (typeof reuse !== "boolean") {
-    throw new TypeError(`${owner}: reuseWebWorkers must be a boolean`);
-  }
-  const log = checkLogger(owner, options.logger);
   return {
     task,
     url,
     kind,
     denoFlags,
-    endpoint: ep,
-    backend: backEp,
-    maxWorkers,
-    maxQueued,
-    timeoutMs,
-    reuse,
-    log,
+    frontend: fe,
+    backend: be,
+    maxWorkers: opt.count(owner, "maxWorkers", o.maxWorkers, 8, 1, 100_000),
+    maxQueued: opt.count(owner, "maxQueued", o.maxQueued, 1000, 0, 10_000_000),
+    jobTimeoutMs: opt.durationMs(
+      owner,
+      "jobTimeoutMs",
+      o.jobTimeoutMs,
+      30000,
+      { min: 1, infinity: true },
+    ),
+    reuse: opt.bool(owner, "reuseWebWorkers", o.reuseWebWorkers, true),
+    limits: readLimits(owner, o),
+    socketOptions: checkSocketOptions(owner, o.socketOptions),
+    log: opt.logger(owner, o.logger, "DynamicWorkerServer"),
+    onEvent: opt.fn(owner, "onEvent", o.onEvent),
+    clock: opt.clock(owner, o.clock),
   };
 }

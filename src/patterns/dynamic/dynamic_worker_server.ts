@@ -1,48 +1,43 @@
 /**
- * A server that starts a worker per request (seed 000, the NetMQ "dynamic
- * worker per task" design; PROTOCOLS.md §12): a ROUTER frontend for clients
- * and a DEALER backend that every worker replies to.
+ * A server that starts a worker per request (the NetMQ "dynamic worker per
+ * task" design): a ROUTER frontend for clients and a DEALER backend that
+ * every worker replies to.
  * @module
  */
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
+import { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { Frame, Message } from "../../types.ts";
 import { DealerSocket, RouterSocket } from "../../transport/mod.ts";
 import { splitEnvelope } from "../../protocol/ppp/codec.ts";
-import { type JobMessage, runDynamicTask } from "./web_worker.ts";
+import { EventHub } from "../_kit/events.ts";
 import {
-  type Lease,
-  processSpawner,
-  webWorkerSpawner,
-  WorkerPool,
-} from "./_web_worker_pool.ts";
-import { DynamicStatus } from "./reply.ts";
+  capSocketOptions,
+  messageBytes,
+  overLimits,
+  RELEASE_BYTES,
+  releaseMessage,
+} from "../_kit/limits.ts";
+import { JobRunner } from "./_runner.ts";
 import type {
   DynamicWorkerServerOptions,
   DynamicWorkerServerStats,
 } from "./options.ts";
+import type { DynamicWorkerServerEvent } from "./events.ts";
 import { type ParsedOptions, parseOptions } from "./_options.ts";
-import { JobIds, sameFrame, workerEndpoint } from "./_jobs.ts";
-
-interface Job {
-  seq: number;
-  id: Uint8Array;
-  envelope: Uint8Array[];
-  body: Uint8Array[];
-  timer?: ReturnType<typeof setTimeout>;
-  lease?: Lease;
-  abort?: AbortController;
-}
+import { workerEndpoint } from "./_jobs.ts";
+import { DynamicCore, type DynamicPort } from "./_core.ts";
 
 /**
- * A server that starts a worker for each request (seed 000; PROTOCOLS.md
- * §12). Clients talk to a ROUTER frontend; each request is handed, with its
- * client envelope and a job id, to a new worker: an in-process async task,
- * a Deno Web Worker or a child process, chosen by the one `worker` option.
- * The worker sends its reply on a DEALER connected to the server's DEALER
- * backend as `[job id][...client envelope][status][...reply]`; the server
- * reads the backend, drops the job-id frame and forwards the rest unchanged
- * to the frontend, which routes it to the client that asked. Tasks share
- * one DEALER connected over `inproc://`; every Web Worker or child process
+ * A server that starts a worker for each request (the NetMQ "dynamic worker
+ * per task" design). Clients talk to a ROUTER frontend; each request is
+ * handed, with its client envelope and a job id, to a new worker: an
+ * in-process async task, a Deno Web Worker or a child process, chosen by
+ * the one `worker` option. The worker sends its reply on a DEALER
+ * connected to the server's DEALER backend as
+ * `[job id][...client envelope][status][...reply]`; the server reads the
+ * backend, drops the job-id frame and forwards the rest unchanged to the
+ * frontend, which routes it to the client that asked. Tasks share one
+ * DEALER connected over `inproc://`; every Web Worker or child process
  * opens its own, over TCP or IPC.
  *
  * Each job is answered once: a backend message whose job is no longer
@@ -50,18 +45,17 @@ interface Job {
  * `maxWorkers` run at once; up to `maxQueued` requests wait beyond that,
  * and further ones are refused at once. Every reply starts with a
  * {@linkcode DynamicStatus} frame: a failing, crashed or killed worker
- * produces an error reply, never silence.
+ * produces an error reply, never silence. Malformed and oversized messages
+ * are dropped, counted and logged at most a few times per interval.
  *
  * @example An in-process task per request
  * ```ts
  * import { DynamicWorkerServer, parseDynamicReply, ReqSocket } from "@reliable/zmq";
- * const server = await DynamicWorkerServer.bind({
- *   endpoint: "tcp://127.0.0.1:*",
- *   backend: "tcp://127.0.0.1:*",
+ * const server = await DynamicWorkerServer.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
  *   worker: async (req) => ["hello", ...req],
  * });
  * const client = new ReqSocket();
- * client.connect(server.endpoint);
+ * client.connect(server.frontendEndpoint);
  * await client.send(["from client"]);
  * console.log(parseDynamicReply(await client.receive()).ok); // true
  * client.close();
@@ -70,125 +64,175 @@ interface Job {
  */
 export class DynamicWorkerServer implements AsyncDisposable {
   /** The endpoint the ROUTER frontend is bound to (port resolved). */
-  readonly endpoint: string;
+  readonly frontendEndpoint: string;
   /** The endpoint the DEALER backend is bound to (port resolved). */
-  readonly backend: string;
+  readonly backendEndpoint: string;
   /** `"task"`, `"web-worker"` or `"process"`. */
   readonly kind: "task" | "web-worker" | "process";
+  /** Resolved: the server is bound when `bind()` resolves. */
+  readonly ready: Promise<void> = Promise.resolve();
   readonly #o: ParsedOptions;
   readonly #router: RouterSocket;
   readonly #back: DealerSocket;
   readonly #taskOut?: DealerSocket;
-  readonly #pool?: WorkerPool;
-  readonly #workerEp: string;
+  readonly #runner: JobRunner;
   readonly #abort = new AbortController();
-  readonly #ids = new JobIds();
-  readonly #outstanding = new Map<number, Job>();
-  readonly #queue: Job[] = [];
-  #queueHead = 0;
-  #active = 0;
-  readonly #running = new Set<Promise<void>>();
+  readonly #core: DynamicCore;
+  readonly #events: EventHub<DynamicWorkerServerEvent>;
+  readonly #bad: RateLimitedLog;
   #loops: Promise<unknown> = Promise.resolve();
-  readonly #stats = {
-    requests: 0,
-    replies: 0,
-    failures: 0,
-    timeouts: 0,
-    rejected: 0,
-    invalid: 0,
-    droppedReplies: 0,
-    staleReplies: 0,
-    invalidReplies: 0,
-  };
 
-  private constructor(
-    o: ParsedOptions,
-    router: RouterSocket,
-    back: DealerSocket,
-  ) {
+  private constructor(o: ParsedOptions) {
     this.#o = o;
     this.kind = o.kind;
-    this.#router = router;
-    this.#back = back;
-    // Bind order matters to the caller's cleanup: frontend, then backend.
-    this.endpoint = router.bind(o.endpoint);
-    this.backend = back.bind(o.backend);
-    this.#workerEp = workerEndpoint(this.backend);
-    if (o.task) {
-      // Tasks reply on one shared DEALER, over an extra inproc endpoint.
-      this.#workerEp = back.bind(
-        `inproc://reliable-zmq-dynamic-${crypto.randomUUID()}`,
-      );
-      this.#taskOut = new DealerSocket({ sendHighWaterMark: 0 });
-      this.#taskOut.connect(this.#workerEp);
+    this.#events = new EventHub(o.log, o.onEvent);
+    this.#bad = new RateLimitedLog(o.log, o.clock);
+    const cap = capSocketOptions(o.limits);
+    this.#router = new RouterSocket({
+      ...o.socketOptions,
+      ...cap,
+      routerMandatory: true,
+    });
+    this.#back = new DealerSocket({
+      ...o.socketOptions,
+      ...cap,
+      receiveHighWaterMark: 0,
+    });
+    let workerEp: string;
+    try {
+      // Bind order matters to the caller's cleanup: frontend, then backend.
+      this.frontendEndpoint = this.#router.bind(o.frontend);
+      this.backendEndpoint = this.#back.bind(o.backend);
+      workerEp = workerEndpoint(this.backendEndpoint);
+      if (o.task) {
+        // Tasks reply on one shared DEALER, over an extra inproc endpoint.
+        workerEp = this.#back.bind(
+          `inproc://reliable-zmq-dynamic-${crypto.randomUUID()}`,
+        );
+        this.#taskOut = new DealerSocket({ sendHighWaterMark: 0 });
+        this.#taskOut.connect(workerEp);
+      }
+    } catch (e) {
+      this.#router.close();
+      this.#back.close();
+      this.#taskOut?.close();
+      throw e;
     }
-    if (o.url) {
-      this.#pool = new WorkerPool(
-        o.kind === "process"
-          ? processSpawner(o.url, o.denoFlags)
-          : webWorkerSpawner(o.url),
-        o.reuse,
-      );
-    }
+    this.#runner = new JobRunner(
+      o,
+      workerEp,
+      this.#taskOut,
+      this.#abort.signal,
+    );
+    const core = new DynamicCore(o, o.clock, this.#port);
+    this.#core = core;
+    this.#runner.events = {
+      freed: () => core.freed(),
+      died: (job, reason) => core.died(job, reason),
+    };
   }
 
   /**
    * Binds the ROUTER frontend and the DEALER backend and starts serving.
    *
+   * @param frontend Where clients (REQ, or DEALER with a delimiter) connect,
+   * e.g. `"tcp://*:5555"`.
+   * @param backend Where workers reply, e.g. `"tcp://127.0.0.1:5556"`. Web
+   * Workers and child processes connect to it, so it must be `tcp://` or
+   * `ipc://` for them; in-process tasks use an extra `inproc://` endpoint of
+   * the same socket. Anyone who can connect here can answer an outstanding
+   * job whose id and client it knows: keep it on loopback or IPC.
    * @param options The worker (function, module URL or `{ process }`),
-   * endpoints, bounds.
+   * bounds, timeout, caps, socket options, events, logger, clock.
    * @returns The running server.
-   * @throws {TypeError} On a malformed option (e.g. `worker` neither a
-   * function nor a URL, or an `inproc://` backend for Web Workers).
+   * @throws {TypeError} On a malformed argument or option (e.g. `worker`
+   * neither a function nor a URL, an `inproc://` backend for Web Workers,
+   * an unknown option key).
    * @throws {RangeError} On an option out of range.
    * @throws {AddressInUseError} If an endpoint is taken.
    *
    * @example A Web Worker per request
-   * ```ts ignore
-   * const server = await DynamicWorkerServer.bind({
+   * ```ts
+   * import { DynamicWorkerServer } from "@reliable/zmq";
+   * const server = await DynamicWorkerServer.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+   *   // Any module that calls serveDynamicWorker(); started on the first request.
    *   worker: new URL("./upper_worker.ts", import.meta.url),
    *   maxWorkers: 4,
    * });
-   * console.log(server.endpoint, server.backend);
+   * console.log(server.kind); // "web-worker"
+   * await server.close();
    * ```
    */
   static bind(
+    frontend: string,
+    backend: string,
     options: DynamicWorkerServerOptions,
   ): Promise<DynamicWorkerServer> {
-    const o = parseOptions(options);
-    const router = new RouterSocket({ routerMandatory: true });
-    const back = new DealerSocket({ receiveHighWaterMark: 0 });
-    let s: DynamicWorkerServer;
     try {
-      s = new DynamicWorkerServer(o, router, back);
+      const o = parseOptions(frontend, backend, options);
+      const s = new DynamicWorkerServer(o);
+      s.#loops = Promise.all(
+        [s.#frontLoop(), s.#backLoop()].map((p) =>
+          p.catch((e) => {
+            if (!s.#abort.signal.aborted) {
+              o.log.error("server loop failed", { error: String(e) });
+            }
+          })
+        ),
+      );
+      o.log.info("dynamic worker server up", {
+        frontend: s.frontendEndpoint,
+        backend: s.backendEndpoint,
+        kind: s.kind,
+      });
+      return Promise.resolve(s);
     } catch (e) {
-      router.close();
-      back.close();
-      throw e;
+      return Promise.reject(e);
     }
-    s.#loops = Promise.all([s.#frontLoop(), s.#backLoop()]);
-    o.log.info("dynamic worker server up", {
-      frontend: s.endpoint,
-      backend: s.backend,
-      kind: s.kind,
-    });
-    return Promise.resolve(s);
-  }
-
-  /** The endpoint the ROUTER frontend is bound to; same as `endpoint`. */
-  get frontend(): string {
-    return this.endpoint;
   }
 
   /** Counters (a snapshot). */
   get stats(): DynamicWorkerServerStats {
     return {
-      ...this.#stats,
-      active: this.#active,
-      queued: this.#queue.length - this.#queueHead,
-      webWorkers: this.#pool?.size ?? 0,
+      ...this.#core.counts,
+      active: this.#core.active,
+      queued: this.#core.queued,
+      webWorkers: this.#runner.poolSize,
     };
   }
+
+  /**
+   * Adds an event listener (besides the `onEvent` option).
+   *
+   * @param listener Called with every event, synchronously.
+   * @returns A function that removes it.
+   * @example
+   * ```ts
+   * import { DynamicWorkerServer } from "@reliable/zmq";
+   * const server = await DynamicWorkerServer.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+   *   worker: (req) => req,
+   * });
+   * const off = server.on((e) => console.log(e.type));
+   * off();
+   * await server.close();
+   * ```
+   */
+  on(listener: (event: DynamicWorkerServerEvent) => void): () => void {
+    return this.#events.on(listener);
+  }
+
+  #emit(e: DynamicWorkerServerEvent): void {
+    if (this.#events.active) this.#events.emit(e);
+  }
+
+  /** What the core asks of this shell. */
+  readonly #port: DynamicPort = {
+    start: (job) => this.#runner.start(job),
+    end: (job, how) => this.#runner.end(job, how),
+    send: (frames, source) => this.#send(frames, source),
+    emit: (e) => this.#emit(e),
+    warn: (key, message, fields) => this.#bad.warn(key, message, fields),
+  };
 
   async #frontLoop(): Promise<void> {
     while (!this.#abort.signal.aborted) {
@@ -204,31 +248,46 @@ export class DynamicWorkerServer implements AsyncDisposable {
   }
 
   #onRequest(m: Message): void {
-    const split = splitEnvelope(m);
-    if (split === null) {
-      this.#stats.invalid++;
-      this.#o.log.warn("malformed request dropped", { frames: m.length });
+    const counts = this.#core.counts;
+    const over = overLimits(m, this.#o.limits);
+    if (over !== undefined) {
+      const bytes = messageBytes(m);
+      releaseMessage(m);
+      counts.oversize++;
+      this.#bad.warn(
+        "frontend:oversize",
+        "request over the size caps refused",
+        {
+          bytes,
+          reason: over,
+        },
+      );
+      this.#emit({
+        type: "message:oversize",
+        socket: "frontend",
+        bytes,
+        reason: over,
+      });
       return;
     }
-    if (this.#active < this.#o.maxWorkers) {
-      this.#stats.requests++;
-      this.#start(split.envelope, split.body);
-    } else if (this.#queue.length - this.#queueHead < this.#o.maxQueued) {
-      this.#stats.requests++;
-      this.#queue.push({
-        seq: 0,
-        id: new Uint8Array(0),
-        envelope: split.envelope,
-        body: split.body,
+    const split = splitEnvelope(m);
+    if (split === null) {
+      counts.invalid++;
+      const reason = 'expected [client id][""][body…]';
+      this.#bad.warn("frontend:invalid", "malformed request dropped", {
+        frames: m.length,
       });
-    } else {
-      this.#stats.rejected++;
-      this.#send([
-        ...split.envelope,
-        DynamicStatus.BUSY,
-        `server busy: ${this.#o.maxWorkers} workers running and ${this.#o.maxQueued} requests queued`,
-      ]);
+      this.#emit({ type: "message:invalid", socket: "frontend", reason });
+      return;
     }
+    // A large request to a Web Worker or process is released once handed
+    // over; its envelope, needed for the reply, is copied first.
+    const own = this.kind !== "task" && messageBytes(m) >= RELEASE_BYTES;
+    const envelope = own
+      ? split.envelope.map((f) => f.slice())
+      : split.envelope;
+    const fate = this.#core.request(envelope, split.body, own ? m : undefined);
+    if (own && fate === "refused") releaseMessage(m);
   }
 
   async #backLoop(): Promise<void> {
@@ -247,50 +306,38 @@ export class DynamicWorkerServer implements AsyncDisposable {
     }
   }
 
-  /** A worker's reply `[job][...envelope][status][...reply]` from the backend. */
   #onBackend(m: Message): void {
-    const seq = this.#ids.parse(m[0]);
-    if (seq === undefined || m.length < 3) {
-      this.#stats.invalidReplies++;
-      this.#o.log.warn("malformed backend message dropped", {
-        frames: m.length,
+    const over = overLimits(m, this.#o.limits);
+    if (over !== undefined) {
+      // The job it answers (if any) waits on, and times out.
+      const bytes = messageBytes(m);
+      releaseMessage(m);
+      this.#core.counts.oversize++;
+      this.#bad.warn("backend:oversize", "reply over the size caps refused", {
+        bytes,
+        reason: over,
+      });
+      this.#emit({
+        type: "message:oversize",
+        socket: "backend",
+        bytes,
+        reason: over,
       });
       return;
     }
-    const job = this.#outstanding.get(seq);
-    if (job === undefined) {
-      this.#stats.staleReplies++;
-      this.#o.log.debug("reply for a job no longer outstanding dropped", {
-        seq,
-      });
-      return;
-    }
-    const env = job.envelope;
-    const st = m.length > env.length + 1 ? m[env.length + 1] : undefined;
-    const status = st?.length === 3
-      ? String.fromCharCode(st[0], st[1], st[2])
-      : "";
-    let ok = status === DynamicStatus.OK && m.length > env.length + 2;
-    ok ||= status === DynamicStatus.FAILED;
-    for (let i = 0; ok && i < env.length; i++) ok = sameFrame(m[i + 1], env[i]);
-    if (!ok) {
-      // Wrong client or no status: not this job's reply; the job waits on.
-      this.#stats.invalidReplies++;
-      this.#o.log.warn("backend message does not match its job, dropped", {
-        seq,
-      });
-      return;
-    }
-    this.#finish(job, "reply");
-    if (status === DynamicStatus.OK) this.#stats.replies++;
-    else this.#stats.failures++;
-    this.#send(m.slice(1));
+    if (!this.#core.backend(m)) releaseMessage(m);
   }
 
-  #send(out: Frame[]): void {
+  #send(out: Frame[], source?: Message): void {
     try {
-      if (this.#router.trySend(out)) return;
-      this.#router.send(out).catch((e) => this.#sendFailed(e));
+      if (this.#router.trySend(out)) {
+        if (source) releaseMessage(source);
+        return;
+      }
+      this.#router.send(out).then(
+        () => source && releaseMessage(source),
+        (e) => this.#sendFailed(e),
+      );
     } catch (e) {
       this.#sendFailed(e);
     }
@@ -298,108 +345,10 @@ export class DynamicWorkerServer implements AsyncDisposable {
 
   #sendFailed(e: unknown): void {
     if (e instanceof HostUnreachableError) {
-      this.#stats.droppedReplies++;
-      this.#o.log.debug("client gone, reply dropped");
+      this.#core.counts.droppedReplies++;
+      this.#emit({ type: "reply:dropped", reason: "client gone" });
     } else if (!(e instanceof ClosedError)) {
       this.#o.log.error("reply failed", { error: String(e) });
-    }
-  }
-
-  /** Ends a job's outstanding state; frees a pooled worker's slot. */
-  #finish(job: Job, how: "reply" | "timeout" | "died"): void {
-    this.#outstanding.delete(job.seq);
-    clearTimeout(job.timer);
-    if (job.lease) {
-      if (how === "reply") job.lease.release();
-      else job.lease.kill();
-      job.lease = undefined;
-      this.#freeSlot();
-    }
-    if (how === "timeout") job.abort?.abort(new Error("job timed out"));
-  }
-
-  #freeSlot(): void {
-    this.#active--;
-    this.#pump();
-  }
-
-  #start(envelope: Uint8Array[], body: Uint8Array[]): void {
-    this.#active++;
-    const { seq, id } = this.#ids.next(this.#outstanding);
-    const job: Job = { seq, id, envelope, body };
-    this.#outstanding.set(seq, job);
-    if (this.#o.timeoutMs !== Infinity) {
-      job.timer = setTimeout(() => this.#timedOut(job), this.#o.timeoutMs);
-    }
-    const msg: JobMessage = {
-      backend: this.#workerEp,
-      job: id,
-      envelope,
-      frames: body,
-    };
-    if (this.#o.task) {
-      // The task's slot is freed when it settles, even after a "504", so
-      // the bound on concurrent workers stays true.
-      const ac = new AbortController();
-      job.abort = ac;
-      const onClose = () => ac.abort(this.#abort.signal.reason);
-      this.#abort.signal.addEventListener("abort", onClose, { once: true });
-      const p = runDynamicTask(this.#o.task, msg, ac.signal)
-        .then((out) => this.#taskReply(out))
-        .finally(() => {
-          this.#abort.signal.removeEventListener("abort", onClose);
-          this.#running.delete(p);
-          this.#freeSlot();
-        });
-      this.#running.add(p);
-    } else {
-      job.lease = this.#pool!.start(msg, (reason) => this.#died(job, reason));
-    }
-  }
-
-  async #taskReply(out: Frame[]): Promise<void> {
-    if (this.#abort.signal.aborted) return;
-    try {
-      if (!this.#taskOut!.trySend(out)) await this.#taskOut!.send(out);
-    } catch (e) {
-      if (!(e instanceof ClosedError)) {
-        this.#o.log.error("task reply failed", { error: String(e) });
-      }
-    }
-  }
-
-  #timedOut(job: Job): void {
-    if (!this.#outstanding.has(job.seq) || this.#abort.signal.aborted) return;
-    this.#finish(job, "timeout");
-    this.#stats.timeouts++;
-    this.#send([
-      ...job.envelope,
-      DynamicStatus.TIMEOUT,
-      `worker exceeded ${this.#o.timeoutMs} ms`,
-    ]);
-  }
-
-  #died(job: Job, reason: string): void {
-    if (!this.#outstanding.has(job.seq) || this.#abort.signal.aborted) return;
-    this.#finish(job, "died"); // the pool already discarded the worker
-    this.#stats.failures++;
-    this.#o.log.warn("worker died", { reason });
-    this.#send([...job.envelope, DynamicStatus.FAILED, reason]);
-  }
-
-  #pump(): void {
-    while (
-      this.#active < this.#o.maxWorkers &&
-      this.#queueHead < this.#queue.length &&
-      !this.#abort.signal.aborted
-    ) {
-      const job = this.#queue[this.#queueHead];
-      this.#queue[this.#queueHead++] = undefined as unknown as Job;
-      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
-        this.#queue.splice(0, this.#queueHead);
-        this.#queueHead = 0;
-      }
-      this.#start(job.envelope, job.body);
     }
   }
 
@@ -407,27 +356,26 @@ export class DynamicWorkerServer implements AsyncDisposable {
    * Stops accepting requests, aborts running tasks, terminates Web Workers
    * and child processes, and closes both sockets. Idempotent.
    *
+   * @returns Resolves once the loops, tasks and worker processes have ended.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { DynamicWorkerServer } from "@reliable/zmq";
+   * const server = await DynamicWorkerServer.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+   *   worker: (req) => req,
+   * });
    * await server.close();
    * ```
    */
   async close(): Promise<void> {
     if (!this.#abort.signal.aborted) {
       this.#abort.abort(new ClosedError("Server closed"));
-      for (const job of this.#outstanding.values()) clearTimeout(job.timer);
-      this.#outstanding.clear();
+      this.#core.close();
       this.#router.close();
       this.#back.close();
       this.#taskOut?.close();
-      this.#queue.length = 0;
-      this.#queueHead = 0;
+      this.#bad.flush();
     }
-    await Promise.all([
-      this.#loops.catch(() => {}),
-      this.#pool?.close(),
-      Promise.allSettled([...this.#running]),
-    ]);
+    await Promise.all([this.#loops, this.#runner.close()]);
   }
 
   /** Closes the server (`await using`). */

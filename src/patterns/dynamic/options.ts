@@ -2,7 +2,10 @@
  * Options and counters of `DynamicWorkerServer`.
  * @module
  */
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
+import type { DynamicWorkerServerEvent } from "./events.ts";
 import type { DynamicTask } from "./web_worker.ts";
 
 /**
@@ -10,7 +13,8 @@ import type { DynamicTask } from "./web_worker.ts";
  * the module calls `serveDynamicWorker()`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import type { DynamicProcessWorker } from "@reliable/zmq";
  * const worker: DynamicProcessWorker = {
  *   process: new URL("./upper_worker.ts", import.meta.url),
  *   denoFlags: ["--allow-ffi", "--allow-read", "--allow-env", "--allow-net"],
@@ -31,11 +35,10 @@ export interface DynamicProcessWorker {
 /**
  * Options of `DynamicWorkerServer.bind()`.
  *
- * @example The guide's endpoints, a child process per request
- * ```ts ignore
+ * @example A child process per request
+ * ```ts
+ * import type { DynamicWorkerServerOptions } from "@reliable/zmq";
  * const options: DynamicWorkerServerOptions = {
- *   frontend: "tcp://*:5555",
- *   backend: "tcp://127.0.0.1:5556",
  *   worker: { process: new URL("./upper_worker.ts", import.meta.url) },
  *   maxWorkers: 4,
  *   jobTimeoutMs: 10_000,
@@ -50,19 +53,6 @@ export interface DynamicWorkerServerOptions {
    * two modules call `serveDynamicWorker()` (one module can be both).
    */
   worker: DynamicTask | URL | string | DynamicProcessWorker;
-  /** Where clients (REQ, or DEALER with a delimiter) connect (ROUTER). @default "tcp://*:5555" */
-  endpoint?: string;
-  /** Same as `endpoint` (the seed's name); give one or the other. */
-  frontend?: string;
-  /**
-   * Where workers reply (DEALER). Web Workers and child processes connect to
-   * it, so it must be `tcp://` or `ipc://` for them; in-process tasks use an
-   * extra `inproc://` endpoint of the same socket. Anyone who can connect
-   * here can answer an outstanding job whose id and client it knows, so keep
-   * it on loopback or IPC.
-   * @default "tcp://127.0.0.1:5556"
-   */
-  backend?: string;
   /** Workers running at once; requests beyond wait in the queue. @default 8 */
   maxWorkers?: number;
   /** Requests waiting for a worker; beyond, requests are refused with `"503"`. @default 1000 */
@@ -71,27 +61,49 @@ export interface DynamicWorkerServerOptions {
    * Time a worker may take, ms; then the client gets `"504"` and a late
    * reply is dropped. A Web Worker is terminated, a child process killed; an
    * in-process task's `signal` aborts, and its slot is freed only when it
-   * settles.
+   * settles. `Infinity`: no limit.
    * @default 30000
    */
   jobTimeoutMs?: number;
   /**
    * Web Workers and child processes: keep a finished worker for the next
-   * request instead of starting a fresh one per request (the seed's model,
-   * much slower).
+   * request instead of starting a fresh one per request (much slower).
    * @default true
    */
   reuseWebWorkers?: boolean;
-  /** Diagnostics. @default silent */
+  /**
+   * Largest frame accepted on either socket, in bytes; a message with a
+   * larger one is refused, counted (`stats.oversize`) and its memory freed.
+   * A client's request refused this way gets no reply (it cannot be told
+   * from a peer that sends junk); its own timeout applies.
+   * @default 16777216 (16 MiB)
+   */
+  maxFrameBytes?: number;
+  /**
+   * Largest message accepted (all frames), in bytes; also `ZMQ_MAXMSGSIZE`
+   * of both sockets, so a single frame above it is cut off by libzmq with
+   * its connection before it takes memory (that case is not counted).
+   * @default 67108864 (64 MiB), or `maxFrameBytes` if larger
+   */
+  maxMessageBytes?: number;
+  /** Options for the ROUTER and the DEALER (CURVE keys, high-water marks...). @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Called for each {@linkcode DynamicWorkerServerEvent}. @default none */
+  onEvent?: (event: DynamicWorkerServerEvent) => void;
+  /** The time source of the job deadlines (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
 /**
  * Counters of a `DynamicWorkerServer` (a snapshot).
  *
  * @example
- * ```ts ignore
- * const { replies, staleReplies, active, queued } = server.stats;
+ * ```ts
+ * import type { DynamicWorkerServerStats } from "@reliable/zmq";
+ * const s: Partial<DynamicWorkerServerStats> = { replies: 0 };
+ * console.log(s.replies); // 0
  * ```
  */
 export interface DynamicWorkerServerStats {
@@ -107,6 +119,8 @@ export interface DynamicWorkerServerStats {
   rejected: number;
   /** Malformed client messages dropped. */
   invalid: number;
+  /** Messages refused for their size (either socket). */
+  oversize: number;
   /** Replies whose client had gone. */
   droppedReplies: number;
   /** Backend messages for a job no longer (or never) outstanding: late, duplicate or unknown; dropped. */

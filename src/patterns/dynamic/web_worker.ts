@@ -141,6 +141,10 @@ function inChildProcess(): boolean {
  * inside a Web Worker or a child process started by the server.
  *
  * @example A worker module (`upper_worker.ts`), usable as both kinds
+ *
+ * (Not run as a doc test: it must run inside a Web Worker or a child
+ * process that a `DynamicWorkerServer` started, and throws elsewhere.)
+ *
  * ```ts ignore
  * import { serveDynamicWorker } from "@reliable/zmq";
  * serveDynamicWorker((req) => [new TextDecoder().decode(req[0]).toUpperCase()]);

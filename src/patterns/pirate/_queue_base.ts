@@ -1,112 +1,118 @@
 /**
- * Private machinery shared by the Simple and Paranoid Pirate queues: option
- * checks, the ROUTER pair, the core's `Envelope` and `WorkerQueue`, counters,
- * events, the frontend loop (LRU dispatch), reply forwarding and closing.
- * Each queue keeps its own backend loop (their wire formats differ).
+ * The shell both Pirate queues share: options, the ROUTER pair, events,
+ * rate-limited logging, size caps, the frontend loop (a client is read only
+ * while a worker is idle, then dispatched through the queue's core), reply
+ * forwarding and closing. Each queue adds its backend loop (their wire
+ * formats differ) and hands its decisions to its core. Private.
+ *
  * @module
  */
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
+import { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { Message } from "../../types.ts";
-import { RouterSocket } from "../../transport/mod.ts";
+import { RouterSocket, type SocketOptions } from "../../transport/mod.ts";
 import { createCore, type Envelope, type WorkerQueue } from "../../core/mod.ts";
+import { EventHub } from "../_kit/events.ts";
+import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
+import {
+  capSocketOptions,
+  messageBytes,
+  overLimits,
+  readLimits,
+  releaseMessage,
+  type SizeLimits,
+} from "../_kit/limits.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 import {
-  copyFrames,
-  endpoint as checkEndpoint,
+  type DispatchCore,
   hex,
-  logger as checkLogger,
-  optionalFn,
-  safeCall,
-  Signal,
-} from "./_common.ts";
+  type QueueCounters,
+  type QueuePort,
+  type TakenWorker,
+} from "./_queue_core.ts";
 
-/** The one service of a Pirate queue's `WorkerQueue`. @internal */
-export const SERVICE = 0;
+/** Option keys every queue takes. */
+export const QUEUE_KEYS = [
+  "core",
+  "maxFrameBytes",
+  "maxMessageBytes",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
 
-/** Which core implementation keeps the workers (the `core` option). @internal */
-export type CoreChoice = "auto" | "wasm" | "ts";
-
-/** Whether a Router-view message is `[id][""][body…]`. @internal */
-export function isClientRequest(m: Message): boolean {
-  return m.length >= 3 && m[0].length > 0 && m[1].length === 0;
+/** The options every queue takes (see the queues' option docs). */
+export interface QueueCommonOptions {
+  core?: "auto" | "wasm" | "ts";
+  maxFrameBytes?: number;
+  maxMessageBytes?: number;
+  socketOptions?: SocketOptions;
+  logger?: Logger;
+  onEvent?: (event: PirateQueueEvent) => void;
+  clock?: Clock;
 }
 
-/** Checks the `frontend` and `backend` options (defaults 5555 and 5556). @internal */
-export function checkEndpoints(
-  owner: string,
-  options: { frontend?: string; backend?: string },
-): { fe: string; be: string } {
-  const fe = checkEndpoint(
-    owner,
-    "frontend",
-    options.frontend ?? "tcp://*:5555",
-  );
-  const be = checkEndpoint(owner, "backend", options.backend ?? "tcp://*:5556");
-  return { fe, be };
-}
-
-/** What a queue needs besides its sockets (see {@linkcode checkSetup}). @internal */
+/** Checked common options. */
 export interface QueueSetup {
-  core: CoreChoice;
-  log: Logger;
-  onEvent?: (e: PirateQueueEvent) => void;
+  readonly fe: string;
+  readonly be: string;
+  readonly core: "auto" | "wasm" | "ts";
+  readonly limits: SizeLimits;
+  readonly socketOptions: SocketOptions;
+  readonly log: Logger;
+  readonly onEvent?: (event: PirateQueueEvent) => void;
+  readonly clock: Clock;
 }
 
-/** Checks the `core`, `logger` and `onEvent` options, in that order. @internal */
-export function checkSetup(
+/**
+ * Checks the endpoints and the common options (unknown keys refused).
+ * @param owner `"X.bind()"`, for messages.
+ * @param name The logger's prefix.
+ * @param frontend The frontend endpoint.
+ * @param backend The backend endpoint.
+ * @param o The options as given.
+ * @returns The checked setup.
+ */
+export function queueSetup(
   owner: string,
-  options: { core?: unknown; logger?: Logger; onEvent?: unknown },
+  name: string,
+  frontend: unknown,
+  backend: unknown,
+  o: QueueCommonOptions,
 ): QueueSetup {
-  const core = options.core ?? "auto";
-  if (core !== "auto" && core !== "wasm" && core !== "ts") {
-    throw new TypeError(`${owner}: core must be "auto", "wasm" or "ts"`);
-  }
-  const log = checkLogger(owner, options.logger);
-  const onEvent = optionalFn<(e: PirateQueueEvent) => void>(
-    owner,
-    "onEvent",
-    options.onEvent,
-  );
-  return { core, log, onEvent };
+  const fe = checkEndpoint(owner, "frontend", frontend);
+  const be = checkEndpoint(owner, "backend", backend);
+  return {
+    fe,
+    be,
+    core: opt.oneOf(owner, "core", o.core, ["auto", "wasm", "ts"], "auto"),
+    limits: readLimits(owner, o),
+    socketOptions: checkSocketOptions(owner, o.socketOptions),
+    log: opt.logger(owner, o.logger, name),
+    onEvent: opt.fn(owner, "onEvent", o.onEvent),
+    clock: opt.clock(owner, o.clock),
+  };
 }
 
-/**
- * Makes the frontend and backend ROUTERs (both `ROUTER_MANDATORY`), binds
- * them and hands them to `start`; closes both if binding or `start` throws.
- * @internal
- */
-export function bindQueue<Q>(
-  fe: string,
-  be: string,
-  start: (
-    frontend: RouterSocket,
-    backend: RouterSocket,
-    f: string,
-    b: string,
-  ) => Q,
-): Q {
-  const frontend = new RouterSocket({ routerMandatory: true });
-  // Handover: a worker that reconnects with its old identity takes it over.
-  const backend = new RouterSocket({
-    routerMandatory: true,
-    routerHandover: true,
-  });
-  try {
-    const f = frontend.bind(fe);
-    const b = backend.bind(be);
-    return start(frontend, backend, f, b);
-  } catch (e) {
-    frontend.close();
-    backend.close();
-    throw e;
+/** Wakes every waiter on `notify()`. */
+class Signal {
+  #waiters: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((r) => this.#waiters.push(r));
+  }
+  notify(): void {
+    const w = this.#waiters;
+    if (w.length === 0) return;
+    this.#waiters = [];
+    for (const r of w) r();
   }
 }
 
-/**
- * Awaits a receive; `null` once the socket is closed (other errors
- * propagate). @internal
- */
+/** Awaits a receive; `null` once the socket is closed. */
 export async function received<T>(
   receive: () => Promise<T>,
 ): Promise<T | null> {
@@ -118,94 +124,140 @@ export async function received<T>(
   }
 }
 
-/** How a queue hands a client request to a worker (the frontend loop's hooks). @internal */
-export interface Dispatch {
-  /** The frames that carry client request `m` to the worker `id`. */
-  frames(id: Uint8Array, m: Message): Message;
-  /** Worker `h` left the idle queue for a request (before the send). */
-  taken(h: number): void;
-  /** The request went to worker `h` (before `requests` is counted). */
-  sent(h: number): void;
-  /** Worker `h` (identity `id`) is unreachable, before `worker:gone`. */
-  gone(h: number, id: Uint8Array): void;
+/** Whether a ROUTER-view message is `[id][""][body…]`. */
+export function isClientRequest(m: Message): boolean {
+  return m.length >= 3 && m[0].length > 0 && m[1].length === 0;
 }
 
 /**
- * The state and loops both queues share. Idle workers wait in the core's
- * `WorkerQueue` under {@linkcode SERVICE}, by handles the core's `Envelope`
- * interned; `ids` maps each handle the queue holds to its identity bytes.
- * Counters are updated before the event that reports them is emitted.
- * @internal
+ * The sockets, events, logging and loops of one queue. Counters live in
+ * the core (`counts`) so that each is updated before the event that
+ * reports it.
  */
-export class QueueBase {
+export class QueueShell implements QueuePort {
   readonly frontend: RouterSocket;
   readonly backend: RouterSocket;
+  readonly frontendEndpoint: string;
+  readonly backendEndpoint: string;
   readonly coreImpl: "wasm" | "ts";
   readonly env: Envelope;
   readonly queue: WorkerQueue;
-  /** Identity bytes by handle, for every worker the queue holds a handle of. */
-  readonly ids = new Map<number, Uint8Array>();
-  /** Notified when a worker becomes idle, and on close. */
-  readonly ready = new Signal();
+  readonly limits: SizeLimits;
   readonly log: Logger;
-  readonly #onEvent?: (e: PirateQueueEvent) => void;
-  readonly counts = {
-    requests: 0,
-    replies: 0,
-    invalidFrontend: 0,
-    invalidBackend: 0,
-    expired: 0,
-    droppedReplies: 0,
-  };
+  readonly bad: RateLimitedLog;
+  readonly events: EventHub<PirateQueueEvent>;
+  readonly clock: Clock;
+  /** Set by the queue once its core exists. */
+  counts!: QueueCounters;
+  readonly #idle = new Signal();
   closed = false;
-  loops: Promise<unknown> = Promise.resolve();
+  #loops: Promise<unknown> = Promise.resolve();
 
-  constructor(frontend: RouterSocket, backend: RouterSocket, s: QueueSetup) {
-    this.frontend = frontend;
-    this.backend = backend;
+  /** Creates and binds both sockets; closes them if a bind fails. */
+  constructor(s: QueueSetup) {
+    this.limits = s.limits;
+    this.log = s.log;
+    this.clock = s.clock;
+    this.bad = new RateLimitedLog(s.log, s.clock);
+    this.events = new EventHub(s.log, s.onEvent);
+    const cap = capSocketOptions(s.limits);
+    this.frontend = new RouterSocket({
+      ...s.socketOptions,
+      ...cap,
+      routerMandatory: true,
+    });
+    // Handover: a worker that reconnects with its old identity takes it over.
+    this.backend = new RouterSocket({
+      ...s.socketOptions,
+      ...cap,
+      routerMandatory: true,
+      routerHandover: true,
+    });
+    try {
+      this.frontendEndpoint = this.frontend.bind(s.fe);
+      this.backendEndpoint = this.backend.bind(s.be);
+    } catch (e) {
+      this.frontend.close();
+      this.backend.close();
+      throw e;
+    }
     const core = createCore({ impl: s.core });
     this.coreImpl = core.impl;
     this.env = core.createEnvelope();
     this.queue = core.createWorkerQueue();
-    this.log = s.log;
-    this.#onEvent = s.onEvent;
   }
 
   /** Counters and worker counts (a snapshot). */
-  stats(busyWorkers: number): PirateQueueStats {
-    return { ...this.counts, idleWorkers: this.queue.size(), busyWorkers };
+  stats(idleWorkers: number, busyWorkers: number): PirateQueueStats {
+    return { ...this.counts, idleWorkers, busyWorkers };
   }
 
-  /** Reports an event to the listener (its errors are logged). */
+  /** {@inheritDoc QueuePort.emit} */
   emit(e: PirateQueueEvent): void {
-    safeCall(this.log, this.#onEvent, e);
+    if (this.events.active) this.events.emit(e);
   }
 
-  /** Counts, logs and reports a dropped malformed message. */
+  /** {@inheritDoc QueuePort.idle} */
+  idle(): void {
+    this.#idle.notify();
+  }
+
+  /** {@inheritDoc QueuePort.control} */
+  control(id: Uint8Array, frames: Uint8Array[]): "sent" | "blocked" | "gone" {
+    try {
+      return this.backend.trySend(frames) ? "sent" : "blocked";
+    } catch (e) {
+      if (e instanceof HostUnreachableError) return "gone";
+      if (!(e instanceof ClosedError)) {
+        this.bad.warn("control", "send to a worker failed", {
+          worker: hex(id),
+          error: String(e),
+        });
+      }
+      return "blocked";
+    }
+  }
+
+  /** Counts, logs (rate-limited) and reports a dropped malformed message. */
   invalid(socket: "frontend" | "backend", reason: string): void {
     if (socket === "frontend") this.counts.invalidFrontend++;
     else this.counts.invalidBackend++;
-    this.log.warn("invalid message dropped", { socket, reason });
+    this.bad.warn(`${socket}:invalid`, "invalid message dropped", {
+      socket,
+      reason,
+    });
     this.emit({ type: "message:invalid", socket, reason });
   }
 
-  /** Drops a worker: out of the queue, its handle released. */
-  forget(h: number): void {
-    this.queue.remove(h);
-    this.ids.delete(h);
-    this.env.release(h);
+  /**
+   * Refuses a message over the size caps: counts, logs (rate-limited),
+   * reports, and releases its memory.
+   * @returns Whether it was refused.
+   */
+  refuseOversize(socket: "frontend" | "backend", m: Message): boolean {
+    const reason = overLimits(m, this.limits);
+    if (reason === undefined) return false;
+    const bytes = messageBytes(m);
+    releaseMessage(m);
+    this.counts.oversize++;
+    this.bad.warn(`${socket}:oversize`, "message over the size caps refused", {
+      socket,
+      bytes,
+      reason,
+    });
+    this.emit({ type: "message:oversize", socket, bytes, reason });
+    return true;
   }
 
   /**
-   * Sends a reply to its client (`copy`: copy the frames first when the send
-   * must wait, for views that do not outlive the next message).
+   * Sends a reply to its client, then releases the message it came in.
+   * @param out The reply frames (`[client id][""][body…]`).
+   * @param m The backend message they are views of.
    * @returns Whether the frontend is closed.
    */
-  async forward(out: Message, copy: boolean): Promise<boolean> {
+  async forward(out: Message, m: Message): Promise<boolean> {
     try {
-      if (!this.frontend.trySend(out)) {
-        await this.frontend.send(copy ? copyFrames(out) : out);
-      }
+      if (!this.frontend.trySend(out)) await this.frontend.send(out);
       this.counts.replies++;
     } catch (e) {
       if (e instanceof ClosedError) return true;
@@ -213,17 +265,19 @@ export class QueueBase {
       this.counts.droppedReplies++;
       this.emit({ type: "reply:dropped", reason: "client gone" });
     }
+    releaseMessage(m);
     return false;
   }
 
   /**
    * Reads clients only while a worker is idle; sends each valid request to
-   * the least recently used idle worker, skipping workers that are gone.
+   * the worker the core picks, skipping workers whose connection is gone.
+   * @param core The queue's core.
    */
-  async frontendLoop(d: Dispatch): Promise<void> {
+  async frontendLoop(core: DispatchCore): Promise<void> {
     while (!this.closed) {
-      if (this.queue.size(SERVICE) === 0) {
-        await this.ready.wait();
+      if (core.idleCount === 0) {
+        await this.#idle.wait();
         continue;
       }
       const m = await received(() => this.frontend.receive());
@@ -232,29 +286,45 @@ export class QueueBase {
         this.invalid("frontend", 'expected [client id][""][body…]');
         continue;
       }
-      for (;;) {
-        const h = this.queue.pop(SERVICE);
-        if (h < 0) {
-          await this.ready.wait(); // none idle any more; hold the request
-          if (this.closed) return;
-          continue;
-        }
-        const id = this.ids.get(h)!;
-        d.taken(h);
-        const out = d.frames(id, m);
-        try {
-          if (!this.backend.trySend(out)) await this.backend.send(out);
-          d.sent(h);
-          this.counts.requests++;
-          break;
-        } catch (e) {
-          if (e instanceof ClosedError) return;
-          if (!(e instanceof HostUnreachableError)) throw e;
-          d.gone(h, id);
-          this.emit({ type: "worker:gone", worker: hex(id) });
-        }
+      if (this.refuseOversize("frontend", m)) continue;
+      if (!(await this.#dispatch(core, m))) return;
+      releaseMessage(m);
+    }
+  }
+
+  /** Sends one request to a worker; false once the queue is closed. */
+  async #dispatch(core: DispatchCore, m: Message): Promise<boolean> {
+    for (;;) {
+      let w: TakenWorker | undefined;
+      while ((w = core.take(this.clock.now())) === undefined) {
+        await this.#idle.wait(); // none idle any more; hold the request
+        if (this.closed) return false;
+      }
+      const out = core.frames(w, m);
+      try {
+        if (!this.backend.trySend(out)) await this.backend.send(out);
+        this.counts.requests++;
+        return true;
+      } catch (e) {
+        if (e instanceof ClosedError) return false;
+        if (!(e instanceof HostUnreachableError)) throw e;
+        core.gone(w);
       }
     }
+  }
+
+  /**
+   * Runs the queue's loops; one that fails (a bug, never bad input) is
+   * logged, and the others go on.
+   */
+  run(...loops: Promise<void>[]): void {
+    this.#loops = Promise.all(loops.map((p) =>
+      p.catch((e) => {
+        if (!this.closed) {
+          this.log.error("queue loop failed", { error: String(e) });
+        }
+      })
+    ));
   }
 
   /** Stops the loops (after `stop`, once) and closes both sockets. Idempotent. */
@@ -264,8 +334,9 @@ export class QueueBase {
       stop?.();
       this.frontend.close();
       this.backend.close();
-      this.ready.notify();
+      this.#idle.notify();
+      this.bad.flush();
     }
-    await this.loops.then(() => {}, () => {});
+    await this.#loops;
   }
 }

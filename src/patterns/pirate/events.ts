@@ -1,11 +1,12 @@
 /**
- * Events and counters of the Pirate queues.
+ * Events and counters of the Pirate queues and workers.
  * @module
  */
 
 /**
- * What a Pirate queue reports through its `onEvent` option, one
- * `area:verb` discriminated union. Worker identities are hex strings.
+ * What a Pirate queue reports through its `onEvent` option (and
+ * listeners added with `on()`), one `area:verb` discriminated union.
+ * Worker identities are hex strings.
  *
  * @example
  * ```ts
@@ -21,11 +22,11 @@ export type PirateQueueEvent =
     /** A worker registered (READY, or a heartbeat from an unknown worker). */
     readonly type: "worker:ready";
     readonly worker: string;
-    /** True when registered by a heartbeat after a queue restart. */
+    /** True when registered by a heartbeat or a reply, not READY (e.g. after a queue restart). */
     readonly implicit: boolean;
   }
   | {
-    /** A worker was silent for liveness × interval and was forgotten. */
+    /** A worker was forgotten: silent for liveness × interval, or busy past `maxBusyMs`. */
     readonly type: "worker:expired";
     readonly worker: string;
     /** Whether it was busy (its request is lost; the client retries). */
@@ -40,6 +41,14 @@ export type PirateQueueEvent =
     /** A malformed message was dropped. */
     readonly type: "message:invalid";
     readonly socket: "frontend" | "backend";
+    readonly reason: string;
+  }
+  | {
+    /** A message over `maxFrameBytes` or `maxMessageBytes` was refused and its memory released. */
+    readonly type: "message:oversize";
+    readonly socket: "frontend" | "backend";
+    /** Its size in bytes. */
+    readonly bytes: number;
     readonly reason: string;
   }
   | {
@@ -67,12 +76,119 @@ export interface PirateQueueStats {
   invalidFrontend: number;
   /** Malformed backend messages dropped. */
   invalidBackend: number;
-  /** Workers expired for silence. */
+  /** Messages refused for their size (either socket). */
+  oversize: number;
+  /** Workers expired (silent, or busy past `maxBusyMs`). */
   expired: number;
+  /** Workers found gone when a send to them failed. */
+  gone: number;
   /** Replies dropped (client gone or no outstanding request). */
   droppedReplies: number;
   /** Workers waiting for a request now. */
   idleWorkers: number;
-  /** Workers processing a request now. */
+  /** Workers processing a request now (the Simple queue does not track them: 0). */
   busyWorkers: number;
+}
+
+/**
+ * The state of a Pirate worker: connecting (READY sent, no connection
+ * yet), ready (idle), busy (a handler runs), waiting (the queue went silent;
+ * waiting out the backoff before reconnecting; Paranoid only) or closed.
+ *
+ * @example
+ * ```ts
+ * import type { PirateWorkerState } from "@reliable/zmq";
+ * const s: PirateWorkerState = "ready";
+ * console.log(s); // "ready"
+ * ```
+ */
+export type PirateWorkerState =
+  | "connecting"
+  | "ready"
+  | "busy"
+  | "waiting"
+  | "closed";
+
+/**
+ * What a Pirate worker reports through its `onEvent` option (and
+ * listeners added with `on()`).
+ *
+ * @example
+ * ```ts
+ * import type { PirateWorkerEvent } from "@reliable/zmq";
+ * const onEvent = (e: PirateWorkerEvent) => {
+ *   if (e.type === "queue:silent") console.log(`reconnecting in ${e.delayMs} ms`);
+ * };
+ * onEvent({ type: "queue:silent", delayMs: 1000 });
+ * ```
+ */
+export type PirateWorkerEvent =
+  | {
+    /** Connected to the queue with READY sent: serving. */
+    readonly type: "worker:ready";
+    /** Conversations opened so far (1 for the first). */
+    readonly connection: number;
+  }
+  | {
+    /** A connection attempt failed (refused, unreachable, handshake); libzmq retries. */
+    readonly type: "connection:failed";
+    readonly endpoint: string;
+    readonly reason: string;
+  }
+  | {
+    /** The connection to the queue dropped; libzmq reconnects by itself. */
+    readonly type: "connection:lost";
+    readonly endpoint: string;
+  }
+  | {
+    /** The queue was silent for liveness × interval: the worker waits `delayMs`, then reconnects. */
+    readonly type: "queue:silent";
+    readonly delayMs: number;
+  }
+  | {
+    /** The worker opened a fresh socket and sent READY again (after `queue:silent`). */
+    readonly type: "worker:reconnected";
+    /** Why: the queue was silent (the only cause today). */
+    readonly cause: "silent";
+  }
+  | {
+    /** The handler threw or returned no frames; the request is dropped (the client retries). */
+    readonly type: "handler:failed";
+    readonly error: string;
+  }
+  | {
+    /** A malformed message from the queue was dropped. */
+    readonly type: "message:invalid";
+    readonly reason: string;
+  }
+  | {
+    /** A request over the size caps was refused without running the handler. */
+    readonly type: "message:oversize";
+    readonly bytes: number;
+    readonly reason: string;
+  };
+
+/**
+ * Counters of a Pirate worker (a snapshot).
+ *
+ * @example
+ * ```ts
+ * import type { PirateWorkerStats } from "@reliable/zmq";
+ * const s: Partial<PirateWorkerStats> = { requests: 0 };
+ * console.log(s.requests); // 0
+ * ```
+ */
+export interface PirateWorkerStats {
+  /** Requests answered. */
+  requests: number;
+  /** Requests whose handler threw or returned no frames. */
+  failures: number;
+  /** Malformed messages dropped. */
+  invalid: number;
+  /** Requests refused for their size. */
+  oversize: number;
+  /** Fresh connections after the first (new READY each). */
+  reconnects: number;
+  /** Connection attempts that failed (libzmq retried them). */
+  connectFailures: number;
 }

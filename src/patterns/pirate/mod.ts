@@ -7,11 +7,11 @@
  * @example Paranoid Pirate in one process
  * ```ts
  * import { LazyPirateClient, ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
- * const queue = await ParanoidPirateQueue.bind({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" });
+ * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
  * const worker = await ParanoidPirateWorker.connect(queue.backendEndpoint, (req) => req);
  * const client = await LazyPirateClient.connect(queue.frontendEndpoint);
  * console.log((await client.request(["ping"])).length); // 1
- * client.close();
+ * await client.close();
  * await worker.close();
  * await queue.close();
  * ```
@@ -31,7 +31,6 @@ export {
 } from "./simple_pirate_queue.ts";
 export {
   type PirateHandler,
-  type PirateWorkerStats,
   SimplePirateWorker,
   type SimplePirateWorkerOptions,
 } from "./simple_pirate_worker.ts";
@@ -43,7 +42,13 @@ export {
   ParanoidPirateWorker,
   type ParanoidPirateWorkerOptions,
 } from "./paranoid_pirate_worker.ts";
-export type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
+export type {
+  PirateQueueEvent,
+  PirateQueueStats,
+  PirateWorkerEvent,
+  PirateWorkerState,
+  PirateWorkerStats,
+} from "./events.ts";
 // Shared types the Pirate API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";

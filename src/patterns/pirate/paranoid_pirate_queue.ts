@@ -3,47 +3,70 @@
  * expiry (zguide `ppqueue`, chapter 4; rfc.zeromq.org/spec/6).
  * @module
  */
+import { ProtocolError } from "../../errors.ts";
+import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
-import type { RouterSocket } from "../../transport/mod.ts";
-import { PPP_HEARTBEAT } from "../../protocol/ppp/codec.ts";
-import { MessageKind } from "../../core/mod.ts";
-import { ClosedError, HostUnreachableError } from "../../errors.ts";
+import * as opt from "../../_util/options.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
+import { decodeQueueMessage } from "../../protocol/ppp/codec.ts";
+import { overLimits, releaseMessage } from "../_kit/limits.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
-import { checkOptions, count, durationMs, hex } from "./_common.ts";
-import {
-  bindQueue,
-  checkEndpoints,
-  checkSetup,
-  type Dispatch,
-  QueueBase,
-  type QueueSetup,
-  received,
-  SERVICE,
-} from "./_queue_base.ts";
+import { ParanoidQueueCore } from "./_paranoid_queue_core.ts";
+import { QUEUE_KEYS, queueSetup, QueueShell, received } from "./_queue_base.ts";
 
-/** Options of {@linkcode ParanoidPirateQueue.bind}. */
+const CLS = "ParanoidPirateQueue";
+const KEYS = [
+  "heartbeatIntervalMs",
+  "liveness",
+  "maxBusyMs",
+  ...QUEUE_KEYS,
+] as const;
+
+/**
+ * Options of {@linkcode ParanoidPirateQueue.bind}.
+ *
+ * @example
+ * ```ts
+ * import type { ParanoidPirateQueueOptions } from "@reliable/zmq";
+ * const options: ParanoidPirateQueueOptions = { heartbeatIntervalMs: 500, liveness: 4 };
+ * ```
+ */
 export interface ParanoidPirateQueueOptions {
-  /** Where clients connect (ROUTER). @default "tcp://*:5555" */
-  frontend?: string;
-  /** Where workers connect (ROUTER). @default "tcp://*:5556" */
-  backend?: string;
   /** Heartbeat interval towards idle workers, ms (guide HEARTBEAT_INTERVAL). @default 1000 */
   heartbeatIntervalMs?: number;
   /** Intervals of silence before an idle worker expires (guide HEARTBEAT_LIVENESS). @default 3 */
   liveness?: number;
   /**
    * How long a worker may stay busy on one request before it is forgotten,
-   * ms. A busy worker sends no heartbeats (6/PPP §4.7), so this is the only
-   * way to reclaim the bookkeeping of a worker that died mid-request.
-   * @default Infinity (a busy worker is never declared dead)
+   * ms. A busy worker sends no heartbeats (6/PPP), so this is the only way
+   * to reclaim a worker that hangs mid-request with its connection open.
+   * `Infinity`: never.
+   * @default Infinity
    */
   maxBusyMs?: number;
   /** Which core implementation keeps the worker queue. @default "auto" (WebAssembly, else TypeScript) */
   core?: "auto" | "wasm" | "ts";
+  /**
+   * Largest frame accepted on either socket, in bytes; a message with a
+   * larger one is refused, counted (`stats.oversize`) and its memory freed.
+   * @default 16777216 (16 MiB)
+   */
+  maxFrameBytes?: number;
+  /**
+   * Largest message accepted (all frames), in bytes; also `ZMQ_MAXMSGSIZE`
+   * of both sockets, so a single frame above it is cut off by libzmq with
+   * its connection before it takes memory (that case is not counted).
+   * @default 67108864 (64 MiB), or `maxFrameBytes` if larger
+   */
+  maxMessageBytes?: number;
+  /** Options for both ROUTER sockets (CURVE keys, high-water marks...). @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
+  logger?: Logger;
   /** Called for each {@linkcode PirateQueueEvent}. @default none */
   onEvent?: (event: PirateQueueEvent) => void;
-  /** Diagnostics. @default silent */
-  logger?: Logger;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
 /**
@@ -51,29 +74,30 @@ export interface ParanoidPirateQueueOptions {
  * frontend for Lazy Pirate clients and a ROUTER backend for
  * {@linkcode ParanoidPirateWorker}s (or any 6/PPP worker).
  *
- * - Idle workers wait in the core's `WorkerQueue` (WebAssembly by default),
- *   identities interned to integer handles by the core's `Envelope`, which
- *   also classifies each backend message; requests go to the least recently
- *   used idle worker, and clients are read only while one is idle.
+ * - Requests go to the least recently used idle worker; clients are read
+ *   only while one is idle, which back-pressures them. Idle workers wait in
+ *   the core's `WorkerQueue` (WebAssembly by default), identities interned
+ *   to handles by the core's `Envelope`.
  * - Every `heartbeatIntervalMs` the queue sends HEARTBEAT to each idle
  *   worker and forgets idle workers silent for `liveness` intervals.
  * - A busy worker is not expired while it works (until `maxBusyMs`); its
- *   HEARTBEAT counts as liveness only, never as "ready" (6/PPP interop,
- *   §4.7). Once it has been busy for `liveness` intervals it is sent
- *   heartbeats too, so a worker whose connection is gone (it died
- *   mid-request) is forgotten (`worker:gone`) rather than kept forever.
- * - A HEARTBEAT from an unknown worker registers it, like the guide's queue,
- *   so workers come back by themselves after a queue restart.
- * - Malformed messages on either socket are dropped, counted and reported.
+ *   HEARTBEAT counts as liveness only, never as "ready". Once it has been
+ *   busy for `liveness` intervals it is heartbeated too, so a worker whose
+ *   connection is gone (it died mid-request) is forgotten (`worker:gone`).
+ * - A message from a worker it does not know registers that worker, so
+ *   workers come back by themselves after a queue restart.
+ * - Malformed or oversized messages on either socket are dropped, counted
+ *   and logged at most a few times per interval (the rest are counted).
  *
  * @example A queue, a worker and a client in one process
  * ```ts
  * import { LazyPirateClient, ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
- * const queue = await ParanoidPirateQueue.bind({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" });
+ * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
  * const worker = await ParanoidPirateWorker.connect(queue.backendEndpoint, (req) => req);
+ * await worker.ready;
  * const client = await LazyPirateClient.connect(queue.frontendEndpoint);
  * console.log(new TextDecoder().decode((await client.request(["hi"]))[0])); // "hi"
- * client.close();
+ * await client.close();
  * await worker.close();
  * await queue.close();
  * ```
@@ -85,208 +109,152 @@ export class ParanoidPirateQueue implements AsyncDisposable {
   readonly backendEndpoint: string;
   /** Which core implementation keeps the workers. */
   readonly coreImpl: "wasm" | "ts";
-  /** Sockets, core, counters, events; its `ids` hold every known worker (idle or busy). */
-  readonly #q: QueueBase;
-  readonly #intervalMs: number;
-  readonly #expiryMs: number;
-  readonly #maxBusyMs: number;
-  /** Busy workers: handle -> when the request was sent. */
-  readonly #busy = new Map<number, number>();
-  #timer: ReturnType<typeof setInterval> | undefined;
+  /** Resolved: the queue is bound when `bind()` resolves. */
+  readonly ready: Promise<void> = Promise.resolve();
+  readonly #q: QueueShell;
+  readonly #core: ParanoidQueueCore;
+  #timer: Timer | undefined;
 
-  private constructor(
-    frontend: RouterSocket,
-    backend: RouterSocket,
-    fe: string,
-    be: string,
-    o: QueueSetup & { intervalMs: number; liveness: number; maxBusyMs: number },
-  ) {
-    this.#q = new QueueBase(frontend, backend, o);
-    this.frontendEndpoint = fe;
-    this.backendEndpoint = be;
-    this.coreImpl = this.#q.coreImpl;
-    this.#intervalMs = o.intervalMs;
-    this.#expiryMs = o.intervalMs * o.liveness;
-    this.#maxBusyMs = o.maxBusyMs;
+  private constructor(q: QueueShell, core: ParanoidQueueCore) {
+    this.#q = q;
+    this.#core = core;
+    this.frontendEndpoint = q.frontendEndpoint;
+    this.backendEndpoint = q.backendEndpoint;
+    this.coreImpl = q.coreImpl;
   }
 
   /**
    * Binds both sockets and starts routing and heartbeating.
    *
-   * @param options Endpoints, timing, core choice, event listener, logger.
+   * @param frontend Where clients connect, e.g. `"tcp://*:5555"`.
+   * @param backend Where workers connect, e.g. `"tcp://*:5556"`.
+   * @param options Timing, caps, core choice, socket options, events,
+   * logger, clock.
    * @returns The running queue.
-   * @throws {TypeError} On a malformed option.
+   * @throws {TypeError} On a malformed endpoint or option, or an unknown
+   * option key.
    * @throws {RangeError} On an option out of range.
    * @throws {AddressInUseError} If an endpoint is taken.
    *
    * @example
-   * ```ts ignore
-   * const queue = await ParanoidPirateQueue.bind({ heartbeatIntervalMs: 500, liveness: 4 });
+   * ```ts
+   * import { ParanoidPirateQueue } from "@reliable/zmq";
+   * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+   *   heartbeatIntervalMs: 500,
+   *   liveness: 4,
+   * });
+   * console.log(queue.stats.idleWorkers); // 0
+   * await queue.close();
    * ```
    */
   static bind(
-    options: ParanoidPirateQueueOptions = {},
+    frontend: string,
+    backend: string,
+    options?: ParanoidPirateQueueOptions,
   ): Promise<ParanoidPirateQueue> {
-    const owner = "ParanoidPirateQueue.bind()";
-    checkOptions(owner, options);
-    const { fe, be } = checkEndpoints(owner, options);
-    const intervalMs = durationMs(
-      owner,
-      "heartbeatIntervalMs",
-      options.heartbeatIntervalMs,
-      1000,
-    );
-    const liveness = count(owner, "liveness", options.liveness, 3, 1, 1000);
-    const maxBusyMs = durationMs(
-      owner,
-      "maxBusyMs",
-      options.maxBusyMs,
-      Infinity,
-      1,
-      true,
-    );
-    const setup = checkSetup(owner, options);
-    const q = bindQueue(fe, be, (frontend, backend, f, b) => {
-      const q = new ParanoidPirateQueue(frontend, backend, f, b, {
-        ...setup,
-        intervalMs,
-        liveness,
-        maxBusyMs,
-      });
-      q.#timer = setInterval(() => q.#tick(), intervalMs);
-      q.#q.loops = Promise.all([
-        q.#backendLoop(),
-        q.#q.frontendLoop(q.#dispatch),
-      ]);
+    try {
+      const owner = `${CLS}.bind()`;
+      const o = opt.readOptions(owner, options, KEYS);
+      const policy = {
+        heartbeatIntervalMs: opt.durationMs(
+          owner,
+          "heartbeatIntervalMs",
+          o.heartbeatIntervalMs,
+          1000,
+          { min: 1 },
+        ),
+        liveness: opt.count(owner, "liveness", o.liveness, 3, 1, 1000),
+        maxBusyMs: opt.durationMs(owner, "maxBusyMs", o.maxBusyMs, Infinity, {
+          min: 1,
+          infinity: true,
+        }),
+      };
+      const setup = queueSetup(owner, "ppqueue", frontend, backend, o);
+      const q = new QueueShell(setup);
+      const core = new ParanoidQueueCore(
+        policy,
+        q.queue,
+        q.env,
+        q,
+        setup.clock.now(),
+      );
+      q.counts = core.counts;
+      const queue = new ParanoidPirateQueue(q, core);
+      queue.#arm();
+      q.run(queue.#backendLoop(), q.frontendLoop(core));
       setup.log.info("paranoid pirate queue up", {
-        frontend: f,
-        backend: b,
+        frontend: q.frontendEndpoint,
+        backend: q.backendEndpoint,
         core: q.coreImpl,
       });
-      return q;
-    });
-    return Promise.resolve(q);
+      return Promise.resolve(queue);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Counters and current worker counts (a snapshot). */
   get stats(): PirateQueueStats {
-    return this.#q.stats(this.#busy.size);
+    return this.#q.stats(this.#core.idleCount, this.#core.busyCount);
   }
 
-  /** DEALER workers: `[id][client id][""][body…]`; the worker stays known while busy. */
-  readonly #dispatch: Dispatch = {
-    frames: (id, m) => [id, ...m],
-    taken: () => {},
-    sent: (h) => this.#busy.set(h, performance.now()),
-    gone: (h) => this.#forget(h),
-  };
-
-  #forget(h: number): void {
-    this.#busy.delete(h);
-    this.#q.forget(h);
+  /**
+   * Adds an event listener (besides the `onEvent` option).
+   *
+   * @param listener Called with every event, synchronously.
+   * @returns A function that removes it.
+   * @example
+   * ```ts
+   * import { ParanoidPirateQueue } from "@reliable/zmq";
+   * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+   * const off = queue.on((e) => console.log(e.type));
+   * off();
+   * await queue.close();
+   * ```
+   */
+  on(listener: (event: PirateQueueEvent) => void): () => void {
+    return this.#q.events.on(listener);
   }
 
-  #idle(h: number, now: number): void {
-    this.#busy.delete(h);
-    this.#q.queue.push(h, SERVICE, now + this.#expiryMs);
-    this.#q.ready.notify();
+  #arm(): void {
+    const clock = this.#q.clock;
+    this.#timer = clock.setTimeout(() => {
+      if (this.#q.closed) return;
+      this.#core.tick(clock.now());
+      this.#arm();
+    }, this.#core.nextTickAt - clock.now());
   }
 
   async #backendLoop(): Promise<void> {
-    const q = this.#q, env = q.env;
+    const q = this.#q, core = this.#core;
     while (!q.closed) {
-      if ((await received(() => q.backend.receiveInto(env))) === null) return;
-      const kind = env.classifyPpp();
-      if (kind === MessageKind.INVALID) {
-        q.invalid("backend", env.errorReason);
+      const m = await received(() => q.backend.receive());
+      if (m === null) return;
+      if (overLimits(m, q.limits) !== undefined) {
+        // The worker sent something too large; if it was a reply, the
+        // worker is done with its request all the same.
+        const id = m[0].slice();
+        q.refuseOversize("backend", m);
+        core.discard(id, q.clock.now());
         continue;
       }
-      const now = performance.now();
-      let h = env.find(0);
-      const known = h >= 0 && q.ids.has(h);
-      if (!known) {
-        h = env.intern(0);
-        q.ids.set(h, env.frame(0).slice());
+      const msg = decodeQueueMessage(m);
+      const now = q.clock.now();
+      if (msg instanceof ProtocolError) {
+        q.invalid("backend", msg.reason);
+        continue;
       }
-      if (kind === MessageKind.PPP_READY) {
-        // A fresh conversation: a request it had is lost (the client retries).
-        this.#idle(h, now);
-        q.emit({
-          type: "worker:ready",
-          worker: hex(env.frame(0)),
-          implicit: false,
-        });
-      } else if (kind === MessageKind.PPP_HEARTBEAT) {
-        if (this.#busy.has(h)) continue; // liveness only, never "ready"
-        if (!q.queue.touch(h, now + this.#expiryMs)) {
-          this.#idle(h, now);
-          q.emit({
-            type: "worker:ready",
-            worker: hex(env.frame(0)),
-            implicit: true,
-          });
-        }
-      } else {
-        // PPP_REPLY: [id(w)][id(c)][""][body…]
-        if (!this.#busy.has(h)) {
-          q.counts.droppedReplies++;
-          q.emit({
-            type: "reply:dropped",
-            reason: "no outstanding request",
-          });
-        } else if (await q.forward(env.build(env.frame(1), [], 2), true)) {
-          return;
-        }
-        if (q.ids.has(h)) this.#idle(h, performance.now());
-      }
-    }
-  }
-
-  #tick(): void {
-    const q = this.#q;
-    if (q.closed) return;
-    const now = performance.now();
-    for (const h of q.queue.expire(now)) {
-      const id = q.ids.get(h);
-      q.counts.expired++;
-      q.log.warn("worker expired", { worker: id ? hex(id) : h });
-      this.#forget(h);
-      q.emit({
-        type: "worker:expired",
-        worker: id ? hex(id) : "",
-        busy: false,
-      });
-    }
-    if (this.#maxBusyMs !== Infinity) {
-      for (const [h, since] of this.#busy) {
-        if (now - since < this.#maxBusyMs) continue;
-        const id = q.ids.get(h);
-        q.counts.expired++;
-        this.#forget(h);
-        q.emit({
-          type: "worker:expired",
-          worker: id ? hex(id) : "",
-          busy: true,
-        });
-      }
-    }
-    for (const [h, id] of q.ids) {
-      // Idle workers get a heartbeat every tick. A worker busy for longer
-      // than the expiry window gets one too: harmless to a live worker (6/PPP
-      // allows heartbeats at any time), while the ROUTER_MANDATORY send fails
-      // for a worker whose connection is gone (it died mid-request), so its
-      // bookkeeping is released instead of kept forever.
-      const since = this.#busy.get(h);
-      if (since !== undefined && now - since < this.#expiryMs) continue;
-      try {
-        q.backend.trySend([id, PPP_HEARTBEAT]);
-      } catch (e) {
-        if (e instanceof HostUnreachableError) {
-          this.#forget(h);
-          q.emit({ type: "worker:gone", worker: hex(id) });
-        } else if (!(e instanceof ClosedError)) {
-          q.log.error("heartbeat failed", { error: String(e) });
-        }
+      switch (msg.type) {
+        case "ready":
+          core.ready(msg.worker, now);
+          break;
+        case "heartbeat":
+          core.heartbeat(msg.worker, now);
+          break;
+        case "reply":
+          if (!core.reply(msg.worker, now)) releaseMessage(m);
+          else if (await q.forward(msg.reply, m)) return;
+          break;
       }
     }
   }
@@ -294,13 +262,20 @@ export class ParanoidPirateQueue implements AsyncDisposable {
   /**
    * Stops routing and heartbeating and closes both sockets. Idempotent.
    *
+   * @returns Resolves once both loops have ended.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { ParanoidPirateQueue } from "@reliable/zmq";
+   * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
    * await queue.close();
+   * await queue.close(); // idempotent
    * ```
    */
   close(): Promise<void> {
-    return this.#q.close(() => clearInterval(this.#timer));
+    return this.#q.close(() => {
+      this.#q.clock.clearTimeout(this.#timer);
+      this.#core.clear();
+    });
   }
 
   /** Closes the queue (`await using`). */

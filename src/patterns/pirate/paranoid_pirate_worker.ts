@@ -1,66 +1,137 @@
 /**
  * Paranoid Pirate worker: 6/PPP over a DEALER with heartbeats, liveness and
- * reconnect with exponential backoff (zguide `ppworker`, chapter 4).
+ * reconnect with a jittered exponential backoff (zguide `ppworker`,
+ * chapter 4).
  * @module
  */
-import { ClosedError, ProtocolError } from "../../errors.ts";
+import { ProtocolError } from "../../errors.ts";
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
-import type { Frame } from "../../types.ts";
-import { DealerSocket } from "../../transport/mod.ts";
+import * as opt from "../../_util/options.ts";
+import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
+import { decodeWorkerMessage } from "../../protocol/ppp/codec.ts";
+import { PARANOID_WORKER } from "./_fsm.ts";
 import {
-  decodeWorkerMessage,
-  PPP_HEARTBEAT,
-  PPP_READY,
-} from "../../protocol/ppp/codec.ts";
+  type PirateHandler,
+  WORKER_KEYS,
+  type WorkerKind,
+  workerSetup,
+  WorkerShell,
+} from "./_worker_base.ts";
 import type {
-  PirateHandler,
+  PirateWorkerEvent,
+  PirateWorkerState,
   PirateWorkerStats,
-} from "./simple_pirate_worker.ts";
-import {
-  checkFrames,
-  count,
-  durationMs,
-  logger as checkLogger,
-  sleep,
-  workerArgs,
-} from "./_common.ts";
+} from "./events.ts";
 
-/** Options of {@linkcode ParanoidPirateWorker.connect}. */
+const CLS = "ParanoidPirateWorker";
+const KEYS = [
+  "heartbeatIntervalMs",
+  "liveness",
+  "reconnectInitialMs",
+  "reconnectMaxMs",
+  ...WORKER_KEYS,
+] as const;
+
+const KIND: WorkerKind = {
+  name: CLS,
+  machine: PARANOID_WORKER,
+  alternates: false,
+  open: (o) => new DealerSocket(o),
+  decode: (m) => {
+    const d = decodeWorkerMessage(m);
+    if (d instanceof ProtocolError) {
+      return { kind: "invalid", reason: d.reason };
+    }
+    return d.type === "heartbeat"
+      ? { kind: "heartbeat" }
+      : { kind: "request", envelope: d.envelope, body: d.body };
+  },
+};
+
+/**
+ * Options of {@linkcode ParanoidPirateWorker.connect}.
+ *
+ * @example
+ * ```ts
+ * import type { ParanoidPirateWorkerOptions } from "@reliable/zmq";
+ * const options: ParanoidPirateWorkerOptions = { heartbeatIntervalMs: 250, reconnectMaxMs: 4000 };
+ * ```
+ */
 export interface ParanoidPirateWorkerOptions {
-  /** Heartbeat interval, ms (guide HEARTBEAT_INTERVAL). @default 1000 */
+  /** Heartbeat interval, ms (guide HEARTBEAT_INTERVAL); match the queue's. @default 1000 */
   heartbeatIntervalMs?: number;
   /** Intervals of silence from the queue before it counts as dead (guide HEARTBEAT_LIVENESS). @default 3 */
   liveness?: number;
-  /** First reconnect delay, ms (guide INTERVAL_INIT). @default 1000 */
+  /**
+   * First wait before reconnecting after the queue went silent, ms (guide
+   * INTERVAL_INIT). Each further silence doubles it up to `reconnectMaxMs`;
+   * a random share of up to half is taken off each wait, so that many
+   * workers do not come back in step; any message from the queue resets it.
+   * @default 1000
+   */
   reconnectInitialMs?: number;
-  /** Reconnect delay ceiling, ms; the delay doubles up to it (guide INTERVAL_MAX). @default 32000 */
+  /** Ceiling of the reconnect backoff, ms (guide INTERVAL_MAX). @default 32000 */
   reconnectMaxMs?: number;
   /** The DEALER's routing id, kept across reconnects. @default random `XXXX-XXXX` */
   identity?: string;
-  /** Diagnostics. @default silent */
+  /**
+   * Largest frame of a request, in bytes; a larger request is refused
+   * without running the handler (counted in `stats.oversize`; the worker
+   * frees its place at the queue with READY, the client retries or fails).
+   * @default 16777216 (16 MiB)
+   */
+  maxFrameBytes?: number;
+  /**
+   * Largest request (all frames), in bytes; also the socket's
+   * `ZMQ_MAXMSGSIZE` (a single frame above it is cut off by libzmq with
+   * its connection, before it takes memory).
+   * @default 67108864 (64 MiB), or `maxFrameBytes` if larger
+   */
+  maxMessageBytes?: number;
+  /** Options for the DEALER (CURVE keys, ...); the worker's own settings win. @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Receives the worker's events. @default none */
+  onEvent?: (event: PirateWorkerEvent) => void;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
 /**
  * A Paranoid Pirate worker (zguide `ppworker`, chapter 4; 6/PPP): a DEALER
- * that sends READY, answers requests one at a time, and heartbeats the queue
- * every `heartbeatIntervalMs`, driven by the clock.
+ * that sends READY, answers requests one at a time, and heartbeats the
+ * queue every `heartbeatIntervalMs` while idle.
  *
- * - If the queue is silent for `liveness` intervals, the worker waits
- *   (1 s, 2 s, 4 s ... up to 32 s by default; back to the start on any
- *   message from the queue), opens a fresh socket and sends READY again.
- * - While a request is in progress it sends no heartbeats and pauses its
- *   liveness countdown, since the guide's queue neither expects nor sends
- *   heartbeats for busy workers (§4.7); the countdown restarts with the
- *   reply.
- * - If the handler throws, the request is dropped (the client's retry
- *   recovers) and the worker announces READY again on the same socket.
- * - Malformed messages are dropped and counted.
+ * - `ready` resolves once the connection is up (READY is the first thing
+ *   on it). A worker that cannot connect says so: `connection:failed`
+ *   events and a rate-limited warning, while libzmq keeps trying.
+ * - If the queue is silent for `liveness` intervals, the worker closes its
+ *   socket, waits (1 s, 2 s, 4 s ... up to 32 s by default, less up to a
+ *   half at random; back to the start on any message from the queue),
+ *   opens a fresh socket and sends READY again.
+ * - While a request runs it sends no heartbeats and its liveness countdown
+ *   pauses (a 6/PPP queue neither expects nor sends heartbeats for busy
+ *   workers); the countdown restarts with the reply.
+ * - If the handler throws (or returns no frames), the request is dropped
+ *   (the client's retry recovers) and the worker sends READY again on the
+ *   same socket, which frees its place at the queue. Logged at warn.
+ * - Malformed and oversized messages are dropped, counted and logged at
+ *   most a few times per interval.
+ *
+ * The decisions are a transition table (connecting, ready, busy, waiting,
+ * closed) and pure functions of time from the injected `clock`.
  *
  * @example
- * ```ts ignore
- * import { ParanoidPirateWorker } from "@reliable/zmq";
- * const worker = await ParanoidPirateWorker.connect("tcp://127.0.0.1:5556", (req) => req);
+ * ```ts
+ * import { ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
+ * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+ * const worker = await ParanoidPirateWorker.connect(queue.backendEndpoint, (req) => req);
+ * await worker.ready;
+ * console.log(worker.state); // "ready"
+ * await worker.close();
+ * await queue.close();
  * ```
  */
 export class ParanoidPirateWorker implements AsyncDisposable {
@@ -68,239 +139,129 @@ export class ParanoidPirateWorker implements AsyncDisposable {
   readonly endpoint: string;
   /** The routing id this worker uses. */
   readonly identity: string;
-  readonly #handler: PirateHandler;
-  readonly #intervalMs: number;
-  readonly #liveness: number;
-  readonly #initialMs: number;
-  readonly #maxMs: number;
-  readonly #log: Logger;
-  readonly #abort = new AbortController();
-  #socket: DealerSocket | null = null;
-  #busy = false;
-  #lastHeard = 0;
-  #nextBeat = 0;
-  #backoffMs: number;
-  #timer: ReturnType<typeof setInterval> | undefined;
-  #reconnecting = false;
-  #loop: Promise<void> = Promise.resolve();
-  readonly #stats: PirateWorkerStats = {
-    requests: 0,
-    failures: 0,
-    invalid: 0,
-    reconnects: 0,
-  };
+  /** Resolves once connected to the queue with READY sent; rejects with `ClosedError` if closed first. */
+  readonly ready: Promise<void>;
+  readonly #w: WorkerShell;
 
-  private constructor(
-    endpoint: string,
-    handler: PirateHandler,
-    o: Required<Omit<ParanoidPirateWorkerOptions, "logger">> & {
-      logger: Logger;
-    },
-  ) {
-    this.endpoint = endpoint;
-    this.#handler = handler;
-    this.identity = o.identity;
-    this.#intervalMs = o.heartbeatIntervalMs;
-    this.#liveness = o.liveness;
-    this.#initialMs = o.reconnectInitialMs;
-    this.#maxMs = o.reconnectMaxMs;
-    this.#backoffMs = o.reconnectInitialMs;
-    this.#log = o.logger;
+  private constructor(w: WorkerShell) {
+    this.#w = w;
+    this.endpoint = w.endpoint;
+    this.identity = w.identity;
+    this.ready = w.ready;
   }
 
   /**
    * Connects to a Paranoid Pirate queue's backend, sends READY and starts
-   * serving.
+   * serving. Resolves at once; `ready` resolves once connected.
    *
    * @param endpoint The queue backend, e.g. `"tcp://127.0.0.1:5556"`.
    * @param handler Computes each reply.
-   * @param options Timing, identity, logger.
+   * @param options Timing, identity, caps, socket options, events, logger, clock.
    * @returns The running worker.
-   * @throws {TypeError} On a malformed argument.
+   * @throws {TypeError} On a malformed argument or option, or an unknown
+   * option key.
    * @throws {RangeError} On an option out of range.
+   * @throws {ZmqError} When ZeroMQ refuses the endpoint.
    *
    * @example
-   * ```ts ignore
-   * const w = await ParanoidPirateWorker.connect("tcp://127.0.0.1:5556", (req) => req, { heartbeatIntervalMs: 250 });
+   * ```ts
+   * import { ParanoidPirateWorker } from "@reliable/zmq";
+   * const w = await ParanoidPirateWorker.connect("tcp://127.0.0.1:5556", (req) => req, {
+   *   heartbeatIntervalMs: 250,
+   * });
+   * await w.close(); // never connected: ready rejects with ClosedError
    * ```
    */
   static connect(
     endpoint: string,
     handler: PirateHandler,
-    options: ParanoidPirateWorkerOptions = {},
+    options?: ParanoidPirateWorkerOptions,
   ): Promise<ParanoidPirateWorker> {
-    const owner = "ParanoidPirateWorker.connect()";
-    const identity = workerArgs(owner, endpoint, handler, options);
-    const reconnectInitialMs = durationMs(
-      owner,
-      "reconnectInitialMs",
-      options.reconnectInitialMs,
-      1000,
-    );
-    const reconnectMaxMs = durationMs(
-      owner,
-      "reconnectMaxMs",
-      options.reconnectMaxMs,
-      32000,
-    );
-    if (reconnectMaxMs < reconnectInitialMs) {
-      throw new RangeError(
-        `${owner}: reconnectMaxMs must be >= reconnectInitialMs`,
-      );
-    }
-    const w = new ParanoidPirateWorker(endpoint, handler, {
-      heartbeatIntervalMs: durationMs(
+    try {
+      const owner = `${CLS}.connect()`;
+      const o = opt.readOptions(owner, options, KEYS);
+      const s = workerSetup(owner, endpoint, handler, o);
+      const reconnectInitialMs = opt.durationMs(
         owner,
-        "heartbeatIntervalMs",
-        options.heartbeatIntervalMs,
+        "reconnectInitialMs",
+        o.reconnectInitialMs,
         1000,
-      ),
-      liveness: count(owner, "liveness", options.liveness, 3, 1, 1000),
-      reconnectInitialMs,
-      reconnectMaxMs,
-      identity,
-      logger: checkLogger(owner, options.logger),
-    });
-    w.#open();
-    w.#timer = setInterval(() => w.#tick(), Math.max(10, w.#intervalMs / 4));
-    w.#loop = w.#run();
-    return Promise.resolve(w);
+        { min: 1 },
+      );
+      const policy = {
+        heartbeatIntervalMs: opt.durationMs(
+          owner,
+          "heartbeatIntervalMs",
+          o.heartbeatIntervalMs,
+          1000,
+          { min: 1 },
+        ),
+        liveness: opt.count(owner, "liveness", o.liveness, 3, 1, 1000),
+        reconnectInitialMs,
+        reconnectMaxMs: opt.durationMs(
+          owner,
+          "reconnectMaxMs",
+          o.reconnectMaxMs,
+          Math.max(32000, reconnectInitialMs),
+          { min: reconnectInitialMs },
+        ),
+        jitter: 0.5,
+      };
+      return Promise.resolve(
+        new ParanoidPirateWorker(new WorkerShell(KIND, s, policy)),
+      );
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Counters (a snapshot). */
   get stats(): PirateWorkerStats {
-    return { ...this.#stats };
+    return this.#w.stats;
+  }
+
+  /** `"connecting"`, `"ready"`, `"busy"`, `"waiting"` (to reconnect) or `"closed"`. */
+  get state(): PirateWorkerState {
+    return this.#w.state;
   }
 
   /** Whether a request is being processed. */
   get busy(): boolean {
-    return this.#busy;
-  }
-
-  #open(): DealerSocket {
-    this.#socket?.close();
-    const s = new DealerSocket({ routingId: this.identity });
-    s.connect(this.endpoint);
-    this.#socket = s;
-    const now = performance.now();
-    this.#lastHeard = now;
-    this.#nextBeat = now + this.#intervalMs;
-    s.trySend([PPP_READY]) || void s.send([PPP_READY]).catch(() => {});
-    this.#log.info("worker ready", { identity: this.identity });
-    return s;
-  }
-
-  #tick(): void {
-    if (this.#abort.signal.aborted || this.#busy || this.#reconnecting) return;
-    const now = performance.now();
-    if (now - this.#lastHeard > this.#intervalMs * this.#liveness) {
-      void this.#reconnect();
-      return;
-    }
-    if (now >= this.#nextBeat) {
-      // Catch up without bursts after a stall.
-      this.#nextBeat = Math.max(this.#nextBeat + this.#intervalMs, now);
-      try {
-        this.#socket?.trySend([PPP_HEARTBEAT]);
-      } catch {
-        // closed under us: the loop notices
-      }
-    }
-  }
-
-  async #reconnect(): Promise<void> {
-    this.#reconnecting = true;
-    const wait = this.#backoffMs;
-    this.#log.warn("queue silent, reconnecting", { inMs: wait });
-    this.#socket?.close(); // ends the pending receive
-    this.#socket = null;
-    try {
-      await sleep(wait, this.#abort.signal);
-    } catch {
-      return;
-    }
-    this.#backoffMs = Math.min(this.#backoffMs * 2, this.#maxMs);
-    this.#stats.reconnects++;
-    this.#open();
-    this.#reconnecting = false;
-    this.#wake?.();
-  }
-
-  #wake: (() => void) | undefined;
-
-  async #run(): Promise<void> {
-    const signal = this.#abort.signal;
-    while (!signal.aborted) {
-      const s = this.#socket;
-      if (s === null || this.#reconnecting) {
-        await new Promise<void>((r) => this.#wake = r);
-        continue;
-      }
-      let m;
-      try {
-        m = await s.receive();
-      } catch (e) {
-        if (e instanceof ClosedError) continue; // reconnect or close
-        throw e;
-      }
-      this.#lastHeard = performance.now();
-      this.#backoffMs = this.#initialMs;
-      const msg = decodeWorkerMessage(m);
-      if (msg instanceof ProtocolError) {
-        this.#stats.invalid++;
-        this.#log.warn("invalid message dropped", { reason: msg.reason });
-        continue;
-      }
-      if (msg.type === "heartbeat") continue;
-      this.#busy = true;
-      let reply: readonly Frame[] | undefined;
-      try {
-        reply = await this.#handler(msg.body, { signal });
-        checkFrames("PirateHandler result", reply);
-      } catch (e) {
-        reply = undefined;
-        if (signal.aborted) return;
-        this.#stats.failures++;
-        this.#log.error("handler failed; request dropped", {
-          error: String(e),
-        });
-      }
-      try {
-        if (reply !== undefined) {
-          await s.send([...msg.envelope, ...reply]);
-          this.#stats.requests++;
-        } else {
-          await s.send([PPP_READY]); // a fresh conversation frees our slot
-        }
-      } catch (e) {
-        if (!(e instanceof ClosedError)) throw e;
-      } finally {
-        this.#busy = false;
-        const now = performance.now();
-        this.#lastHeard = now; // the countdown restarts with the reply
-        this.#nextBeat = now + this.#intervalMs;
-      }
-    }
+    return this.#w.state === "busy";
   }
 
   /**
-   * Stops serving, cancels the handler's signal and closes the socket.
-   * Idempotent.
+   * Adds an event listener (besides the `onEvent` option).
    *
+   * @param listener Called with every event, synchronously.
+   * @returns A function that removes it.
    * @example
-   * ```ts ignore
-   * await worker.close();
+   * ```ts
+   * import { ParanoidPirateWorker } from "@reliable/zmq";
+   * const w = await ParanoidPirateWorker.connect("tcp://127.0.0.1:5556", (req) => req);
+   * const off = w.on((e) => console.log(e.type));
+   * off();
+   * await w.close();
    * ```
    */
-  async close(): Promise<void> {
-    if (!this.#abort.signal.aborted) {
-      this.#abort.abort(new ClosedError("Worker closed"));
-      clearInterval(this.#timer);
-      this.#socket?.close();
-      this.#socket = null;
-      this.#wake?.();
-    }
-    await this.#loop.catch(() => {});
+  on(listener: (event: PirateWorkerEvent) => void): () => void {
+    return this.#w.events.on(listener);
+  }
+
+  /**
+   * Stops serving: aborts the running handler's signal and waits for it to
+   * settle (its reply is not sent), closes the socket. Idempotent.
+   *
+   * @returns Resolves once the worker has stopped.
+   * @example
+   * ```ts
+   * import { ParanoidPirateWorker } from "@reliable/zmq";
+   * const w = await ParanoidPirateWorker.connect("tcp://127.0.0.1:5556", (req) => req);
+   * await w.close();
+   * ```
+   */
+  close(): Promise<void> {
+    return this.#w.close();
   }
 
   /** Closes the worker (`await using`). */

@@ -3,43 +3,59 @@
  * READY (zguide `spqueue`, chapter 4).
  * @module
  */
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
 import type { Message } from "../../types.ts";
-import type { RouterSocket } from "../../transport/mod.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
 import { PppCommand } from "../../protocol/ppp/codec.ts";
+import { overLimits } from "../_kit/limits.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
-import { checkOptions, hex } from "./_common.ts";
+import { SimpleQueueCore } from "./_simple_queue_core.ts";
 import {
-  bindQueue,
-  checkEndpoints,
-  checkSetup,
-  type Dispatch,
   isClientRequest,
-  QueueBase,
-  type QueueSetup,
+  QUEUE_KEYS,
+  queueSetup,
+  QueueShell,
   received,
-  SERVICE,
 } from "./_queue_base.ts";
 
-export { isClientRequest } from "./_queue_base.ts";
+const CLS = "SimplePirateQueue";
 
-/** Options of {@linkcode SimplePirateQueue.bind}. */
+/**
+ * Options of {@linkcode SimplePirateQueue.bind}.
+ *
+ * @example
+ * ```ts
+ * import type { SimplePirateQueueOptions } from "@reliable/zmq";
+ * const options: SimplePirateQueueOptions = { core: "ts", maxFrameBytes: 1024 * 1024 };
+ * ```
+ */
 export interface SimplePirateQueueOptions {
-  /** Where clients connect (ROUTER). @default "tcp://*:5555" */
-  frontend?: string;
-  /** Where workers connect (ROUTER). @default "tcp://*:5556" */
-  backend?: string;
   /** Which core implementation keeps the idle workers. @default "auto" (WebAssembly, else TypeScript) */
   core?: "auto" | "wasm" | "ts";
+  /**
+   * Largest frame accepted on either socket, in bytes; a message with a
+   * larger one is refused, counted (`stats.oversize`) and its memory freed.
+   * @default 16777216 (16 MiB)
+   */
+  maxFrameBytes?: number;
+  /**
+   * Largest message accepted (all frames), in bytes; also `ZMQ_MAXMSGSIZE`
+   * of both sockets, so a single frame above it is cut off by libzmq with
+   * its connection before it takes memory (that case is not counted).
+   * @default 67108864 (64 MiB), or `maxFrameBytes` if larger
+   */
+  maxMessageBytes?: number;
+  /** Options for both ROUTER sockets (CURVE keys, high-water marks...). @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
+  logger?: Logger;
   /** Called for each {@linkcode PirateQueueEvent}. @default none */
   onEvent?: (event: PirateQueueEvent) => void;
-  /** Diagnostics. @default silent */
-  logger?: Logger;
+  /** The time source (used by the log's rate limit). @default the real clock */
+  clock?: Clock;
 }
-
-const EMPTY = new Uint8Array(0);
-/** Idle workers never expire here (no heartbeats): the queue's latest deadline. */
-const NEVER = Infinity;
 
 /**
  * A Simple Pirate queue (zguide `spqueue`, chapter 4): a ROUTER frontend for
@@ -47,20 +63,22 @@ const NEVER = Infinity;
  * READY (`0x01`). Each request goes to the least recently used ready
  * worker; clients are read only while some worker is ready, which
  * back-pressures them. Ready workers wait in the core's `WorkerQueue`
- * (WebAssembly by default), identities interned to handles by the core's
- * `Envelope`. There are no heartbeats: a dead idle worker stays on the list
- * until a send to it fails (the backend is `ROUTER_MANDATORY`, so a worker
- * whose connection is gone is skipped) or a client's retry recovers.
- * Malformed messages are dropped and counted.
+ * (WebAssembly by default). There are no heartbeats: a dead idle worker
+ * stays on the list until a send to it fails (the backend is
+ * `ROUTER_MANDATORY`, so a worker whose connection is gone is skipped), and
+ * a worker that dies with a request loses it (the client's retry recovers).
+ * Malformed or oversized messages are dropped, counted and logged at most a
+ * few times per interval.
  *
  * @example A queue, a worker and a client in one process
  * ```ts
  * import { LazyPirateClient, SimplePirateQueue, SimplePirateWorker } from "@reliable/zmq";
- * const queue = await SimplePirateQueue.bind({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" });
+ * const queue = await SimplePirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
  * const worker = await SimplePirateWorker.connect(queue.backendEndpoint, (req) => req);
+ * await worker.ready;
  * const client = await LazyPirateClient.connect(queue.frontendEndpoint);
  * console.log((await client.request(["hi"])).length); // 1
- * client.close();
+ * await client.close();
  * await worker.close();
  * await queue.close();
  * ```
@@ -72,78 +90,101 @@ export class SimplePirateQueue implements AsyncDisposable {
   readonly backendEndpoint: string;
   /** Which core implementation keeps the idle workers. */
   readonly coreImpl: "wasm" | "ts";
-  readonly #q: QueueBase;
+  /** Resolved: the queue is bound when `bind()` resolves. */
+  readonly ready: Promise<void> = Promise.resolve();
+  readonly #q: QueueShell;
+  readonly #core: SimpleQueueCore;
 
-  private constructor(
-    frontend: RouterSocket,
-    backend: RouterSocket,
-    fe: string,
-    be: string,
-    setup: QueueSetup,
-  ) {
-    this.#q = new QueueBase(frontend, backend, setup);
-    this.frontendEndpoint = fe;
-    this.backendEndpoint = be;
-    this.coreImpl = this.#q.coreImpl;
+  private constructor(q: QueueShell, core: SimpleQueueCore) {
+    this.#q = q;
+    this.#core = core;
+    this.frontendEndpoint = q.frontendEndpoint;
+    this.backendEndpoint = q.backendEndpoint;
+    this.coreImpl = q.coreImpl;
   }
 
   /**
    * Binds both sockets and starts routing.
    *
-   * @param options Endpoints, core choice, event listener, logger.
+   * @param frontend Where clients connect, e.g. `"tcp://*:5555"`.
+   * @param backend Where workers connect, e.g. `"tcp://*:5556"`.
+   * @param options Caps, core choice, socket options, events, logger.
    * @returns The running queue.
-   * @throws {TypeError} On a malformed option.
+   * @throws {TypeError} On a malformed endpoint or option, or an unknown
+   * option key.
+   * @throws {RangeError} On an option out of range.
    * @throws {AddressInUseError} If an endpoint is taken.
    *
    * @example
-   * ```ts ignore
-   * const queue = await SimplePirateQueue.bind(); // tcp://*:5555 and tcp://*:5556
+   * ```ts
+   * import { SimplePirateQueue } from "@reliable/zmq";
+   * const queue = await SimplePirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+   * console.log(queue.stats.requests); // 0
+   * await queue.close();
    * ```
    */
   static bind(
-    options: SimplePirateQueueOptions = {},
+    frontend: string,
+    backend: string,
+    options?: SimplePirateQueueOptions,
   ): Promise<SimplePirateQueue> {
-    const owner = "SimplePirateQueue.bind()";
-    checkOptions(owner, options);
-    const { fe, be } = checkEndpoints(owner, options);
-    const setup = checkSetup(owner, options);
-    const q = bindQueue(fe, be, (frontend, backend, f, b) => {
-      const q = new SimplePirateQueue(frontend, backend, f, b, setup);
-      q.#q.loops = Promise.all([
-        q.#backendLoop(),
-        q.#q.frontendLoop(q.#dispatch),
-      ]);
-      setup.log.info("simple pirate queue up", { frontend: f, backend: b });
-      return q;
-    });
-    return Promise.resolve(q);
+    try {
+      const owner = `${CLS}.bind()`;
+      const o = opt.readOptions(owner, options, QUEUE_KEYS);
+      const setup = queueSetup(owner, "spqueue", frontend, backend, o);
+      const q = new QueueShell(setup);
+      const core = new SimpleQueueCore(q.queue, q.env, q);
+      q.counts = core.counts;
+      const queue = new SimplePirateQueue(q, core);
+      q.run(queue.#backendLoop(), q.frontendLoop(core));
+      setup.log.info("simple pirate queue up", {
+        frontend: q.frontendEndpoint,
+        backend: q.backendEndpoint,
+      });
+      return Promise.resolve(queue);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  /** Counters and current worker counts (a snapshot). */
+  /** Counters and current worker counts (a snapshot; `busyWorkers` is always 0). */
   get stats(): PirateQueueStats {
-    return this.#q.stats(0);
+    return this.#q.stats(this.#core.idleCount, 0);
   }
 
   /**
-   * REQ workers: `[id][""][request…]`. A handle lives only while its worker
-   * is idle (the queue does not track busy workers), so it is released when
-   * the worker is taken and interned again when it replies.
+   * Adds an event listener (besides the `onEvent` option).
+   *
+   * @param listener Called with every event, synchronously.
+   * @returns A function that removes it.
+   * @example
+   * ```ts
+   * import { SimplePirateQueue } from "@reliable/zmq";
+   * const queue = await SimplePirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+   * const off = queue.on((e) => console.log(e.type));
+   * off();
+   * await queue.close();
+   * ```
    */
-  readonly #dispatch: Dispatch = {
-    frames: (id, m) => [id, EMPTY, ...m],
-    taken: (h) => this.#q.forget(h),
-    sent: () => {},
-    gone: () => {},
-  };
+  on(listener: (event: PirateQueueEvent) => void): () => void {
+    return this.#q.events.on(listener);
+  }
 
   async #backendLoop(): Promise<void> {
-    const q = this.#q;
+    const q = this.#q, core = this.#core;
     while (!q.closed) {
       const m: Message | null = await received(() => q.backend.receive());
       if (m === null) return;
-      // Router view of a REQ worker: [id(w)][""][rest…]
+      // Router view of a REQ worker: [id(w)][""][READY] or [id(w)][""][reply…]
       if (m.length < 3 || m[1].length !== 0) {
         q.invalid("backend", 'expected [worker id][""][READY or reply]');
+        continue;
+      }
+      if (overLimits(m, q.limits) !== undefined) {
+        // A REQ worker that sent a reply waits for its next request.
+        const id = m[0].slice();
+        q.refuseOversize("backend", m);
+        core.ready(id, false);
         continue;
       }
       const id = m[0];
@@ -152,37 +193,32 @@ export class SimplePirateQueue implements AsyncDisposable {
           q.invalid("backend", "a one-frame message must be READY (0x01)");
           continue;
         }
-      } else {
-        const reply = m.slice(2);
-        if (!isClientRequest(reply)) {
-          q.invalid("backend", 'a reply needs [client id][""][body…]');
-          continue;
-        }
-        await q.forward(reply, false);
+        core.ready(id, true);
+        continue;
       }
-      let h = q.env.findBytes(id);
-      if (h < 0) {
-        h = q.env.internBytes(id);
-        q.ids.set(h, id);
+      const reply = m.slice(2);
+      if (!isClientRequest(reply)) {
+        q.invalid("backend", 'a reply needs [client id][""][body…]');
+        continue;
       }
-      q.queue.push(h, SERVICE, NEVER); // (again) the most recently ready
-      q.ready.notify();
-      if (m.length === 3) {
-        q.emit({ type: "worker:ready", worker: hex(id), implicit: false });
-      }
+      core.ready(id, false);
+      if (await q.forward(reply, m)) return;
     }
   }
 
   /**
    * Stops routing and closes both sockets. Idempotent.
    *
+   * @returns Resolves once both loops have ended.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { SimplePirateQueue } from "@reliable/zmq";
+   * const queue = await SimplePirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
    * await queue.close();
    * ```
    */
   close(): Promise<void> {
-    return this.#q.close();
+    return this.#q.close(() => this.#core.clear());
   }
 
   /** Closes the queue (`await using`). */
