@@ -128,7 +128,7 @@ Deno.test("Pirate classes refuse malformed endpoints and handlers, naming the me
     TypeError,
   );
   const e2 = await rejection(
-    () => ParanoidPirateWorker.connect(LOCAL, "x" as never),
+    () => ParanoidPirateWorker.connect(NOWHERE, "x" as never),
     TypeError,
   );
   assert(e2.message.includes("handler must be a function"), e2.message);

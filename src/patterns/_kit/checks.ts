@@ -6,6 +6,8 @@
  * @module
  */
 import type { SocketOptions } from "../../transport/mod.ts";
+import { checkSocketOptions as validateSocketOptions } from "../../transport/_pattern_socket.ts";
+import { checkEndpoint as validateEndpoint } from "../../_util/endpoint.ts";
 
 function show(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
@@ -16,36 +18,30 @@ function show(value: unknown): string {
     : String(value);
 }
 
-const ENDPOINT = /^(tcp|ipc|inproc|ws|wss|tipc|vmci|udp|pgm|epgm):\/\/\S+$/;
-
 /**
- * Checks an endpoint's shape (`transport://address`); the transport checks
- * the rest when it binds or connects.
+ * Checks an endpoint argument with the library's one endpoint validator
+ * (`src/_util/endpoint.ts`: scheme, host, port range, `*` only to bind).
  *
  * @param method The method, for messages (`"X.connect()"`).
  * @param name The argument's name.
  * @param value The value given.
+ * @param use `"bind"` for an endpoint to listen on, `"connect"` to dial.
  * @returns The endpoint.
- * @throws {TypeError} If it is not a string of that shape.
+ * @throws {TypeError} If it is not a valid endpoint.
+ * @throws {RangeError} If its port is out of range.
  * @example
  * ```ts
  * import { checkEndpoint } from "./checks.ts";
- * console.log(checkEndpoint("X.bind()", "frontend", "tcp://127.0.0.1:*")); // "tcp://127.0.0.1:*"
+ * console.log(checkEndpoint("X.bind()", "frontend", "tcp://127.0.0.1:*", "bind")); // "tcp://127.0.0.1:*"
  * ```
  */
 export function checkEndpoint(
   method: string,
   name: string,
   value: unknown,
+  use: "bind" | "connect",
 ): string {
-  if (typeof value !== "string" || !ENDPOINT.test(value)) {
-    throw new TypeError(
-      `${method}: ${name} must be a ZeroMQ endpoint such as "tcp://127.0.0.1:5555", got ${
-        show(value)
-      }`,
-    );
-  }
-  return value;
+  return validateEndpoint(`${method}: ${name}`, value, use);
 }
 
 /**
@@ -87,20 +83,12 @@ export function checkFunction<F>(
  * @example
  * ```ts
  * import { checkSocketOptions } from "./checks.ts";
- * console.log(checkSocketOptions("X", { linger: 0 })); // { linger: 0 }
+ * console.log(checkSocketOptions("X", { lingerMs: 0 })); // { lingerMs: 0 }
  * ```
  */
 export function checkSocketOptions(
   owner: string,
   value: unknown,
 ): SocketOptions {
-  if (value === undefined) return {};
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new TypeError(
-      `${owner}: socketOptions must be an object of socket options, got ${
-        show(value)
-      }`,
-    );
-  }
-  return { ...(value as SocketOptions) };
+  return { ...validateSocketOptions(owner, value) };
 }

@@ -65,8 +65,8 @@ export function parseOptions(
   options: DynamicWorkerServerOptions,
 ): ParsedOptions {
   const owner = "DynamicWorkerServer.bind()";
-  const fe = checkEndpoint(owner, "frontend", frontend);
-  const be = checkEndpoint(owner, "backend", backend);
+  const fe = checkEndpoint(owner, "frontend", frontend, "bind");
+  const be = checkEndpoint(owner, "backend", backend, "bind");
   if (options === undefined) {
     throw new TypeError(`${owner}: options with a worker are required`);
   }

@@ -31,7 +31,7 @@ import {
   randomFirstId,
   socketOptionsOf,
 } from "./_client_common.ts";
-import { checkEndpoint } from "./_validate.ts";
+import { checkEndpoint } from "../../_util/endpoint.ts";
 import { Deque } from "./_deque.ts";
 
 const CLS = "MajordomoAsyncClient";
@@ -326,7 +326,7 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     options?: MajordomoAsyncClientOptions,
   ): Promise<MajordomoAsyncClient> {
     try {
-      checkEndpoint(`${CLS}.connect()`, endpoint);
+      checkEndpoint(`${CLS}.connect()`, endpoint, "connect");
       const client = new MajordomoAsyncClient(endpoint, options ?? {});
       client.#openMain();
       client.#core.start();

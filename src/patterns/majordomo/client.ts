@@ -52,7 +52,7 @@ import {
   receiveUntil,
   socketOptionsOf,
 } from "./_client_common.ts";
-import { checkEndpoint } from "./_validate.ts";
+import { checkEndpoint } from "../../_util/endpoint.ts";
 
 const CLS = "MajordomoClient";
 const M_REQ = `${CLS}.request()`;
@@ -312,7 +312,7 @@ export class MajordomoClient implements AsyncDisposable {
     options?: MajordomoClientOptions,
   ): Promise<MajordomoClient> {
     try {
-      checkEndpoint(`${CLS}.connect()`, endpoint);
+      checkEndpoint(`${CLS}.connect()`, endpoint, "connect");
       const client = new MajordomoClient(endpoint, options ?? {});
       client.#open();
       return Promise.resolve(client);

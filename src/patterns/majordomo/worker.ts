@@ -36,7 +36,7 @@ import {
 } from "./correlation.ts";
 import type { BrokerKind, MajordomoWorkerEvent } from "./client_events.ts";
 import { openDealer, receiveUntil, socketOptionsOf } from "./_client_common.ts";
-import { checkEndpoint } from "./_validate.ts";
+import { checkEndpoint } from "../../_util/endpoint.ts";
 
 const CLS = "MajordomoWorker";
 const HEARTBEAT = encodeWorkerSignal(MdpWorkerCommand.HEARTBEAT);
@@ -351,7 +351,7 @@ export class MajordomoWorker implements AsyncDisposable {
   ): Promise<MajordomoWorker> {
     try {
       const M = `${CLS}.connect()`;
-      checkEndpoint(M, endpoint);
+      checkEndpoint(M, endpoint, "connect");
       if (typeof service !== "string") {
         throw new TypeError(
           `${M}: service must be a string, got ${typeof service}`,

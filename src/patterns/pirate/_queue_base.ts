@@ -84,8 +84,8 @@ export function queueSetup(
   backend: unknown,
   o: QueueCommonOptions,
 ): QueueSetup {
-  const fe = checkEndpoint(owner, "frontend", frontend);
-  const be = checkEndpoint(owner, "backend", backend);
+  const fe = checkEndpoint(owner, "frontend", frontend, "bind");
+  const be = checkEndpoint(owner, "backend", backend, "bind");
   return {
     fe,
     be,

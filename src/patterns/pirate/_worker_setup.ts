@@ -122,7 +122,7 @@ export function workerSetup(
   handler: unknown,
   o: WorkerCommonOptions,
 ): WorkerSetup {
-  const ep = checkEndpoint(owner, "endpoint", endpoint);
+  const ep = checkEndpoint(owner, "endpoint", endpoint, "connect");
   const h = checkFunction(owner, "handler", handler) as PirateHandler;
   const identity = o.identity ?? randomIdentity();
   if (

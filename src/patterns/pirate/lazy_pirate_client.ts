@@ -8,6 +8,7 @@ import type { Frame, Message } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
+import { checkEndpoint } from "../../_util/endpoint.ts";
 import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import { runWithRetries } from "../_kit/retry.ts";
@@ -24,16 +25,6 @@ const KEYS = [
   "clock",
 ] as const;
 const TIMED_OUT = Symbol("timed out");
-
-function checkEndpoint(method: string, endpoint: unknown): void {
-  if (typeof endpoint !== "string" || !/^[a-z]+:\/\/\S+$/.test(endpoint)) {
-    throw new TypeError(
-      `${method}: endpoint must be a ZeroMQ endpoint such as "tcp://127.0.0.1:5555", got ${
-        JSON.stringify(endpoint)
-      }`,
-    );
-  }
-}
 
 /**
  * Events of a {@linkcode LazyPirateClient}.
@@ -245,7 +236,7 @@ export class LazyPirateClient implements AsyncDisposable {
     options: LazyPirateClientOptions = {},
   ): Promise<LazyPirateClient> {
     try {
-      checkEndpoint(`${CLS}.connect()`, endpoint);
+      checkEndpoint(`${CLS}.connect()`, endpoint, "connect");
       const client = new LazyPirateClient(endpoint, options);
       client.#open();
       return Promise.resolve(client);
