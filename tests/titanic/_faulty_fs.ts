@@ -80,6 +80,8 @@ export class FaultyFs implements FileLayer {
   spaceLeft = Infinity;
   /** Make the next n syncs fail with EIO. */
   failSyncs = 0;
+  /** Make truncations fail with EIO. */
+  failTruncate = false;
   /** Delay of each datasync, ms (0: next macrotask). */
   syncDelayMs = 0;
   /** A sync that reports success without making anything durable (a lying disk). */
@@ -142,6 +144,7 @@ export class FaultyFs implements FileLayer {
   }
 
   crash(): void {
+    this.cutAfterOps = Infinity;
     this.#epoch++;
     this.#locks.clear();
   }
@@ -211,6 +214,7 @@ export class FaultyFs implements FileLayer {
       },
       truncate: (size) => {
         alive();
+        if (this.failTruncate) throw errno("EIO", "Input/output error");
         if (size < f.data.length) {
           this.spaceLeft += f.data.length - size;
           f.data = f.data.slice(0, size);

@@ -263,6 +263,7 @@ export class LogIndex {
         break;
       case RecordKind.PARK:
         e.parked = rec.reason;
+        e.attempts = Math.max(e.attempts, rec.attempts);
         e.st = loc;
         break;
       case RecordKind.CLOSE:

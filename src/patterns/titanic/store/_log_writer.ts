@@ -57,6 +57,8 @@ export class LogWriter {
   #active: Segment | null;
   #nextSeq: number;
   #buf = new Uint8Array(1 << 16);
+  /** The other buffer: the batch being written uses one, appends the other. */
+  #spare = new Uint8Array(1 << 16);
   #used = 0;
   #waiters: Waiter[] = [];
   /** The flush loop runs (set and cleared synchronously). */
@@ -167,10 +169,13 @@ export class LogWriter {
       }
       const waiters = this.#waiters;
       const used = this.#used;
+      const buf = this.#buf;
       this.#waiters = [];
       this.#used = 0;
+      this.#buf = this.#spare;
+      this.#spare = buf;
       try {
-        const { seg, base } = this.#write(used);
+        const { seg, base } = this.#write(buf.subarray(0, used));
         if (this.#sync) await this.#durable(seg, base);
         this.stats.records += waiters.length;
         this.stats.batches++;
@@ -189,7 +194,8 @@ export class LogWriter {
   }
 
   /** Writes the batch (rolling first when the segment is full). */
-  #write(used: number): { seg: Segment; base: number } {
+  #write(batch: Uint8Array): { seg: Segment; base: number } {
+    const used = batch.length;
     if (this.#failed) throw this.#failed;
     let seg = this.#active;
     const header = 64;
@@ -201,7 +207,7 @@ export class LogWriter {
     }
     const base = seg.size;
     try {
-      seg.file.append(this.#buf.subarray(0, used));
+      seg.file.append(batch);
     } catch (e) {
       this.#cut(seg, base);
       throw new StorageError("append", errText(e), { cause: e });

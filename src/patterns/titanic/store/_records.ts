@@ -12,7 +12,7 @@
  * | `REQUEST` (1) | target service, request body… |
  * | `REPLY` (2) | reply body… |
  * | `ATTEMPT` (3) | none; header bytes 17-20: attempts so far (u32 LE) |
- * | `PARK` (4) | the reason (UTF-8) |
+ * | `PARK` (4) | the reason (UTF-8); header bytes 17-20: attempts so far |
  * | `CLOSE` (5) | none |
  *
  * @module
@@ -43,7 +43,7 @@ export type LogRecord =
   | { kind: 1; uuid: string; service: Uint8Array; body: Uint8Array[] }
   | { kind: 2; uuid: string; body: Uint8Array[] }
   | { kind: 3; uuid: string; attempts: number }
-  | { kind: 4; uuid: string; reason: string }
+  | { kind: 4; uuid: string; reason: string; attempts: number }
   | { kind: 5; uuid: string };
 
 function header(kind: RecordKind, uuid: string, extra = 0): Uint8Array {
@@ -110,10 +110,17 @@ export function attemptFrames(uuid: string, attempts: number): Uint8Array[] {
  * Frames of a PARK record.
  * @param uuid The UUID.
  * @param reason Why it was given up.
+ * @param attempts Dispatch attempts made.
  * @returns The frames.
  */
-export function parkFrames(uuid: string, reason: string): Uint8Array[] {
-  return [header(RecordKind.PARK, uuid), te.encode(reason)];
+export function parkFrames(
+  uuid: string,
+  reason: string,
+  attempts: number,
+): Uint8Array[] {
+  const h = header(RecordKind.PARK, uuid, 4);
+  new DataView(h.buffer).setUint32(17, attempts, true);
+  return [h, te.encode(reason)];
 }
 
 /**
@@ -142,7 +149,11 @@ export function decodeRecord(frames: Uint8Array[]): LogRecord | null {
     return Number.isSafeInteger(n) && n >= 0 ? { kind, segment: n } : null;
   }
   if (kind > RecordKind.CLOSE) return null;
-  const expected = kind === RecordKind.ATTEMPT ? 21 : 17;
+  const expected = kind === RecordKind.ATTEMPT || kind === RecordKind.PARK
+    ? 21
+    : 17;
+  const count = () =>
+    new DataView(h.buffer, h.byteOffset, h.length).getUint32(17, true);
   if (h.length !== expected) return null;
   const uuid = uuidFromBytes(h, 1);
   switch (kind) {
@@ -153,17 +164,10 @@ export function decodeRecord(frames: Uint8Array[]): LogRecord | null {
       return { kind, uuid, body: frames.slice(1) };
     case RecordKind.ATTEMPT:
       if (frames.length !== 1) return null;
-      return {
-        kind,
-        uuid,
-        attempts: new DataView(h.buffer, h.byteOffset, h.length).getUint32(
-          17,
-          true,
-        ),
-      };
+      return { kind, uuid, attempts: count() };
     case RecordKind.PARK:
       if (frames.length !== 2) return null;
-      return { kind, uuid, reason: td.decode(frames[1]) };
+      return { kind, uuid, reason: td.decode(frames[1]), attempts: count() };
     case RecordKind.CLOSE:
       if (frames.length !== 1) return null;
       return { kind, uuid };

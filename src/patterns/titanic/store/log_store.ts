@@ -194,7 +194,8 @@ export class LogStore implements TitanicStore {
       o.nextSeq,
       (s) => {
         this.#index.segments.set(s.seq, s);
-        this.#scheduleCompaction();
+        // Not from inside the writer's flush: compaction appends records.
+        queueMicrotask(() => this.#scheduleCompaction());
       },
     );
   }
@@ -446,7 +447,7 @@ export class LogStore implements TitanicStore {
   async park(uuid: string, reason: string): Promise<boolean> {
     const e = await this.#write(
       uuid,
-      () => parkFrames(uuid, reason),
+      (e) => parkFrames(uuid, reason, e.attempts),
       (e, loc) =>
         this.#index.mutate(e, () => {
           e.parked = reason;
