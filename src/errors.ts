@@ -240,15 +240,23 @@ export class CorruptRecordError extends ProtocolError {
  * ```
  */
 export class PeerUnavailableError extends ZmqReliableError {
+  /** The peers (endpoints) that were tried, in order. */
+  readonly peers: readonly string[];
   /**
    * Creates the error.
    *
    * @param message Which peer and what happened.
+   * @param peers The peers (endpoints) that were tried.
    * @param options Standard error options (`cause`).
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    peers: readonly string[] = [],
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.name = "PeerUnavailableError";
+    this.peers = peers;
   }
 }
 

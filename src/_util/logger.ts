@@ -28,7 +28,7 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** A logger that discards everything (the default). */
+/** A logger that discards everything (pass it as `logger` for silence). */
 export const silentLogger: Logger = {
   debug() {},
   info() {},
@@ -36,11 +36,21 @@ export const silentLogger: Logger = {
   error() {},
 };
 
+/** How {@linkcode consoleLogger} writes a line. */
+export type LogFormat = "text" | "json";
+
 /**
  * A logger that writes one line per entry to stderr, at or above `level`.
+ * Every component's default is `consoleLogger("warn", name)`: warnings and
+ * errors, nothing else.
+ *
+ * In `"text"` format a line is `time LEVEL [name] message {fields}`; in
+ * `"json"` format it is one JSON object per line with the stable keys
+ * `time`, `level`, `name`, `msg`, then the fields.
  *
  * @param level The least severe level written.
  * @param name A prefix naming the component.
+ * @param format `"text"` or `"json"`.
  * @returns The logger.
  * @example
  * ```ts
@@ -49,7 +59,11 @@ export const silentLogger: Logger = {
  * log.info("not shown");
  * ```
  */
-export function consoleLogger(level: LogLevelName = "info", name = ""): Logger {
+export function consoleLogger(
+  level: LogLevelName = "info",
+  name = "",
+  format: LogFormat = "text",
+): Logger {
   if (!(level in LogLevel)) {
     throw new RangeError(
       `Unknown log level "${level}" (expected ${
@@ -65,6 +79,17 @@ export function consoleLogger(level: LogLevelName = "info", name = ""): Logger {
     fields?: Record<string, unknown>,
   ) => {
     if (LogLevel[lvl] < min) return;
+    if (format === "json") {
+      const entry = JSON.stringify({
+        time: new Date().toISOString(),
+        level: lvl,
+        name,
+        msg: message,
+        ...fields,
+      });
+      Deno.stderr.writeSync(encoder.encode(entry + "\n"));
+      return;
+    }
     const extra = fields && Object.keys(fields).length
       ? " " + JSON.stringify(fields)
       : "";
