@@ -23,11 +23,12 @@ import type { Logger } from "../../../_util/logger.ts";
 import {
   bool,
   count,
-  emit,
-  fnOption,
-  loggerOption,
+  fn,
+  logger as loggerOption,
+  oneOf,
   readOptions,
-} from "../_kit.ts";
+} from "../../../_util/options.ts";
+import { EventHub } from "../../_kit/events.ts";
 import { denoFileLayer, type FileLayer, joinPath } from "./file_layer.ts";
 import { type Entry, type Loc, LogIndex, type Segment } from "./_log_index.ts";
 import { LogWriter } from "./_log_writer.ts";
@@ -90,7 +91,7 @@ export interface LogStoreOptions {
   onEvent?: (event: StoreEvent) => void;
 }
 
-const KNOWN = [
+const KNOWN: (keyof LogStoreOptions)[] = [
   "sync",
   "maxSegmentBytes",
   "compactRatio",
@@ -145,7 +146,7 @@ export class LogStore implements TitanicStore {
   readonly #sync: boolean;
   readonly #ratio: number;
   readonly #log: Logger;
-  readonly #onEvent?: (e: StoreEvent) => void;
+  readonly #events: EventHub<StoreEvent>;
   readonly #index: LogIndex;
   readonly #writer: LogWriter;
   readonly #release: () => void;
@@ -165,7 +166,7 @@ export class LogStore implements TitanicStore {
       sync: boolean;
       ratio: number;
       log: Logger;
-      onEvent?: (e: StoreEvent) => void;
+      events: EventHub<StoreEvent>;
       index: LogIndex;
       release: () => void;
       maxSegment: number;
@@ -180,7 +181,7 @@ export class LogStore implements TitanicStore {
     this.#sync = o.sync;
     this.#ratio = o.ratio;
     this.#log = o.log;
-    this.#onEvent = o.onEvent;
+    this.#events = o.events;
     this.#index = o.index;
     this.#release = o.release;
     this.#recovery = o.recovery;
@@ -234,12 +235,14 @@ export class LogStore implements TitanicStore {
     }
     const layer = o.fileLayer ?? denoFileLayer;
     const log = loggerOption(CLS, o.logger, "titanic-store");
-    const onEvent = fnOption<(e: StoreEvent) => void>(
+    const onEvent = fn<(e: StoreEvent) => void>(
       CLS,
       "onEvent",
       o.onEvent,
     );
-    const codec = createCore({ impl: o.core ?? "auto" }).createFrameCodec();
+    const events = new EventHub<StoreEvent>(log, onEvent);
+    const core = oneOf(CLS, "core", o.core, ["auto", "wasm", "ts"], "auto");
+    const codec = createCore({ impl: core }).createFrameCodec();
     try {
       layer.mkdir(dir);
     } catch (e) {
@@ -282,12 +285,12 @@ export class LogStore implements TitanicStore {
           file.truncate(r.end);
           recovery.tail += bytes.length - r.end;
           cut = seg;
-          emit(onEvent, {
+          events.emit({
             type: "store:tail-cut",
             segment: seq,
             offset: r.end,
             bytes: bytes.length - r.end,
-          }, log);
+          });
           log.warn("cut a torn tail of the log (unacknowledged writes)", {
             segment: path,
             offset: r.end,
@@ -296,12 +299,12 @@ export class LogStore implements TitanicStore {
         } else if (r.tail !== "clean") {
           seg.damaged = true;
           recovery.damaged++;
-          emit(onEvent, {
+          events.emit({
             type: "store:damaged",
             segment: seq,
             offset: r.end,
             bytes: bytes.length - r.end,
-          }, log);
+          });
           log.error("damaged record in the log: not read past it", {
             segment: path,
             offset: r.end,
@@ -326,7 +329,7 @@ export class LogStore implements TitanicStore {
         sync,
         ratio,
         log,
-        onEvent,
+        events,
         index,
         release,
         maxSegment,
@@ -334,7 +337,7 @@ export class LogStore implements TitanicStore {
         nextSeq,
         recovery,
       });
-      emit(onEvent, {
+      events.emit({
         type: "store:opened",
         segments: index.segments.size,
         pending: index.counts.pending,
@@ -342,7 +345,7 @@ export class LogStore implements TitanicStore {
         parked: index.counts.parked,
         tailBytesCut: recovery.tail,
         damagedSegments: recovery.damaged,
-      }, log);
+      });
       store.#scheduleCompaction();
       return store;
     } catch (e) {
@@ -364,11 +367,7 @@ export class LogStore implements TitanicStore {
     } catch (e) {
       if (e instanceof StorageError) {
         this.#failedWrites++;
-        emit(
-          this.#onEvent,
-          { type: "store:write-failed", error: e },
-          this.#log,
-        );
+        this.#events.emit({ type: "store:write-failed", error: e });
       }
       throw e;
     }
@@ -632,12 +631,12 @@ export class LogStore implements TitanicStore {
           }, next);
           this.#compactions++;
           this.#copied += r.copied;
-          emit(this.#onEvent, {
+          this.#events.emit({
             type: "store:compacted",
             segment: next.seq,
             copiedRecords: r.copied,
             freedBytes: r.freed,
-          }, this.#log);
+          });
           next = this.#candidate();
         }
       } catch (e) {

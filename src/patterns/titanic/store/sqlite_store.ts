@@ -21,7 +21,14 @@ import { ClosedError, StorageError } from "../../../errors.ts";
 import { createCore } from "../../../core/mod.ts";
 import type { FrameCodec } from "../../../core/types.ts";
 import type { Logger } from "../../../_util/logger.ts";
-import { bool, emit, fnOption, loggerOption, readOptions } from "../_kit.ts";
+import {
+  bool,
+  fn,
+  logger as loggerOption,
+  oneOf,
+  readOptions,
+} from "../../../_util/options.ts";
+import { EventHub } from "../../_kit/events.ts";
 import { denoFileLayer, joinPath } from "./file_layer.ts";
 import type { StoreEvent } from "./events.ts";
 import type {
@@ -86,7 +93,7 @@ export class SqliteStore implements TitanicStore {
   readonly #path: string;
   readonly #codec: FrameCodec;
   readonly #log: Logger;
-  readonly #onEvent?: (e: StoreEvent) => void;
+  readonly #events: EventHub<StoreEvent>;
   readonly #release: () => void;
   readonly #st: Record<string, StatementSync>;
   #ops: Op[] = [];
@@ -103,14 +110,14 @@ export class SqliteStore implements TitanicStore {
     path: string,
     codec: FrameCodec,
     log: Logger,
-    onEvent: ((e: StoreEvent) => void) | undefined,
+    events: EventHub<StoreEvent>,
     release: () => void,
   ) {
     this.#db = db;
     this.#path = path;
     this.#codec = codec;
     this.#log = log;
-    this.#onEvent = onEvent;
+    this.#events = events;
     this.#release = release;
     const live = "reply IS NULL AND parked IS NULL";
     const p = (sql: string) => db.prepare(sql);
@@ -169,12 +176,14 @@ export class SqliteStore implements TitanicStore {
       ]);
       const sync = bool(CLS, "sync", o.sync, true);
       const log = loggerOption(CLS, o.logger, "titanic-store");
-      const onEvent = fnOption<(e: StoreEvent) => void>(
+      const onEvent = fn<(e: StoreEvent) => void>(
         CLS,
         "onEvent",
         o.onEvent,
       );
-      const codec = createCore({ impl: o.core ?? "auto" }).createFrameCodec();
+      const core = oneOf(CLS, "core", o.core, ["auto", "wasm", "ts"], "auto");
+      const codec = createCore({ impl: core }).createFrameCodec();
+      const events = new EventHub<StoreEvent>(log, onEvent);
       denoFileLayer.mkdir(dir);
       const release = denoFileLayer.lock(dir);
       const path = joinPath(dir, SQLITE_FILE);
@@ -195,7 +204,7 @@ export class SqliteStore implements TitanicStore {
           );`,
         );
         return Promise.resolve(
-          new SqliteStore(db, path, codec, log, onEvent, release),
+          new SqliteStore(db, path, codec, log, events, release),
         );
       } catch (e) {
         release();
@@ -255,11 +264,7 @@ export class SqliteStore implements TitanicStore {
       }
       const err = new StorageError("commit", String(e), { cause: e });
       this.#failed += ops.length;
-      emit(
-        this.#onEvent,
-        { type: "store:write-failed", error: err },
-        this.#log,
-      );
+      this.#events.emit({ type: "store:write-failed", error: err });
       for (const op of ops) op.reject(err);
       return;
     }
