@@ -10,6 +10,8 @@
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
+import { TitanicService } from "../patterns/titanic/service.ts";
+import { titanicOptions } from "./titanic.ts";
 import { shutdown } from "../transport/socket.ts";
 import { configureReactor } from "../transport/reactor.ts";
 import { consoleLogger, LogLevel, type LogLevelName } from "../_util/logger.ts";
@@ -83,6 +85,16 @@ const SPEC: Record<string, FlagSpec> = {
     description: "debug, info, warn, error or silent",
     default: "info",
   },
+  "titanic-dir": {
+    type: "string",
+    description:
+      "also run Titanic (9/TSP) in this process, storing in this directory",
+  },
+  "titanic-store": {
+    type: "string",
+    description: "Titanic's store: log or sqlite",
+    default: "log",
+  },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -129,6 +141,13 @@ async function main(): Promise<void> {
     if (e instanceof UsageError) fail(e.message);
     throw e;
   }
+  let titanicOpts;
+  try {
+    titanicOpts = titanicOptions(flags, "titanic-");
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
   const spinUs = intFlag(flags, "spin-us", 0, 1_000_000);
   if (spinUs !== undefined) configureReactor({ spinUs });
   const log = consoleLogger(level, "broker");
@@ -155,12 +174,33 @@ async function main(): Promise<void> {
       Deno.exit(1);
     }
   }
+  let titanic: TitanicService | undefined;
+  const titanicDir = flags["titanic-dir"] as string | undefined;
+  if (titanicDir !== undefined) {
+    // Titanic reaches the broker over an in-process endpoint.
+    const inproc = broker.bind(`inproc://titanic-broker-${Deno.pid}`);
+    try {
+      titanic = await TitanicService.connect(inproc, {
+        ...titanicOpts,
+        dir: titanicDir,
+        heartbeatIntervalMs: hb,
+        liveness,
+        logger: consoleLogger(level, "titanic"),
+      });
+    } catch (e) {
+      log.error(`cannot start Titanic: ${e instanceof Error ? e.message : e}`);
+      await broker.close();
+      await shutdown();
+      Deno.exit(1);
+    }
+  }
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${sig}: shutting down`);
     clearInterval(statsTimer);
+    await titanic?.close();
     await broker.close();
     await shutdown();
     Deno.exit(0);
@@ -182,6 +222,7 @@ async function main(): Promise<void> {
     endpoint: endpoints[0],
     endpoints,
     core: broker.core,
+    ...(titanicDir !== undefined ? { titanic: titanicDir } : {}),
     pid: Deno.pid,
   }));
 }

@@ -97,6 +97,8 @@ interface Svc {
   inFlight: number;
   window: number;
   timer: Timer | undefined;
+  /** What the last event said. */
+  reported: "absent" | "present" | undefined;
 }
 
 /** The dispatcher. */
@@ -185,6 +187,7 @@ export class Dispatcher {
         inFlight: 0,
         window: 2,
         timer: undefined,
+        reported: undefined,
       };
       this.#services.set(name, s);
     }
@@ -263,10 +266,10 @@ export class Dispatcher {
         result = "unknown";
       }
       if (this.#closed) return;
-      const was = svc.status;
       if (result === "absent" || result === "unknown") {
         svc.status = "absent";
-        if (was !== "absent" && result === "absent") {
+        if (svc.reported !== "absent" && result === "absent") {
+          svc.reported = "absent";
           this.#emit({ type: "service:absent", service: svc.name });
         }
         this.#clock.clearTimeout(svc.timer);
@@ -284,7 +287,10 @@ export class Dispatcher {
           );
         }
         svc.status = result;
-        this.#emit({ type: "service:present", service: svc.name });
+        if (svc.reported !== "present") {
+          svc.reported = "present";
+          this.#emit({ type: "service:present", service: svc.name });
+        }
       }
       this.#pump();
     });
