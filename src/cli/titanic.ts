@@ -274,6 +274,10 @@ async function main(): Promise<void> {
     ? setInterval(() => logTitanicStats(titanic, log), statsMs)
     : undefined;
   const s = titanic.stats;
+  const recovery = s.store as {
+    tailBytesCut?: number;
+    damagedSegments?: number;
+  };
   console.log(JSON.stringify({
     event: "ready",
     endpoint,
@@ -282,6 +286,12 @@ async function main(): Promise<void> {
     pending: s.store.pending,
     replied: s.store.replied,
     parked: s.store.parked,
+    ...(recovery.tailBytesCut !== undefined
+      ? {
+        tailBytesCut: recovery.tailBytesCut,
+        damagedSegments: recovery.damagedSegments,
+      }
+      : {}),
     pid: Deno.pid,
   }));
   titanic.ready.then(() => {

@@ -28,8 +28,11 @@ export interface CompactContext {
   readonly layer: FileLayer;
   readonly dir: string;
   readonly sync: boolean;
-  /** Appends a record through the group commit. */
-  appendRecord(frames: Uint8Array[]): Promise<Loc>;
+  /** Appends a record through the group commit (`onDurable` runs synchronously then). */
+  appendRecord(
+    frames: Uint8Array[],
+    onDurable: (loc: Loc) => void,
+  ): Promise<Loc>;
 }
 
 const FIELD: Record<number, DataField> = {
@@ -91,9 +94,9 @@ export async function compactSegment(
         ) {
           copied++;
           copies.push(
-            ctx.appendRecord(r.frames).then((loc) => {
+            ctx.appendRecord(r.frames, (loc) => {
               if (same(e.tomb, seg.seq, r.off)) index.moveTomb(e, loc);
-            }),
+            }).then(() => {}),
           );
         }
         continue;
@@ -102,9 +105,9 @@ export async function compactSegment(
       if (!e.closed && same(e[field], seg.seq, r.off)) {
         copied++;
         copies.push(
-          ctx.appendRecord(r.frames).then((loc) => {
+          ctx.appendRecord(r.frames, (loc) => {
             if (same(e[field], seg.seq, r.off)) index.setLoc(e, field, loc);
-          }),
+          }).then(() => {}),
         );
       }
     }

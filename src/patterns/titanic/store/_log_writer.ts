@@ -21,6 +21,8 @@ import { segmentFrames } from "./_records.ts";
 interface Waiter {
   rel: number;
   len: number;
+  /** Runs synchronously when the record is durable, before anything else can run. */
+  onDurable?: (loc: Loc) => void;
   resolve(loc: Loc): void;
   reject(e: Error): void;
 }
@@ -121,9 +123,15 @@ export class LogWriter {
    * Appends a record; resolves with its location once it is durable (or,
    * with sync off, once written).
    * @param frames The record's frames.
+   * @param onDurable Called synchronously at that moment, so that the
+   * index reflects the record before any other code runs (compaction
+   * relies on it).
    * @returns Where the record is.
    */
-  append(frames: readonly Uint8Array[]): Promise<Loc> {
+  append(
+    frames: readonly Uint8Array[],
+    onDurable?: (loc: Loc) => void,
+  ): Promise<Loc> {
     if (this.#closed) {
       return Promise.reject(new ClosedError("The log store is closed"));
     }
@@ -145,7 +153,7 @@ export class LogWriter {
     const rel = this.#used;
     this.#used += len;
     const p = new Promise<Loc>((resolve, reject) =>
-      this.#waiters.push({ rel, len, resolve, reject })
+      this.#waiters.push({ rel, len, onDurable, resolve, reject })
     );
     if (!this.#running && !this.#scheduled) {
       this.#scheduled = true;
@@ -184,7 +192,9 @@ export class LogWriter {
           this.stats.maxBatch = waiters.length;
         }
         for (const w of waiters) {
-          w.resolve({ seg: seg.seq, off: base + w.rel, len: w.len });
+          const loc = { seg: seg.seq, off: base + w.rel, len: w.len };
+          w.onDurable?.(loc);
+          w.resolve(loc);
         }
       } catch (e) {
         this.stats.failedBatches++;

@@ -361,9 +361,12 @@ export class LogStore implements TitanicStore {
     if (this.#closed) throw new ClosedError("The log store is closed");
   }
 
-  async #append(frames: Uint8Array[]): Promise<Loc> {
+  async #append(
+    frames: Uint8Array[],
+    onDurable?: (loc: Loc) => void,
+  ): Promise<Loc> {
     try {
-      return await this.#writer.append(frames);
+      return await this.#writer.append(frames, onDurable);
     } catch (e) {
       if (e instanceof StorageError) {
         this.#failedWrites++;
@@ -385,10 +388,10 @@ export class LogStore implements TitanicStore {
         `${CLS}.putRequest(): UUID ${uuid} is already stored`,
       );
     }
-    const loc = await this.#append(
+    await this.#append(
       requestFrames(uuid, te.encode(service), body),
+      (loc) => this.#index.add(uuid, service, loc),
     );
-    this.#index.add(uuid, service, loc);
   }
 
   #pendingEntry(uuid: string): Entry | undefined {
@@ -410,8 +413,7 @@ export class LogStore implements TitanicStore {
     if (!e) return undefined;
     e.busy = true;
     try {
-      const loc = await this.#append(frames(e));
-      apply(e, loc);
+      await this.#append(frames(e), (loc) => apply(e, loc));
       return e;
     } finally {
       e.busy = false;
@@ -463,8 +465,7 @@ export class LogStore implements TitanicStore {
     if (!e || e.closed || e.closing) return;
     e.closing = true;
     try {
-      const loc = await this.#append(closeFrames(uuid));
-      this.#index.close(e, loc);
+      await this.#append(closeFrames(uuid), (loc) => this.#index.close(e, loc));
     } catch (err) {
       e.closing = false;
       throw err;
@@ -627,7 +628,8 @@ export class LogStore implements TitanicStore {
             layer: this.#layer,
             dir: this.#dir,
             sync: this.#sync,
-            appendRecord: (frames) => this.#append(frames),
+            appendRecord: (frames, onDurable) =>
+              this.#append(frames, onDurable),
           }, next);
           this.#compactions++;
           this.#copied += r.copied;
