@@ -12,6 +12,12 @@ export const te = new TextEncoder();
 export const td = new TextDecoder();
 /** Heartbeat for tests (short, per the test rules). */
 export const HB = 100;
+/**
+ * Heartbeats of silence before a peer counts as dead: 1 s, so that a
+ * loaded 2-core machine's pauses do not expire healthy peers (which would
+ * lose the request in hand, as 7/MDP allows).
+ */
+export const LIVENESS = 10;
 
 export const BROKER_CLI = new URL("../../src/cli/broker.ts", import.meta.url);
 export const TITANIC_CLI = new URL("../../src/cli/titanic.ts", import.meta.url);
@@ -45,6 +51,7 @@ export function startWorker(
 ): Worker {
   const w = new MajordomoWorker(endpoint, service, handler, {
     heartbeatIntervalMs: HB,
+    liveness: LIVENESS,
     reconnectIntervalMs: HB,
     logger: silentLogger,
   });
@@ -93,6 +100,8 @@ export function spawnBroker(extra: string[] = []): Promise<Child> {
       "tcp://127.0.0.1:*",
       "--heartbeat-ms",
       String(HB),
+      "--liveness",
+      String(LIVENESS),
       "--log-level",
       "warn",
       "--stats-ms",
@@ -116,6 +125,8 @@ export function spawnTitanic(
       dir,
       "--heartbeat-ms",
       String(HB),
+      "--liveness",
+      String(LIVENESS),
       "--log-level",
       "warn",
       "--stats-ms",

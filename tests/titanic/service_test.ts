@@ -28,6 +28,7 @@ import {
 
 const FAST: TitanicServiceOptions = {
   heartbeatIntervalMs: 100,
+  liveness: 10,
   attemptTimeoutMs: 500,
   retryInitialMs: 50,
   retryMaxMs: 200,
