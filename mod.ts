@@ -18,7 +18,8 @@
  *
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
  * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`,
- * `@reliable/zmq/core`.
+ * `@reliable/zmq/core`, and the lower-level wire layer (7/MDP, 8/MMI and
+ * 6/PPP as spec data and codecs) `@reliable/zmq/protocol`.
  *
  * @example Quick start: a DEALER and a ROUTER
  * ```ts
@@ -41,6 +42,7 @@ export type { Frame, Message, ReceiveSink } from "./src/types.ts";
 export * from "./src/transport/mod.ts";
 export {
   consoleLogger,
+  type LogFormat,
   type Logger,
   LogLevel,
   type LogLevelName,
@@ -60,7 +62,6 @@ export {
   type Envelope,
   EnvelopeError,
   type FrameCodec,
-  MdpCommand,
   MessageKind,
   RecordLimits,
   type WorkerQueue,

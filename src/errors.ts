@@ -160,14 +160,35 @@ export class ServiceUnavailableError extends ZmqReliableError {
 }
 
 /**
+ * Options of {@linkcode ProtocolError}: the standard `cause`, plus the
+ * malformation class.
+ *
+ * @example
+ * ```ts
+ * import { ProtocolError, type ProtocolErrorOptions } from "@reliable/zmq";
+ * const options: ProtocolErrorOptions = { code: "BAD_COMMAND" };
+ * console.log(new ProtocolError("MDPW01", 2, "unknown command", options).code); // "BAD_COMMAND"
+ * ```
+ */
+export interface ProtocolErrorOptions extends ErrorOptions {
+  /**
+   * The malformation class, one of the names the protocol's spec data list
+   * (e.g. `MdpMalformation` in `@reliable/zmq/protocol`).
+   *
+   * @default {"INVALID"}
+   */
+  code?: string;
+}
+
+/**
  * A message broke its protocol: too few frames, a wrong header, an unknown
  * command, a corrupt record.
  *
  * @example
  * ```ts
  * import { ProtocolError } from "@reliable/zmq";
- * const err = new ProtocolError("MDPW01", 2, "unknown command 0x09");
- * console.log(err.protocol, err.frame, err.reason);
+ * const err = new ProtocolError("MDPW01", 2, "unknown command 0x09", { code: "BAD_COMMAND" });
+ * console.log(err.protocol, err.frame, err.code, err.reason);
  * ```
  */
 export class ProtocolError extends ZmqReliableError {
@@ -178,18 +199,25 @@ export class ProtocolError extends ZmqReliableError {
   /** A short description of what was wrong. */
   readonly reason: string;
   /**
+   * The malformation class, a name from the protocol's spec data (e.g.
+   * `"BAD_COMMAND"`), or `"INVALID"` when the thrower named none. Compare
+   * this, not `reason`, in code.
+   */
+  readonly code: string;
+  /**
    * Creates the error.
    *
    * @param protocol The protocol whose rules were broken.
    * @param frame Index of the offending frame, or -1 for the whole message.
    * @param reason A short description of what was wrong.
-   * @param options Standard error options (`cause`).
+   * @param options Standard error options (`cause`) and the malformation
+   * class (`code`).
    */
   constructor(
     protocol: string,
     frame: number,
     reason: string,
-    options?: ErrorOptions,
+    options?: ProtocolErrorOptions,
   ) {
     super(
       `Invalid ${protocol} message${
@@ -201,6 +229,7 @@ export class ProtocolError extends ZmqReliableError {
     this.protocol = protocol;
     this.frame = frame;
     this.reason = reason;
+    this.code = options?.code ?? "INVALID";
   }
 }
 
@@ -405,6 +434,51 @@ export class SocketStateError extends ZmqError {
   constructor(operation: string, detail: string, options?: ErrorOptions) {
     super(operation, 156384763, "EFSM", detail, options);
     this.name = "SocketStateError";
+  }
+}
+
+/**
+ * The process has (nearly) run out of file descriptors (EMFILE). The message
+ * says how many are in use, the soft and hard limits, and exactly what to
+ * raise. The transport refuses new sockets while fewer than 128 descriptors
+ * would be left, because Deno itself panics when it finds none.
+ *
+ * @example
+ * ```ts
+ * import { FileDescriptorLimitError } from "@reliable/zmq";
+ * const err = new FileDescriptorLimitError("Cannot open a DEALER socket: ...", 1024, 4096, 1000);
+ * console.log(err.code, err.softLimit, err.hardLimit); // "EMFILE" 1024 4096
+ * ```
+ */
+export class FileDescriptorLimitError extends ZmqError {
+  /** The soft limit in force (`ulimit -n`). */
+  readonly softLimit: number;
+  /** The hard limit: how far the process may raise the soft limit itself. */
+  readonly hardLimit: number;
+  /** Descriptors in use when the error was raised. */
+  readonly inUse: number;
+  /**
+   * Creates the error.
+   *
+   * @param message What could not be done and what to raise.
+   * @param softLimit The soft limit in force.
+   * @param hardLimit The hard limit.
+   * @param inUse Descriptors in use.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    message: string,
+    softLimit: number,
+    hardLimit: number,
+    inUse: number,
+    options?: ErrorOptions,
+  ) {
+    super("socket", 24, "EMFILE", message, options);
+    this.message = message;
+    this.name = "FileDescriptorLimitError";
+    this.softLimit = softLimit;
+    this.hardLimit = hardLimit;
+    this.inUse = inUse;
   }
 }
 

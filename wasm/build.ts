@@ -1,6 +1,8 @@
 /**
  * Builds the core's WebAssembly module from `wasm/assembly/` with a pinned
- * AssemblyScript and regenerates `src/core/core_wasm.generated.ts`.
+ * AssemblyScript and regenerates `src/core/core_wasm.generated.ts`. First it
+ * writes `wasm/assembly/_spec.generated.ts`, the classifier's constants,
+ * from the spec data (`wasm/spec_constants.ts`).
  *
  * Two variants are built from the same sources: portable SIMD, and relaxed
  * SIMD (picked at load time when the runtime validates it). The output is
@@ -11,12 +13,15 @@
  * @module
  */
 
+import { specConstants } from "./spec_constants.ts";
+
 const ASC = "npm:assemblyscript@0.28.20/asc";
 const here = new URL(".", import.meta.url);
 const root = new URL("../", here);
 const entry = new URL("assembly/index.ts", here);
 const buildDir = new URL("build/", here);
 const outFile = new URL("src/core/core_wasm.generated.ts", root);
+const specFile = new URL("assembly/_spec.generated.ts", here);
 
 const COMMON = [
   "--optimize",
@@ -79,6 +84,9 @@ async function sha256(b: Uint8Array<ArrayBuffer>): Promise<string> {
   return Array.from(d, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
+// The classifier's constants come from the spec data: write them first.
+await Deno.writeTextFile(specFile, specConstants());
+console.log(`wrote ${specFile.pathname}`);
 await Deno.mkdir(buildDir, { recursive: true });
 const simd = await compile("core_simd", []);
 const relaxed = await compile("core_relaxed", ["--enable", "relaxed-simd"]);

@@ -2,10 +2,15 @@
  * Pieces both envelope implementations share: limits, error texts, the
  * cold-path error builder and frame-list building. Private.
  *
+ * Headers and error texts come from the spec data in `src/protocol/<spec>/spec.ts`
+ * (pure-data leaves: the only part of `src/protocol/` the core may import).
+ *
  * @module
  */
 
 import { ProtocolError } from "../errors.ts";
+import { MdpHeader, MdpMalformation } from "../protocol/mdp/spec.ts";
+import { PppMalformation } from "../protocol/ppp/spec.ts";
 import { EnvelopeError, MessageKind } from "./types.ts";
 import { checkBytes, checkFrames } from "./_check.ts";
 
@@ -14,38 +19,49 @@ export const MAX_MESSAGE_BYTES = 1_073_741_824;
 /** Most frames an envelope holds. */
 export const MAX_MESSAGE_FRAMES = 1_048_576;
 
-/** `errorReason` texts, indexed by {@linkcode EnvelopeError} code. */
-export const ERROR_TEXT: readonly string[] = [
-  "",
-  "too few frames",
-  "frame 1 must be the empty delimiter",
-  "unknown protocol header",
-  "empty service name",
-  "no body frame",
-  "command must be exactly one byte of a known command",
-  "wrong number of frames for this command",
-  "client address must be 1 to 255 bytes",
-  "missing empty delimiter after the client address",
-];
+/** The malformation class name of each {@linkcode EnvelopeError} code. */
+export const ERROR_NAME: readonly string[] = (() => {
+  const out: string[] = [];
+  for (const [name, code] of Object.entries(EnvelopeError)) out[code] = name;
+  return out;
+})();
 
+function texts(
+  own: Readonly<Record<string, string>>,
+  other: Readonly<Record<string, string>>,
+): readonly string[] {
+  return ERROR_NAME.map((name) =>
+    name === "NONE" ? "" : own[name] ?? other[name] ?? name
+  );
+}
+
+/**
+ * `errorReason` texts of a 7/MDP classification, indexed by
+ * {@linkcode EnvelopeError} code: the spec data's `MdpMalformation` texts.
+ */
+export const MDP_ERROR_TEXT: readonly string[] = texts(
+  MdpMalformation,
+  PppMalformation,
+);
+/** The same for 6/PPP (`PppMalformation`). */
+export const PPP_ERROR_TEXT: readonly string[] = texts(
+  PppMalformation,
+  MdpMalformation,
+);
+
+/**
+ * The bytes of an ASCII string (spec headers are ASCII).
+ *
+ * @param s The string.
+ * @returns One byte per character.
+ */
+export function ascii(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
 /** `MDPC01`. */
-export const MDPC01: Uint8Array = new Uint8Array([
-  0x4d,
-  0x44,
-  0x50,
-  0x43,
-  0x30,
-  0x31,
-]);
+export const MDPC01: Uint8Array = ascii(MdpHeader.CLIENT);
 /** `MDPW01`. */
-export const MDPW01: Uint8Array = new Uint8Array([
-  0x4d,
-  0x44,
-  0x50,
-  0x57,
-  0x30,
-  0x31,
-]);
+export const MDPW01: Uint8Array = ascii(MdpHeader.WORKER);
 
 /**
  * Throws unless `prepare()`'s arguments are acceptable.
@@ -112,13 +128,15 @@ export function envelopeError(
   let protocol = "PPP";
   if (!s.ppp) {
     protocol = "MDP";
-    if (header && bytesEqual(header, MDPC01)) protocol = "MDPC01";
-    else if (header && bytesEqual(header, MDPW01)) protocol = "MDPW01";
+    if (header && bytesEqual(header, MDPC01)) protocol = MdpHeader.CLIENT;
+    else if (header && bytesEqual(header, MDPW01)) protocol = MdpHeader.WORKER;
   }
   const reason = s.code === EnvelopeError.NONE
     ? "message is valid"
-    : ERROR_TEXT[s.code] ?? `error ${s.code}`;
-  return new ProtocolError(protocol, s.frame, reason);
+    : (s.ppp ? PPP_ERROR_TEXT : MDP_ERROR_TEXT)[s.code] ?? `error ${s.code}`;
+  return new ProtocolError(protocol, s.frame, reason, {
+    code: ERROR_NAME[s.code] ?? "INVALID",
+  });
 }
 
 /**

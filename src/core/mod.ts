@@ -41,12 +41,7 @@ export {
   ProtocolError,
   ZmqReliableError,
 } from "../errors.ts";
-export {
-  EnvelopeError,
-  MdpCommand,
-  MessageKind,
-  RecordLimits,
-} from "./types.ts";
+export { EnvelopeError, MessageKind, RecordLimits } from "./types.ts";
 
 /** Options of {@linkcode createCore} and the single-class factories. */
 export interface CoreOptions {

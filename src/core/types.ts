@@ -258,31 +258,11 @@ export const MessageKind = {
 export type MessageKind = typeof MessageKind[keyof typeof MessageKind];
 
 /**
- * 7/MDP worker command bytes (RFC 7 §MDP/Worker).
- *
- * @example
- * ```ts
- * import { MdpCommand } from "./types.ts";
- * console.log(MdpCommand.REPLY); // 3
- * ```
- */
-export const MdpCommand = {
-  /** Worker registers for a service. */
-  READY: 0x01,
-  /** Broker hands a request to a worker. */
-  REQUEST: 0x02,
-  /** Worker returns a reply. */
-  REPLY: 0x03,
-  /** Either side is alive. */
-  HEARTBEAT: 0x04,
-  /** Either side ends the conversation. */
-  DISCONNECT: 0x05,
-} as const;
-/** One of the {@linkcode MdpCommand} bytes. */
-export type MdpCommand = typeof MdpCommand[keyof typeof MdpCommand];
-
-/**
- * Why a message was classified {@linkcode MessageKind.INVALID}.
+ * Why a message was classified {@linkcode MessageKind.INVALID}: a number per
+ * malformation class. The names are those of the spec data
+ * (`MdpMalformation`, `PppMalformation` in `@reliable/zmq/protocol`), which
+ * the protocol codecs return as `ProtocolError.code`; `toError()` carries
+ * the name too. The numbering is the WebAssembly module's ABI.
  *
  * @example
  * ```ts
@@ -389,7 +369,7 @@ export interface Envelope extends ReceiveSink {
   classifyPpp(): MessageKind;
   /** Kind found by the last classification. */
   readonly kind: MessageKind;
-  /** MDP worker command byte (1..5) or PPP command (1 READY, 2 HEARTBEAT), else 0. */
+  /** 7/MDP worker command octet (`MdpWorkerCommand`) or 6/PPP command (`PppCommand`), else 0. */
   readonly command: number;
   /** Index of the service-name frame, or -1. */
   readonly serviceFrame: number;

@@ -37,7 +37,8 @@ import {
   checkPrefix,
   checkPrepare,
   envelopeError,
-  ERROR_TEXT,
+  MDP_ERROR_TEXT,
+  PPP_ERROR_TEXT,
   sizeMessage,
 } from "./_envelope_common.ts";
 import { NONE_EXPIRED } from "./_ts_queue.ts";
@@ -692,7 +693,7 @@ export class WasmEnvelope implements Envelope {
   }
   /** {@inheritDoc Envelope.errorReason} */
   get errorReason(): string {
-    return ERROR_TEXT[this.#res[5]];
+    return (this.#ppp ? PPP_ERROR_TEXT : MDP_ERROR_TEXT)[this.#res[5]];
   }
 
   /** {@inheritDoc Envelope.toError} */

@@ -2,6 +2,7 @@
  * libzmq errno values and their mapping to the typed errors of `errors.ts`.
  * @module
  */
+import { limitError } from "./fd_limit.ts";
 import {
   AddressInUseError,
   HostUnreachableError,
@@ -18,6 +19,7 @@ export const Errno = {
   EAGAIN: 11,
   ENODEV: 19,
   EINVAL: 22,
+  ENFILE: 23,
   EMFILE: 24,
   ENOTSOCK: 88,
   EMSGSIZE: 90,
@@ -56,6 +58,9 @@ export function mapZmqError(
       return new AddressInUseError(operation, detail);
     case Errno.EFSM:
       return new SocketStateError(operation, detail);
+    case Errno.EMFILE:
+    case Errno.ENFILE:
+      return limitError(`complete ${operation}`);
     default:
       return new ZmqError(operation, errno, errnoName(errno), detail);
   }

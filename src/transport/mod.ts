@@ -4,6 +4,7 @@
  *
  * @module
  */
+export type { Frame, Message, ReceiveSink } from "../types.ts";
 export {
   curveKeyPair,
   DealerSocket,
@@ -12,6 +13,7 @@ export {
   PubSocket,
   RepSocket,
   ReqSocket,
+  RouterNotify,
   RouterSocket,
   type RouterSocketOptions,
   shutdown,
@@ -29,6 +31,13 @@ export {
   type ReactorStats,
   reactorStats,
 } from "./reactor.ts";
+export {
+  type FileDescriptorLimit,
+  fileDescriptorLimit,
+  openFileDescriptors,
+  raiseFileDescriptorLimit,
+} from "./fd_limit.ts";
+export { trimMemory } from "./memory.ts";
 export {
   configureLibzmq,
   type LibzmqInfo,

@@ -19,6 +19,7 @@
 import { ClosedError, TimeoutError } from "../errors.ts";
 import type { Frame, Message, ReceiveSink } from "../types.ts";
 import { Errno, mapZmqError } from "./errno.ts";
+import { jitteredReconnectIvl, SOCKET_DEFAULTS } from "./_defaults.ts";
 import { cstr, lastError, lib, usize } from "./libzmq.ts";
 import { reactor } from "./reactor.ts";
 import {
@@ -27,6 +28,7 @@ import {
   releaseContext,
   terminateContext,
 } from "./context.ts";
+import { checkFileDescriptors, claimDescriptors } from "./fd_limit.ts";
 
 const ZMQ_SNDMORE = 2;
 const ZMQ_DONTWAIT = 1;
@@ -64,10 +66,12 @@ export interface SocketOptions {
   sendHighWaterMark?: number;
   /** `ZMQ_RCVHWM`: messages queued per peer before the peer's sends wait. @default 1000 */
   receiveHighWaterMark?: number;
-  /** `ZMQ_RECONNECT_IVL`: first reconnect delay, ms. @default 100 */
+  /** `ZMQ_RECONNECT_IVL`: first reconnect delay, ms. libzmq adds a random 0-100 % to each delay while `reconnectIntervalMaxMs` is 0; with a maximum, the transport draws the base delay from [ivl, 2 × ivl) instead, so that sockets that lost the same peer do not retry in lock step. @default 100 */
   reconnectIntervalMs?: number;
   /** `ZMQ_RECONNECT_IVL_MAX`: reconnect backoff ceiling, ms; 0 means no backoff. @default 0 */
   reconnectIntervalMaxMs?: number;
+  /** `ZMQ_CONNECT_TIMEOUT`: give up one TCP connect attempt after this long and retry after the reconnect delay, ms; 0 leaves it to the system's SYN retries (about 2 minutes). @default 0 */
+  connectTimeoutMs?: number;
   /** `ZMQ_IMMEDIATE`: queue only to completed connections. @default false */
   immediate?: boolean;
   /** `ZMQ_HANDSHAKE_IVL`: ZMTP handshake limit, ms. @default 30000 */
@@ -76,13 +80,25 @@ export interface SocketOptions {
   heartbeatIntervalMs?: number;
   /** `ZMQ_HEARTBEAT_TIMEOUT`: ZMTP-level ping timeout, ms. @default heartbeatIntervalMs */
   heartbeatTimeoutMs?: number;
+  /** `ZMQ_HEARTBEAT_TTL`: how long the peer may wait for our next ping before it drops the connection, ms (whole tenths of a second, at most 6553500). @default 0 (no limit) */
+  heartbeatTtlMs?: number;
+  /** `ZMQ_TCP_KEEPALIVE`: TCP keepalive probes on idle connections, so a connection to a peer whose host or network vanished without a word is dropped and everything queued for it freed. @default true */
+  tcpKeepalive?: boolean;
+  /** `ZMQ_TCP_KEEPALIVE_IDLE`: idle time before the first keepalive probe, ms (rounded up to whole seconds). @default 60000 */
+  tcpKeepaliveIdleMs?: number;
+  /** `ZMQ_TCP_KEEPALIVE_INTVL`: time between keepalive probes, ms (rounded up to whole seconds). @default 10000 */
+  tcpKeepaliveIntervalMs?: number;
+  /** `ZMQ_TCP_KEEPALIVE_CNT`: unanswered keepalive probes before the connection is dropped. @default 6 */
+  tcpKeepaliveCount?: number;
+  /** `ZMQ_TCP_MAXRT` (TCP_USER_TIMEOUT): how long sent data may stay unacknowledged before the connection is dropped, ms; 0 keeps the system's (about 15 minutes). @default 120000 */
+  tcpMaxRetransmitMs?: number;
   /** `ZMQ_MAXMSGSIZE`: largest inbound frame in bytes; -1 for no limit. @default -1 */
   maxMessageSize?: number;
   /** `ZMQ_SNDBUF`: kernel send buffer size in bytes; -1 keeps the system's. @default -1 */
   sendBufferSize?: number;
   /** `ZMQ_RCVBUF`: kernel receive buffer size in bytes; -1 keeps the system's. @default -1 */
   receiveBufferSize?: number;
-  /** `ZMQ_BACKLOG`: pending connections a bound socket accepts (the kernel caps it at somaxconn). @default 4096 */
+  /** `ZMQ_BACKLOG`: connections a bound socket's listen queue holds until accepted. The kernel caps it at `net.core.somaxconn`, so a large server raises that sysctl. @default 65535 */
   backlog?: number;
   /** `ZMQ_CURVE_SERVER`: act as CURVE server (needs `curveSecretKey`). @default false */
   curveServer?: boolean;
@@ -100,7 +116,40 @@ export interface RouterSocketOptions extends SocketOptions {
   routerMandatory?: boolean;
   /** `ZMQ_ROUTER_HANDOVER`: a new connection with a known routing id takes it over. @default false */
   routerHandover?: boolean;
+  /**
+   * `ZMQ_ROUTER_NOTIFY` (libzmq draft API): deliver `[routingId, ""]` when a
+   * peer connects ({@linkcode RouterNotify}.CONNECT) and/or disconnects
+   * (`.DISCONNECT`), so a server can forget, or stop working for, a peer
+   * that has gone. Enable only the kind you handle: the two messages look
+   * alike. Throws `RangeError` where libzmq was built without draft APIs.
+   * @default 0 (none)
+   */
+  routerNotify?: number;
 }
+
+/**
+ * Flags of {@linkcode RouterSocketOptions.routerNotify}.
+ *
+ * @example Learn which peers went away
+ * ```ts
+ * import { DealerSocket, RouterNotify, RouterSocket } from "@reliable/zmq";
+ * const router = new RouterSocket({ routerNotify: RouterNotify.DISCONNECT });
+ * const dealer = new DealerSocket({ routingId: "peer-1" });
+ * dealer.connect(router.bind("tcp://127.0.0.1:*"));
+ * await dealer.send(["hello"]);
+ * await router.receive(); // ["peer-1", "hello"]
+ * dealer.close();
+ * const [id, empty] = await router.receive(); // the notification
+ * console.log(new TextDecoder().decode(id), empty.length); // "peer-1" 0
+ * router.close();
+ * ```
+ */
+export const RouterNotify = {
+  /** A peer connected (its handshake completed). */
+  CONNECT: 1,
+  /** A peer's connection ended. */
+  DISCONNECT: 2,
+} as const;
 
 /** Options of a wait: a time limit and a cancellation signal. */
 export interface WaitOptions {
@@ -110,7 +159,7 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-type OptKind = "int" | "int64" | "bool" | "bytes" | "key";
+type OptKind = "int" | "int64" | "bool" | "bytes" | "key" | "sec";
 const OPTIONS: Record<string, [number, OptKind]> = {
   routingId: [5, "bytes"],
   linger: [17, "int"],
@@ -132,10 +181,19 @@ const OPTIONS: Record<string, [number, OptKind]> = {
   handshakeIntervalMs: [66, "int"],
   heartbeatIntervalMs: [75, "int"],
   heartbeatTimeoutMs: [77, "int"],
+  heartbeatTtlMs: [76, "int"],
+  connectTimeoutMs: [79, "int"],
+  tcpKeepalive: [34, "bool"],
+  tcpKeepaliveIdleMs: [36, "sec"],
+  tcpKeepaliveIntervalMs: [37, "sec"],
+  tcpKeepaliveCount: [35, "int"],
+  tcpMaxRetransmitMs: [80, "int"],
+  routerNotify: [97, "int"],
 };
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+const STREAM_RE = /^(tcp|ipc):/;
 const ENDPOINT_RE = /^(tcp|ipc|inproc|ws|wss|tipc|vmci|udp|pgm|epgm):\/\/\S+$/;
 
 // ---- shared scratch (the main thread is the only caller) --------------------
@@ -252,6 +310,9 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   #waiting = false;
   #monitors: SocketMonitor[] = [];
   #dropped = 0;
+  #connections = 0;
+  #reconnectIvl = 100;
+  #reconnectMax = 0;
 
   /**
    * Creates a socket of the given type in the process's context.
@@ -269,6 +330,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     }
     this.type = type;
     const { zmq } = lib();
+    checkFileDescriptors(`open a ${type} socket`);
     const ctx = acquireContext();
     const handle = zmq.zmq_socket(ctx, SocketType[type]);
     if (handle === null) {
@@ -277,10 +339,8 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     }
     this.#handle = handle;
     try {
-      this.#setInt(17, 0); // linger 0 unless the caller says otherwise
-      // A deep accept queue (the kernel clamps it to somaxconn): libzmq's 100
-      // makes a burst of connections wait for SYN retransmits, seconds each.
-      this.#setInt(19, 4096);
+      // Our defaults where they differ from libzmq's (see _defaults.ts).
+      for (const [id, v] of SOCKET_DEFAULTS) this.#setInt(id, v);
       for (const [name, value] of Object.entries(options)) {
         if (value !== undefined) this.setOption(name, value);
       }
@@ -292,6 +352,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
       throw e;
     }
     this.#id = nextId++;
+    claimDescriptors(1);
     reactor().register(this.#id, this.#fd, { onReady: () => this.#onReady() });
     live.add(this);
   }
@@ -331,10 +392,15 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     switch (kind) {
       case "int":
       case "int64":
+      case "sec":
         if (typeof value !== "number" || !Number.isInteger(value)) {
           throw new TypeError(`Option ${name} must be an integer`);
         }
-        if (kind === "int") {
+        if (kind === "sec") {
+          // Given in ms, set in whole seconds (rounded up; -1 = system's).
+          optView.setInt32(0, value < 0 ? -1 : Math.ceil(value / 1000), true);
+          bytes = optBuf.subarray(0, 4);
+        } else if (kind === "int") {
           optView.setInt32(0, value, true);
           bytes = optBuf.subarray(0, 4);
         } else {
@@ -371,6 +437,12 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
       throw err.errno === Errno.EINVAL
         ? new RangeError(`Invalid value for option ${name}`, { cause: err })
         : err;
+    }
+    if (name === "reconnectIntervalMs") this.#reconnectIvl = value as number;
+    if (name === "reconnectIntervalMaxMs") this.#reconnectMax = value as number;
+    if (id === 18 || id === 21) {
+      const ivl = jitteredReconnectIvl(this.#reconnectIvl, this.#reconnectMax);
+      if (ivl !== this.#reconnectIvl) this.#setInt(18, ivl);
     }
   }
 
@@ -461,6 +533,10 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     if (lib().zmq.zmq_connect(this.#h("connect"), cstr(endpoint)) !== 0) {
       throw lastError("connect", endpoint);
     }
+    if (STREAM_RE.test(endpoint)) {
+      this.#connections++;
+      claimDescriptors(1);
+    }
   }
 
   /**
@@ -473,6 +549,10 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     checkEndpoint("disconnect", endpoint);
     if (lib().zmq.zmq_disconnect(this.#h("disconnect"), cstr(endpoint)) !== 0) {
       throw lastError("disconnect", endpoint);
+    }
+    if (STREAM_RE.test(endpoint) && this.#connections > 0) {
+      this.#connections--;
+      claimDescriptors(-1);
     }
   }
 
@@ -923,6 +1003,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     reactor().unregister(this.#id, this.#fd);
     this.#handle = null;
     lib().zmq.zmq_close(h);
+    claimDescriptors(-1 - this.#connections);
     live.delete(this);
     for (const m of this.#monitors) m.close();
     releaseContext();

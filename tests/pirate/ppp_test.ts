@@ -1,73 +1,12 @@
 /**
- * 6/PPP codec vectors, and the worker's reconnect backoff against a silent
- * "queue" (a ROUTER that never answers).
+ * The Paranoid Pirate worker's reconnect backoff against a silent "queue" (a
+ * ROUTER that never answers). The 6/PPP codec's vectors live with the codec:
+ * src/protocol/ppp/vectors.ts, checked by src/protocol/ppp/codec_test.ts and,
+ * against both core envelopes, by src/protocol/conformance_test.ts.
  */
-import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { RouterSocket, shutdown } from "../../mod.ts";
-import {
-  decodeQueueMessage,
-  decodeWorkerMessage,
-  encodeRequest,
-  ParanoidPirateWorker,
-  PPP_HEARTBEAT,
-  PPP_READY,
-  splitEnvelope,
-} from "../../src/patterns/pirate/mod.ts";
-
-const te = new TextEncoder();
-const b = (...xs: (string | number[])[]) =>
-  xs.map((x) => typeof x === "string" ? te.encode(x) : new Uint8Array(x));
-const E: number[] = [];
-
-Deno.test("decodeWorkerMessage() classifies the 6/PPP worker-side vectors", () => {
-  const cases: [Uint8Array[], string][] = [
-    [b([2]), "heartbeat"],
-    [b([1]), "invalid"], // READY never goes queue -> worker
-    [b([2, 2]), "invalid"],
-    [b("HEARTBEAT"), "invalid"], // non-byte ports (e.g. Tcl) are not supported
-    [[], "invalid"],
-    [b("C1", E, "17"), "request"],
-    [b("P", "C1", E, "a", "b"), "request"], // multi-hop address stack
-    [b(E, "17"), "invalid"], // no address
-    [b("C1", E), "invalid"], // no body
-    [b("C1", "17"), "invalid"], // no delimiter
-  ];
-  for (const [frames, kind] of cases) {
-    assertEquals(
-      decodeWorkerMessage(frames).kind,
-      kind,
-      JSON.stringify(frames.map((f) => [...f])),
-    );
-  }
-  const r = decodeWorkerMessage(b("P", "C1", E, "a", "b"));
-  assert(r.kind === "request");
-  assertEquals(r.envelope.length, 3);
-  assertEquals(r.body.length, 2);
-  assertThrows(() => decodeWorkerMessage("x" as never), TypeError);
-  assertThrows(() => decodeWorkerMessage(["x"] as never), TypeError);
-});
-
-Deno.test("decodeQueueMessage() classifies the 6/PPP queue-side vectors", () => {
-  const cases: [Uint8Array[], string][] = [
-    [b("W", [1]), "ready"],
-    [b("W", [2]), "heartbeat"],
-    [b("W", [3]), "invalid"],
-    [b("W", [1, 0]), "invalid"],
-    [b("W"), "invalid"],
-    [b("W", "C1", E, "x"), "reply"],
-    [b("W", E, E, "x"), "invalid"], // empty client address
-    [b("W", "C1", "x", "y"), "invalid"], // missing delimiter
-    [b("W", "C1", E), "invalid"], // no body
-  ];
-  for (const [frames, kind] of cases) {
-    assertEquals(decodeQueueMessage(frames).kind, kind);
-  }
-  assertEquals([...PPP_READY], [1]);
-  assertEquals([...PPP_HEARTBEAT], [2]);
-  assertEquals(encodeRequest(te.encode("W"), b("C", E, "x")).length, 4);
-  assertThrows(() => encodeRequest("W" as never, []), TypeError);
-  assertEquals(splitEnvelope(b("x")), null);
-});
+import { ParanoidPirateWorker } from "../../src/patterns/pirate/mod.ts";
 
 /*
  *  worker ── READY ─► ROUTER (never answers)

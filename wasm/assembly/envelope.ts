@@ -4,6 +4,24 @@
 // src/core/_ts_intern.ts.
 
 import { alloc, realloc } from "./alloc";
+// Kinds, error codes, header and command bytes, frame positions and limits,
+// generated from the spec data (src/protocol/*/spec.ts) by build:wasm.
+import {
+  KIND_INVALID, KIND_MDP_CLIENT, KIND_MDP_WORKER, KIND_PPP_READY,
+  KIND_PPP_HEARTBEAT, KIND_PPP_REPLY,
+  ERR_TOO_FEW_FRAMES, ERR_DELIMITER_NOT_EMPTY, ERR_UNKNOWN_HEADER,
+  ERR_EMPTY_SERVICE, ERR_NO_BODY, ERR_BAD_COMMAND, ERR_WRONG_FRAME_COUNT,
+  ERR_BAD_ADDRESS, ERR_MISSING_DELIMITER,
+  MDP_HEADER_BYTES, MDP_HEADER_LOW24, MDP_HEADER_HIGH16, MDP_CLIENT_TAG,
+  MDP_WORKER_TAG, MDP_READY, MDP_REQUEST, MDP_REPLY, MDP_HEARTBEAT,
+  MDP_DISCONNECT, MDP_COMMAND_BYTES, MDP_ADDRESS_MIN, MDP_ADDRESS_MAX,
+  MDP_AT_HEADER, MDP_AT_COMMAND, MDP_AT_CLIENT_SERVICE, MDP_AT_CLIENT_BODY,
+  MDP_AT_READY_SERVICE, MDP_AT_ADDRESS, MDP_AT_ADDRESS_END, MDP_AT_WORKER_BODY,
+  MDP_READY_FRAMES, MDP_SIGNAL_FRAMES,
+  PPP_READY, PPP_HEARTBEAT, PPP_COMMAND_BYTES, PPP_ADDRESS_MIN,
+  PPP_ADDRESS_MAX, PPP_COMMAND_FRAMES, PPP_AT_ADDRESS, PPP_AT_DELIMITER,
+  PPP_AT_BODY,
+} from "./_spec.generated";
 
 // Message arena.
 let bytesA: usize = 0;
@@ -15,23 +33,6 @@ let framesCap: usize = 0;
 // 0 kind, 1 command, 2 service, 3 address, 4 body, 5 error, 6 error frame,
 // 8 length of the key returned by envKey, 9 sender handle, 10 service handle.
 const RES: usize = memory.data(64, 16);
-
-// Kinds and errors (same numbering as src/core/types.ts).
-const INVALID = 0;
-const MDP_CLIENT = 1;
-const MDP_WORKER = 2;
-const PPP_READY = 3;
-const PPP_HEARTBEAT = 4;
-const PPP_REPLY = 5;
-const TOO_FEW_FRAMES = 1;
-const DELIMITER_NOT_EMPTY = 2;
-const UNKNOWN_HEADER = 3;
-const EMPTY_SERVICE = 4;
-const NO_BODY = 5;
-const BAD_COMMAND = 6;
-const WRONG_FRAME_COUNT = 7;
-const BAD_ADDRESS = 8;
-const MISSING_DELIMITER = 9;
 
 /** Makes room for a message of `total` bytes in `count` frames; 0, or -1 out of memory. */
 export function envReserve(total: u32, count: u32): i32 {
@@ -97,10 +98,10 @@ export function envIndex(n: i32): void {
 }
 
 @inline function fail(code: i32, frame: i32): i32 {
-  store<i32>(RES, INVALID);
+  store<i32>(RES, KIND_INVALID);
   store<i32>(RES, code, 20);
   store<i32>(RES, frame, 24);
-  return INVALID;
+  return KIND_INVALID;
 }
 
 @inline function ok(kind: i32, command: i32, service: i32, address: i32, body: i32): i32 {
@@ -147,59 +148,60 @@ export function envPpp(n: i32): i32 {
 function mdp(n: i32): i32 {
   envIndex(n);
   reset();
-  if (n < 3) return fail(TOO_FEW_FRAMES, -1);
-  if (len(1) != 0) return fail(DELIMITER_NOT_EMPTY, 1);
-  const h = bytesA + off(2);
-  // "MDPC01" / "MDPW01": 4D 44 50 (43|57) 30 31.
-  if (len(2) != 6 || (load<u32>(h) & 0x00ffffff) != 0x50444d || load<u16>(h, 4) != 0x3130) {
-    return fail(UNKNOWN_HEADER, 2);
+  if (n < MDP_AT_HEADER + 1) return fail(ERR_TOO_FEW_FRAMES, -1);
+  if (len(MDP_AT_HEADER - 1) != 0) return fail(ERR_DELIMITER_NOT_EMPTY, MDP_AT_HEADER - 1);
+  const h = bytesA + off(MDP_AT_HEADER);
+  // "MDPC01" / "MDPW01": shared bytes 0-2 and 4-5, tag byte 3.
+  if (len(MDP_AT_HEADER) != MDP_HEADER_BYTES || (load<u32>(h) & 0x00ffffff) != MDP_HEADER_LOW24 ||
+      load<u16>(h, 4) != MDP_HEADER_HIGH16) {
+    return fail(ERR_UNKNOWN_HEADER, MDP_AT_HEADER);
   }
   const which = load<u8>(h, 3);
-  if (which == 0x43) {
-    if (n < 5) return fail(TOO_FEW_FRAMES, -1);
-    if (len(3) == 0) return fail(EMPTY_SERVICE, 3);
-    return ok(MDP_CLIENT, 0, 3, -1, 4);
+  if (which == MDP_CLIENT_TAG) {
+    if (n < MDP_AT_CLIENT_BODY + 1) return fail(ERR_TOO_FEW_FRAMES, -1);
+    if (len(MDP_AT_CLIENT_SERVICE) == 0) return fail(ERR_EMPTY_SERVICE, MDP_AT_CLIENT_SERVICE);
+    return ok(KIND_MDP_CLIENT, 0, MDP_AT_CLIENT_SERVICE, -1, MDP_AT_CLIENT_BODY);
   }
-  if (which != 0x57) return fail(UNKNOWN_HEADER, 2);
-  if (n < 4) return fail(TOO_FEW_FRAMES, -1);
-  if (len(3) != 1) return fail(BAD_COMMAND, 3);
-  const cmd = <i32>load<u8>(bytesA + off(3));
-  if (cmd == 1) {
-    if (n != 5) return fail(WRONG_FRAME_COUNT, -1);
-    if (len(4) == 0) return fail(EMPTY_SERVICE, 4);
-    return ok(MDP_WORKER, cmd, 4, -1, -1);
+  if (which != MDP_WORKER_TAG) return fail(ERR_UNKNOWN_HEADER, MDP_AT_HEADER);
+  if (n < MDP_AT_COMMAND + 1) return fail(ERR_TOO_FEW_FRAMES, -1);
+  if (len(MDP_AT_COMMAND) != MDP_COMMAND_BYTES) return fail(ERR_BAD_COMMAND, MDP_AT_COMMAND);
+  const cmd = <i32>load<u8>(bytesA + off(MDP_AT_COMMAND));
+  if (cmd == MDP_READY) {
+    if (n != MDP_READY_FRAMES) return fail(ERR_WRONG_FRAME_COUNT, -1);
+    if (len(MDP_AT_READY_SERVICE) == 0) return fail(ERR_EMPTY_SERVICE, MDP_AT_READY_SERVICE);
+    return ok(KIND_MDP_WORKER, cmd, MDP_AT_READY_SERVICE, -1, -1);
   }
-  if (cmd == 2 || cmd == 3) {
-    if (n < 7) return fail(WRONG_FRAME_COUNT, -1);
-    const a = len(4);
-    if (a == 0 || a > 255) return fail(BAD_ADDRESS, 4);
-    if (len(5) != 0) return fail(MISSING_DELIMITER, 5);
-    return ok(MDP_WORKER, cmd, -1, 4, 6);
+  if (cmd == MDP_REQUEST || cmd == MDP_REPLY) {
+    if (n < MDP_AT_WORKER_BODY + 1) return fail(ERR_WRONG_FRAME_COUNT, -1);
+    const a = len(MDP_AT_ADDRESS);
+    if (a < MDP_ADDRESS_MIN || a > MDP_ADDRESS_MAX) return fail(ERR_BAD_ADDRESS, MDP_AT_ADDRESS);
+    if (len(MDP_AT_ADDRESS_END) != 0) return fail(ERR_MISSING_DELIMITER, MDP_AT_ADDRESS_END);
+    return ok(KIND_MDP_WORKER, cmd, -1, MDP_AT_ADDRESS, MDP_AT_WORKER_BODY);
   }
-  if (cmd == 4 || cmd == 5) {
-    if (n != 4) return fail(WRONG_FRAME_COUNT, -1);
-    return ok(MDP_WORKER, cmd, -1, -1, -1);
+  if (cmd == MDP_HEARTBEAT || cmd == MDP_DISCONNECT) {
+    if (n != MDP_SIGNAL_FRAMES) return fail(ERR_WRONG_FRAME_COUNT, -1);
+    return ok(KIND_MDP_WORKER, cmd, -1, -1, -1);
   }
-  return fail(BAD_COMMAND, 3);
+  return fail(ERR_BAD_COMMAND, MDP_AT_COMMAND);
 }
 
 function ppp(n: i32): i32 {
   envIndex(n);
   reset();
-  if (n < 2) return fail(TOO_FEW_FRAMES, -1);
-  if (n == 2) {
-    if (len(1) == 1) {
-      const c = load<u8>(bytesA + off(1));
-      if (c == 1) return ok(PPP_READY, 1, -1, -1, -1);
-      if (c == 2) return ok(PPP_HEARTBEAT, 2, -1, -1, -1);
+  if (n < PPP_COMMAND_FRAMES) return fail(ERR_TOO_FEW_FRAMES, -1);
+  if (n == PPP_COMMAND_FRAMES) {
+    if (len(1) == PPP_COMMAND_BYTES) {
+      const c = <i32>load<u8>(bytesA + off(1));
+      if (c == PPP_READY) return ok(KIND_PPP_READY, PPP_READY, -1, -1, -1);
+      if (c == PPP_HEARTBEAT) return ok(KIND_PPP_HEARTBEAT, PPP_HEARTBEAT, -1, -1, -1);
     }
-    return fail(BAD_COMMAND, 1);
+    return fail(ERR_BAD_COMMAND, 1);
   }
-  const a = len(1);
-  if (a == 0 || a > 255) return fail(BAD_ADDRESS, 1);
-  if (len(2) != 0) return fail(MISSING_DELIMITER, 2);
-  if (n < 4) return fail(NO_BODY, -1);
-  return ok(PPP_REPLY, 0, -1, 1, 3);
+  const a = len(PPP_AT_ADDRESS);
+  if (a < PPP_ADDRESS_MIN || a > PPP_ADDRESS_MAX) return fail(ERR_BAD_ADDRESS, PPP_AT_ADDRESS);
+  if (len(PPP_AT_DELIMITER) != 0) return fail(ERR_MISSING_DELIMITER, PPP_AT_DELIMITER);
+  if (n < PPP_AT_BODY + 1) return fail(ERR_NO_BODY, -1);
+  return ok(KIND_PPP_REPLY, 0, -1, PPP_AT_ADDRESS, PPP_AT_BODY);
 }
 
 // ---- Intern table --------------------------------------------------------

@@ -7,7 +7,7 @@
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
 import { DealerSocket, RouterSocket } from "../../transport/socket.ts";
-import { splitEnvelope } from "../../protocol/ppp.ts";
+import { splitEnvelope } from "../../protocol/ppp/codec.ts";
 import { type JobMessage, runDynamicTask } from "./web_worker.ts";
 import {
   type Lease,

@@ -16,12 +16,12 @@ import {
   decodeClientReply,
   encodeClientRequest,
   validateServiceName,
-} from "../../protocol/mdp.ts";
+} from "../../protocol/mdp/codec.ts";
 import {
   isMmiService,
   MMI_SERVICE,
   parseMmiStatus,
-} from "../../protocol/mmi.ts";
+} from "../../protocol/mmi/codec.ts";
 import { correlationFrame, readCorrelationId } from "./correlation.ts";
 import { Deque } from "./_deque.ts";
 import {

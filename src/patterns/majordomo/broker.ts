@@ -10,13 +10,20 @@ import type { Logger } from "../../_util/logger.ts";
 import { createCore } from "../../core/mod.ts";
 import type { Envelope, WorkerQueue } from "../../core/mod.ts";
 import { MessageKind } from "../../core/mod.ts";
-import { COMMAND_FRAME, EMPTY, MDPC01, MDPW01 } from "../../protocol/mdp.ts";
+import {
+  COMMAND_FRAME,
+  EMPTY,
+  MDPC01,
+  MdpLimits,
+  MDPW01,
+  MdpWorkerCommand,
+} from "../../protocol/mdp/codec.ts";
 import {
   isMmiService,
   MMI_FRAME,
   MMI_SERVICE,
   MMI_STATS,
-} from "../../protocol/mmi.ts";
+} from "../../protocol/mmi/codec.ts";
 import { Deque } from "./_deque.ts";
 import {
   checkEndpoint,
@@ -29,8 +36,17 @@ const te = new TextEncoder();
 const td = new TextDecoder();
 const MMI_SERVICE_BYTES = te.encode(MMI_SERVICE);
 const MMI_STATS_BYTES = te.encode(MMI_STATS);
-const HEARTBEAT = [EMPTY, MDPW01, COMMAND_FRAME[4]] as const;
-const REQUEST_PREFIX = [EMPTY, MDPW01, COMMAND_FRAME[2]];
+const HEARTBEAT = [
+  EMPTY,
+  MDPW01,
+  COMMAND_FRAME[MdpWorkerCommand.HEARTBEAT],
+] as const;
+const REQUEST_PREFIX = [
+  EMPTY,
+  MDPW01,
+  COMMAND_FRAME[MdpWorkerCommand.REQUEST],
+];
+const DISCONNECT = COMMAND_FRAME[MdpWorkerCommand.DISCONNECT];
 const CLS = "MajordomoBroker";
 
 /**
@@ -757,11 +773,12 @@ export class MajordomoBroker implements AsyncDisposable {
     const h = env.find(0);
     const w = h >= 0 ? this.#workers.get(h) : undefined;
     switch (cmd) {
-      case 0x01: { // READY
+      case MdpWorkerCommand.READY: {
         if (w !== undefined) return this.#deleteWorker(w, true);
         const sf = env.serviceFrame;
         if (
-          isMmiService(env.frame(sf)) || env.frameLength(0) > 255 ||
+          isMmiService(env.frame(sf)) ||
+          env.frameLength(0) > MdpLimits.ADDRESS_MAX_BYTES ||
           this.#workers.size >= this.#maxWorkers
         ) {
           return this.#disconnectSender();
@@ -789,7 +806,7 @@ export class MajordomoBroker implements AsyncDisposable {
         this.#markWaiting(worker, now);
         return;
       }
-      case 0x03: { // REPLY
+      case MdpWorkerCommand.REPLY: {
         if (w === undefined || !w.busy) {
           if (w !== undefined) return this.#deleteWorker(w, true);
           return this.#disconnectSender();
@@ -804,7 +821,7 @@ export class MajordomoBroker implements AsyncDisposable {
         this.#markWaiting(w, now);
         return;
       }
-      case 0x04: // HEARTBEAT
+      case MdpWorkerCommand.HEARTBEAT:
         if (w === undefined) return this.#disconnectSender();
         if (w.busy) {
           w.expiresAt = now + this.#expiryMs;
@@ -812,10 +829,11 @@ export class MajordomoBroker implements AsyncDisposable {
           this.#queue.touch(w.handle, now + this.#expiryMs);
         }
         return;
-      case 0x05: // DISCONNECT
+      case MdpWorkerCommand.DISCONNECT:
         if (w !== undefined) this.#deleteWorker(w, false);
         return;
-      default: // REQUEST from a worker: valid but unexpected
+      case MdpWorkerCommand.REQUEST: // from a worker: valid but unexpected
+      default:
         if (w !== undefined) return this.#deleteWorker(w, true);
         return this.#disconnectSender();
     }
@@ -915,7 +933,7 @@ export class MajordomoBroker implements AsyncDisposable {
     if (this.#workers.get(w.handle) !== w) return;
     if (disconnect) {
       this.#c.disconnectsSent++;
-      this.#trySend([w.identity, EMPTY, MDPW01, COMMAND_FRAME[5]]);
+      this.#trySend([w.identity, EMPTY, MDPW01, DISCONNECT]);
     }
     this.#queue.remove(w.handle);
     this.#busy.delete(w);
@@ -929,7 +947,7 @@ export class MajordomoBroker implements AsyncDisposable {
   /** Sends DISCONNECT to the sender of the current message (not registered). */
   #disconnectSender(): void {
     this.#c.disconnectsSent++;
-    this.#trySend([this.#env.frame(0), EMPTY, MDPW01, COMMAND_FRAME[5]]);
+    this.#trySend([this.#env.frame(0), EMPTY, MDPW01, DISCONNECT]);
   }
 
   /** Sends to a registered worker; on failure the worker is deleted. */

@@ -17,13 +17,13 @@ import {
   decodeClientReply,
   encodeClientRequest,
   validateServiceName,
-} from "../../protocol/mdp.ts";
+} from "../../protocol/mdp/codec.ts";
 import {
   isMmiService,
   MMI_SERVICE,
   MMI_STATS,
   parseMmiStatus,
-} from "../../protocol/mmi.ts";
+} from "../../protocol/mmi/codec.ts";
 import type { MajordomoBrokerStats } from "./broker.ts";
 import {
   checkEndpoint,

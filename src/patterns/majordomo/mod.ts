@@ -1,6 +1,7 @@
 /**
  * Majordomo (7/MDP + 8/MMI): a service-oriented broker, a synchronous and an
- * asynchronous client, and a worker; plus the wire codecs they use.
+ * asynchronous client, and a worker. The 7/MDP and 8/MMI codecs they use
+ * are the lower-level wire layer, `@reliable/zmq/protocol`.
  *
  * @example Broker, worker and client in one process
  * ```ts
@@ -61,30 +62,3 @@ export {
   correlationFrame,
   readCorrelationId,
 } from "./correlation.ts";
-export {
-  decodeBrokerInbound,
-  decodeClientReply,
-  decodeWorkerInbound,
-  encodeBrokerReply,
-  encodeBrokerRequest,
-  encodeClientRequest,
-  encodeReady,
-  encodeWorkerReply,
-  encodeWorkerSignal,
-  type FrameLike,
-  type MdpBrokerInbound,
-  type MdpBrokerToWorker,
-  MDPC01,
-  type MdpClientReply,
-  MDPW01,
-  MdpWorkerCommand,
-  validateServiceName,
-} from "../../protocol/mdp.ts";
-export {
-  isMmiService,
-  MMI_PREFIX,
-  MMI_SERVICE,
-  MMI_STATS,
-  MmiStatus,
-  parseMmiStatus,
-} from "../../protocol/mmi.ts";

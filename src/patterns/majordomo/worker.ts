@@ -14,8 +14,8 @@ import {
   encodeWorkerSignal,
   MdpWorkerCommand,
   validateServiceName,
-} from "../../protocol/mdp.ts";
-import { isMmiService } from "../../protocol/mmi.ts";
+} from "../../protocol/mdp/codec.ts";
+import { isMmiService } from "../../protocol/mmi/codec.ts";
 import { readCorrelationId } from "./correlation.ts";
 import { Deque } from "./_deque.ts";
 import {

@@ -1,7 +1,8 @@
 /**
  * The Pirate patterns of the zguide's chapter 4: Lazy Pirate (client-side
  * retries), Simple Pirate (LRU queue) and Paranoid Pirate (6/PPP heartbeats
- * and expiry), plus the 6/PPP codec.
+ * and expiry). The 6/PPP codec they use is the lower-level wire layer,
+ * `@reliable/zmq/protocol`.
  *
  * @example Paranoid Pirate in one process
  * ```ts
@@ -42,17 +43,6 @@ export {
   type ParanoidPirateWorkerOptions,
 } from "./paranoid_pirate_worker.ts";
 export type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
-export {
-  decodeQueueMessage,
-  decodeWorkerMessage,
-  encodeRequest,
-  PPP_HEARTBEAT,
-  PPP_READY,
-  PppCommand,
-  type PppQueueMessage,
-  type PppWorkerMessage,
-  splitEnvelope,
-} from "../../protocol/ppp.ts";
 // Shared types the Pirate API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../../_util/logger.ts";
 import type { RouterSocket } from "../../transport/socket.ts";
-import { PPP_HEARTBEAT } from "../../protocol/ppp.ts";
+import { PPP_HEARTBEAT } from "../../protocol/ppp/codec.ts";
 import { MessageKind } from "../../core/mod.ts";
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";

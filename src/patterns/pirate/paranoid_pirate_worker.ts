@@ -3,7 +3,7 @@
  * reconnect with exponential backoff (zguide `ppworker`, chapter 4).
  * @module
  */
-import { ClosedError } from "../../errors.ts";
+import { ClosedError, ProtocolError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame } from "../../types.ts";
 import { DealerSocket } from "../../transport/socket.ts";
@@ -11,7 +11,7 @@ import {
   decodeWorkerMessage,
   PPP_HEARTBEAT,
   PPP_READY,
-} from "../../protocol/ppp.ts";
+} from "../../protocol/ppp/codec.ts";
 import type {
   PirateHandler,
   PirateWorkerStats,
@@ -246,12 +246,12 @@ export class ParanoidPirateWorker implements AsyncDisposable {
       this.#lastHeard = performance.now();
       this.#backoffMs = this.#initialMs;
       const msg = decodeWorkerMessage(m);
-      if (msg.kind === "heartbeat") continue;
-      if (msg.kind === "invalid") {
+      if (msg instanceof ProtocolError) {
         this.#stats.invalid++;
         this.#log.warn("invalid message dropped", { reason: msg.reason });
         continue;
       }
+      if (msg.type === "heartbeat") continue;
       this.#busy = true;
       let reply: readonly Frame[] | undefined;
       try {

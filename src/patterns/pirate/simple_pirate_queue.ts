@@ -6,7 +6,7 @@
 import type { Logger } from "../../_util/logger.ts";
 import type { Message } from "../../types.ts";
 import type { RouterSocket } from "../../transport/socket.ts";
-import { PppCommand } from "../../protocol/ppp.ts";
+import { PppCommand } from "../../protocol/ppp/codec.ts";
 import type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 import { checkOptions, hex } from "./_common.ts";
 import {

@@ -7,7 +7,7 @@ import { ClosedError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame, Message } from "../../types.ts";
 import { ReqSocket } from "../../transport/socket.ts";
-import { PPP_READY, splitEnvelope } from "../../protocol/ppp.ts";
+import { PPP_READY, splitEnvelope } from "../../protocol/ppp/codec.ts";
 import { checkFrames, logger as checkLogger, workerArgs } from "./_common.ts";
 
 /**

@@ -12,7 +12,7 @@ import {
   encodeTspReply,
   isTspService,
   newUuid,
-  STATUS_FRAME,
+  TSP_STATUS_FRAME,
 } from "../../protocol/tsp/codec.ts";
 import { ProtocolError } from "../../errors.ts";
 import type { TitanicStore } from "./store/types.ts";
@@ -39,9 +39,9 @@ export interface HandlerContext {
   readonly counters: ServiceCounters;
 }
 
-const OK = [STATUS_FRAME["200"]];
-const PENDING = [STATUS_FRAME["300"]];
-const UNKNOWN = [STATUS_FRAME["400"]];
+const OK = [TSP_STATUS_FRAME["200"]];
+const PENDING = [TSP_STATUS_FRAME["300"]];
+const UNKNOWN = [TSP_STATUS_FRAME["400"]];
 
 function refuse(ctx: HandlerContext, reason: string) {
   ctx.counters.requests.invalid++;
@@ -140,7 +140,7 @@ export async function handleReply(
       return UNKNOWN;
     }
     ctx.counters.replies.ready++;
-    return [STATUS_FRAME["200"], ...reply];
+    return [TSP_STATUS_FRAME["200"], ...reply];
   } catch (e) {
     ctx.counters.replies.failed++;
     ctx.limited.warn("reply:failed", "titanic.reply failed (500)", {
@@ -178,7 +178,7 @@ export async function handleClose(
       uuid: r.uuid,
       error: String(e),
     });
-    return [STATUS_FRAME["500"]];
+    return [TSP_STATUS_FRAME["500"]];
   }
   ctx.counters.closes.closed++;
   if (ctx.events.active) {

@@ -10,7 +10,7 @@ import { MajordomoClient } from "../majordomo/client.ts";
 import { MajordomoWorker } from "../majordomo/worker.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame } from "../../types.ts";
-import { parseMmiStatus } from "../../protocol/mmi.ts";
+import { parseMmiStatus } from "../../protocol/mmi/codec.ts";
 
 /** A running worker. */
 export interface WorkerPort {

@@ -22,8 +22,8 @@ import {
   encodeStoreRequest,
   encodeUuidRequest,
   normalizeUuid,
+  TspService,
 } from "../../protocol/tsp/codec.ts";
-import { TspService } from "../../protocol/tsp/spec.ts";
 import { type ClientPort, openClient } from "./_mdp.ts";
 import { pollForReply } from "./_wait.ts";
 

@@ -77,4 +77,4 @@ export {
   type FileLayer,
   type StoreFile,
 } from "./store/file_layer.ts";
-export { TspStatus } from "../../protocol/tsp/spec.ts";
+export { TspStatus } from "../../protocol/tsp/codec.ts";

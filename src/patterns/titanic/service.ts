@@ -20,7 +20,7 @@ import {
   readOptions,
 } from "../../_util/options.ts";
 import { EventHub } from "../_kit/events.ts";
-import { TspService } from "../../protocol/tsp/spec.ts";
+import { TspService } from "../../protocol/tsp/codec.ts";
 import type { TitanicStore, TitanicStoreStats } from "./store/types.ts";
 import { LogStore } from "./store/log_store.ts";
 import { SqliteStore } from "./store/sqlite_store.ts";

@@ -1,63 +1,72 @@
 /**
- * 9/TSP encoders and decoders (rfc.zeromq.org/spec/9). Pure: no sockets, no
- * timers, no storage. The decoders never throw on hostile input: they return
- * a typed message or a {@linkcode ProtocolError} whose `code` is a
- * {@linkcode TspMalformation} name. The encoders check their arguments and
- * throw `TypeError`/`RangeError` naming what was wrong.
+ * 9/TSP encoders and decoders (https://rfc.zeromq.org/spec/9/). Pure: no
+ * sockets, no timers, no storage. The decoders never throw on hostile
+ * input: they return a typed message or a {@linkcode TspProtocolError}
+ * whose `code` names the {@linkcode TspMalformation}. The encoders check
+ * their arguments and throw `TypeError`/`RangeError`.
  *
- * Frames are the MDP bodies (see `spec.ts` for the table). Our replies carry
- * the bare three-digit code in the status frame, because the guide's C
- * client compares the frame with `"200"` byte for byte; on a 400 or 500 to
- * `titanic.request` or `titanic.reply` a second frame carries a short
- * human-readable reason (TSP gives content frames a meaning only on 200).
- * A `titanic.close` reply is always exactly one frame.
+ * Readers: Titanic reads `titanic.request` bodies
+ * ({@linkcode decodeStoreRequest}) and `titanic.reply`/`titanic.close`
+ * bodies ({@linkcode decodeUuidRequest}); a client reads the three replies
+ * ({@linkcode decodeStoreResult}, {@linkcode decodeReplyResult},
+ * {@linkcode decodeCloseResult}).
+ *
+ * Our replies carry the bare three-digit code in the status frame, because
+ * the guide's C client compares the frame with `"200"` byte for byte; on a
+ * 400 or 500 to `titanic.request` or `titanic.reply` a second frame carries
+ * a short human-readable reason (TSP gives content frames a meaning only on
+ * 200). A `titanic.close` reply is always exactly one frame.
  *
  * @module
  */
 import { ProtocolError } from "../../errors.ts";
+import { type FrameLike, isFrames } from "../_frames.ts";
 import {
   TSP_SERVICE_PREFIX,
+  TSP_SPEC,
   TspLimits,
   TspMalformation,
+  TspMessage,
+  type TspMessageName,
+  TspService,
   TspStatus,
 } from "./spec.ts";
 
+export {
+  TSP_SERVICE_PREFIX,
+  TSP_SPEC,
+  TspLimits,
+  TspMalformation,
+  TspMessage,
+  type TspMessageName,
+  TspService,
+  TspStatus,
+};
+
 const te = new TextEncoder();
+const td = new TextDecoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
-const latin = new TextDecoder("latin1");
-
-/** A frame as the encoders accept it: bytes, or a string sent as UTF-8. */
-export type TspFrame = Uint8Array | string;
-
-function tspError(
-  frame: number,
-  code: TspMalformation,
-  reason: string,
-): ProtocolError {
-  const err = new ProtocolError("TSP", frame, reason);
-  // The malformation class; `ProtocolError` takes it as an option once the
-  // shared `code` field lands on main (branch `protocol`).
-  Object.defineProperty(err, "code", { value: code, enumerable: true });
-  return err;
-}
+const { UUID_CHARS, UUID_BYTES, SERVICE_MIN_BYTES, SERVICE_MAX_BYTES } =
+  TspLimits;
 
 /**
- * The malformation class of an error returned by a TSP decoder.
+ * A `ProtocolError` from a TSP decoder: `code` names the malformation.
  *
- * @param error An error returned by a decoder of this module.
- * @returns Its {@linkcode TspMalformation} name, or `undefined` for another error.
  * @example
  * ```ts
- * import { decodeUuidRequest, tspErrorCode } from "./codec.ts";
+ * import { decodeUuidRequest, type TspProtocolError } from "./codec.ts";
  * const r = decodeUuidRequest([new TextEncoder().encode("../etc/passwd")]);
- * if (r instanceof Error) console.log(tspErrorCode(r)); // "BAD_UUID"
+ * if (r instanceof Error) console.log((r as TspProtocolError).code); // "BAD_UUID"
  * ```
  */
-export function tspErrorCode(error: unknown): TspMalformation | undefined {
-  if (!(error instanceof ProtocolError) || error.protocol !== "TSP") {
-    return undefined;
-  }
-  return (error as unknown as { code?: TspMalformation }).code;
+export type TspProtocolError = ProtocolError & {
+  readonly code: TspMalformation;
+};
+
+function fail(code: TspMalformation, frame: number): TspProtocolError {
+  return new ProtocolError("TSP", frame, TspMalformation[code], {
+    code,
+  }) as TspProtocolError;
 }
 
 // ---------------------------------------------------------------- UUIDs
@@ -68,6 +77,8 @@ function hexValue(c: number): number {
   if (c >= 0x61 && c <= 0x66) return c - 0x57;
   return -1;
 }
+
+const HEX = "0123456789ABCDEF";
 
 /**
  * Checks a UUID against 9/TSP's format (32 hexadecimal characters, any
@@ -84,17 +95,23 @@ function hexValue(c: number): number {
  * ```
  */
 export function normalizeUuid(value: Uint8Array | string): string | null {
-  const n = TspLimits.UUID_CHARS;
   if (typeof value === "string") {
-    if (value.length !== n) return null;
-    for (let i = 0; i < n; i++) {
+    if (value.length !== UUID_CHARS) return null;
+    for (let i = 0; i < UUID_CHARS; i++) {
       if (hexValue(value.charCodeAt(i)) < 0) return null;
     }
     return value.toUpperCase();
   }
-  if (!(value instanceof Uint8Array) || value.length !== n) return null;
-  for (let i = 0; i < n; i++) if (hexValue(value[i]) < 0) return null;
-  return latin.decode(value).toUpperCase();
+  if (!(value instanceof Uint8Array) || value.length !== UUID_CHARS) {
+    return null;
+  }
+  let s = "";
+  for (let i = 0; i < UUID_CHARS; i++) {
+    const v = hexValue(value[i]);
+    if (v < 0) return null;
+    s += HEX[v];
+  }
+  return s;
 }
 
 /**
@@ -113,9 +130,9 @@ export function newUuid(): string {
 }
 
 /**
- * Packs a normalized UUID into its 16 bytes.
+ * Packs a UUID into its 16 bytes.
  *
- * @param uuid A UUID as {@linkcode normalizeUuid} returns it.
+ * @param uuid 32 hexadecimal characters.
  * @returns The 16 bytes.
  * @throws {RangeError} When `uuid` is not 32 hex characters.
  * @example
@@ -126,36 +143,25 @@ export function newUuid(): string {
  * ```
  */
 export function uuidToBytes(uuid: string): Uint8Array {
-  const n = TspLimits.UUID_BYTES;
-  if (typeof uuid !== "string" || uuid.length !== 2 * n) {
+  if (typeof uuid !== "string" || normalizeUuid(uuid) === null) {
     throw new RangeError(
       `uuidToBytes(): uuid must be 32 hex characters, got ${
         JSON.stringify(uuid)
       }`,
     );
   }
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const hi = hexValue(uuid.charCodeAt(2 * i));
-    const lo = hexValue(uuid.charCodeAt(2 * i + 1));
-    if (hi < 0 || lo < 0) {
-      throw new RangeError(
-        `uuidToBytes(): uuid must be 32 hex characters, got ${
-          JSON.stringify(uuid)
-        }`,
-      );
-    }
-    out[i] = (hi << 4) | lo;
+  const out = new Uint8Array(UUID_BYTES);
+  for (let i = 0; i < UUID_BYTES; i++) {
+    out[i] = (hexValue(uuid.charCodeAt(2 * i)) << 4) |
+      hexValue(uuid.charCodeAt(2 * i + 1));
   }
   return out;
 }
 
-const HEX = "0123456789ABCDEF";
-
 /**
  * Unpacks 16 bytes into an upper-case UUID.
  *
- * @param bytes At least 16 bytes; the first 16 are used.
+ * @param bytes At least `offset + 16` bytes.
  * @param offset Where the UUID starts.
  * @returns The 32-character UUID.
  * @example
@@ -166,7 +172,7 @@ const HEX = "0123456789ABCDEF";
  */
 export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {
   let s = "";
-  for (let i = 0; i < TspLimits.UUID_BYTES; i++) {
+  for (let i = 0; i < UUID_BYTES; i++) {
     const b = bytes[offset + i];
     s += HEX[b >> 4] + HEX[b & 15];
   }
@@ -175,15 +181,23 @@ export function uuidFromBytes(bytes: Uint8Array, offset = 0): string {
 
 // ---------------------------------------------------------------- status
 
-/** Status frames (shared; never mutate). */
-export const STATUS_FRAME: Readonly<Record<TspStatus, Uint8Array>> = {
+/**
+ * The status frames (shared; never mutate).
+ *
+ * @example
+ * ```ts
+ * import { TSP_STATUS_FRAME } from "./codec.ts";
+ * console.log(TSP_STATUS_FRAME["300"].length); // 3
+ * ```
+ */
+export const TSP_STATUS_FRAME: Readonly<Record<TspStatus, Uint8Array>> = {
   "200": te.encode("200"),
   "300": te.encode("300"),
   "400": te.encode("400"),
   "500": te.encode("500"),
 };
 
-const DEFINED = new Set<string>(Object.values(TspStatus));
+const DEFINED: ReadonlySet<string> = new Set(Object.values(TspStatus));
 
 /** A status frame, parsed. */
 export interface TspStatusLine {
@@ -207,46 +221,38 @@ export interface TspStatusLine {
  */
 export function parseTspStatus(
   frame: Uint8Array | undefined,
-): TspStatusLine | ProtocolError {
+): TspStatusLine | TspProtocolError {
   if (!(frame instanceof Uint8Array) || frame.length < 3) {
-    return tspError(0, TspMalformation.BAD_STATUS, "status is not 3 digits");
+    return fail("BAD_STATUS", 0);
   }
   for (let i = 0; i < 3; i++) {
-    if (frame[i] < 0x30 || frame[i] > 0x39) {
-      return tspError(0, TspMalformation.BAD_STATUS, "status is not 3 digits");
-    }
+    if (frame[i] < 0x30 || frame[i] > 0x39) return fail("BAD_STATUS", 0);
   }
-  if (frame.length > 3 && frame[3] !== 0x20) {
-    return tspError(
-      0,
-      TspMalformation.BAD_STATUS,
-      "status digits must be followed by a space or nothing",
-    );
-  }
-  const code = latin.decode(frame.subarray(0, 3));
-  if (!DEFINED.has(code)) {
-    return tspError(
-      0,
-      TspMalformation.UNDEFINED_STATUS,
-      `status ${code} is not a TSP code`,
-    );
-  }
-  const text = frame.length > 4
-    ? new TextDecoder().decode(frame.subarray(4))
-    : "";
+  if (frame.length > 3 && frame[3] !== 0x20) return fail("BAD_STATUS", 0);
+  const code = String.fromCharCode(frame[0], frame[1], frame[2]);
+  if (!DEFINED.has(code)) return fail("UNDEFINED_STATUS", 0);
+  const text = frame.length > 4 ? td.decode(frame.subarray(4)) : "";
   return { status: code as TspStatus, text };
 }
 
 // ---------------------------------------------------------------- requests
 
-/** A `titanic.request` body, decoded (server side). */
+/** A `titanic.request` body, as Titanic reads it. */
 export interface TspStoreRequest {
+  /** `"store"`. */
+  readonly type: "store";
   /** The target service name. */
   readonly service: string;
-  /** The target service name as sent. */
-  readonly serviceBytes: Uint8Array;
   /** The request body for the target service (at least one frame). */
   readonly body: Uint8Array[];
+}
+
+/** A `titanic.reply` or `titanic.close` body, as Titanic reads it. */
+export interface TspUuidRequest {
+  /** `"uuid"`. */
+  readonly type: "uuid";
+  /** The UUID, upper case. */
+  readonly uuid: string;
 }
 
 /**
@@ -264,11 +270,13 @@ export interface TspStoreRequest {
  */
 export function checkTargetService(bytes: Uint8Array): string | null {
   if (
-    !(bytes instanceof Uint8Array) ||
-    bytes.length < TspLimits.SERVICE_MIN_BYTES ||
-    bytes.length > TspLimits.SERVICE_MAX_BYTES
+    !(bytes instanceof Uint8Array) || bytes.length < SERVICE_MIN_BYTES ||
+    bytes.length > SERVICE_MAX_BYTES
   ) return null;
-  for (const b of bytes) if (b < 0x20 || b === 0x7f) return null;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b < 0x20 || b === 0x7f) return null;
+  }
   try {
     return strictUtf8.decode(bytes);
   } catch {
@@ -280,8 +288,8 @@ export function checkTargetService(bytes: Uint8Array): string | null {
  * Decodes a `titanic.request` body: `[service][body…]`.
  *
  * @param frames The MDP request body.
- * @returns The request, or a `ProtocolError` (`EMPTY`, `BAD_SERVICE`,
- * `NO_BODY`).
+ * @returns The request, or a `ProtocolError` (`NOT_FRAMES`, `EMPTY`,
+ * `BAD_SERVICE`, `NO_BODY`); never throws.
  * @example
  * ```ts
  * import { decodeStoreRequest } from "./codec.ts";
@@ -292,75 +300,47 @@ export function checkTargetService(bytes: Uint8Array): string | null {
  */
 export function decodeStoreRequest(
   frames: readonly Uint8Array[],
-): TspStoreRequest | ProtocolError {
-  if (!Array.isArray(frames) || frames.length === 0) {
-    return tspError(-1, TspMalformation.EMPTY, "no frames");
-  }
-  const serviceBytes = frames[0];
-  const service = checkTargetService(serviceBytes);
-  if (service === null) {
-    return tspError(
-      0,
-      TspMalformation.BAD_SERVICE,
-      "service name must be 1-255 bytes of printable UTF-8",
-    );
-  }
-  if (frames.length < 2) {
-    return tspError(
-      1,
-      TspMalformation.NO_BODY,
-      "a request needs a body after the service name",
-    );
-  }
-  for (let i = 1; i < frames.length; i++) {
-    if (!(frames[i] instanceof Uint8Array)) {
-      return tspError(i, TspMalformation.NO_BODY, "frame is not bytes");
-    }
-  }
-  return { service, serviceBytes, body: frames.slice(1) };
+): TspStoreRequest | TspProtocolError {
+  if (!isFrames(frames)) return fail("NOT_FRAMES", -1);
+  if (frames.length === 0) return fail("EMPTY", -1);
+  const service = checkTargetService(frames[0]);
+  if (service === null) return fail("BAD_SERVICE", 0);
+  if (frames.length < 2) return fail("NO_BODY", -1);
+  return { type: "store", service, body: frames.slice(1) };
 }
 
 /**
  * Decodes a `titanic.reply` or `titanic.close` body: exactly one UUID frame.
  *
  * @param frames The MDP request body.
- * @returns The upper-case UUID, or a `ProtocolError` (`EMPTY`, `BAD_UUID`,
- * `EXTRA_FRAMES`).
+ * @returns The upper-case UUID, or a `ProtocolError` (`NOT_FRAMES`,
+ * `EMPTY`, `BAD_UUID`, `EXTRA_FRAMES`); never throws.
  * @example
  * ```ts
  * import { decodeUuidRequest } from "./codec.ts";
  * const r = decodeUuidRequest([new TextEncoder().encode("0123456789abcdef0123456789abcdef")]);
- * console.log(r); // { uuid: "0123456789ABCDEF0123456789ABCDEF" }
+ * console.log(r); // { type: "uuid", uuid: "0123456789ABCDEF0123456789ABCDEF" }
  * ```
  */
 export function decodeUuidRequest(
   frames: readonly Uint8Array[],
-): { readonly uuid: string } | ProtocolError {
-  if (!Array.isArray(frames) || frames.length === 0) {
-    return tspError(-1, TspMalformation.EMPTY, "no frames");
-  }
+): TspUuidRequest | TspProtocolError {
+  if (!isFrames(frames)) return fail("NOT_FRAMES", -1);
+  if (frames.length === 0) return fail("EMPTY", -1);
   const uuid = normalizeUuid(frames[0]);
-  if (uuid === null) {
-    return tspError(
-      0,
-      TspMalformation.BAD_UUID,
-      "UUID must be 32 hexadecimal characters",
-    );
-  }
-  if (frames.length > 1) {
-    return tspError(
-      1,
-      TspMalformation.EXTRA_FRAMES,
-      "only a UUID frame is expected",
-    );
-  }
-  return { uuid };
+  if (uuid === null) return fail("BAD_UUID", 0);
+  if (frames.length > 1) return fail("EXTRA_FRAMES", 1);
+  return { type: "uuid", uuid };
 }
 
 function frameBytes(what: string, f: unknown): Uint8Array {
   if (typeof f === "string") return te.encode(f);
   if (f instanceof Uint8Array) return f;
-  throw new TypeError(`${what} must be a string or Uint8Array`);
+  throw new TypeError(
+    `${what} must be a string or Uint8Array, got ${
+      f === null ? "null" : typeof f
+    }`,
+  );
 }
 
 /**
@@ -378,16 +358,16 @@ function frameBytes(what: string, f: unknown): Uint8Array {
  * ```
  */
 export function encodeStoreRequest(
-  service: TspFrame,
-  body: readonly TspFrame[],
+  service: FrameLike,
+  body: readonly FrameLike[],
 ): Uint8Array[] {
   const s = frameBytes("encodeStoreRequest(): service", service);
   if (checkTargetService(s) === null) {
     throw new RangeError(
       `encodeStoreRequest(): service must be 1-255 bytes of printable UTF-8, got ${
-        JSON.stringify(
-          typeof service === "string" ? service : `${s.length} bytes`,
-        )
+        typeof service === "string"
+          ? JSON.stringify(service)
+          : `${s.length} bytes`
       }`,
     );
   }
@@ -423,7 +403,9 @@ export function encodeStoreRequest(
 export function encodeUuidRequest(uuid: string): Uint8Array[] {
   if (typeof uuid !== "string" || normalizeUuid(uuid) === null) {
     throw new RangeError(
-      `uuid must be 32 hexadecimal characters, got ${JSON.stringify(uuid)}`,
+      `encodeUuidRequest(): uuid must be 32 hexadecimal characters, got ${
+        JSON.stringify(uuid)
+      }`,
     );
   }
   return [te.encode(uuid)];
@@ -432,12 +414,13 @@ export function encodeUuidRequest(uuid: string): Uint8Array[] {
 // ---------------------------------------------------------------- replies
 
 /**
- * Encodes a server reply: the status frame, then `content` (the UUID or the
- * stored reply on 200; an optional reason on 400/500).
+ * Encodes a Titanic reply: the status frame, then `content` (the UUID or
+ * the stored reply on 200; an optional reason on 400/500).
  *
  * @param status The code.
  * @param content Frames after the status.
  * @returns The reply body.
+ * @throws {TypeError} When a content frame is neither bytes nor a string.
  * @example
  * ```ts
  * import { encodeTspReply } from "./codec.ts";
@@ -446,29 +429,55 @@ export function encodeUuidRequest(uuid: string): Uint8Array[] {
  */
 export function encodeTspReply(
   status: TspStatus,
-  content: readonly TspFrame[] = [],
+  content: readonly FrameLike[] = [],
 ): Uint8Array[] {
-  const out = [STATUS_FRAME[status]];
-  for (const f of content) out.push(frameBytes("content", f));
+  const out = [TSP_STATUS_FRAME[status]];
+  for (let i = 0; i < content.length; i++) {
+    out.push(frameBytes(`encodeTspReply(): content[${i}]`, content[i]));
+  }
   return out;
+}
+
+/** A status other than 200, with its text (status frame text or reason frame). */
+export interface TspNotOk {
+  /** `"status"`. */
+  readonly type: "status";
+  /** The code. */
+  readonly status: "300" | "400" | "500";
+  /** For people; never interpret it. */
+  readonly text: string;
 }
 
 /** A `titanic.request` reply, decoded (client side). */
 export type TspStoreResult =
-  | { readonly status: "200"; readonly uuid: string }
-  | { readonly status: "300" | "400" | "500"; readonly text: string };
+  | { readonly type: "stored"; readonly status: "200"; readonly uuid: string }
+  | TspNotOk;
 
 /** A `titanic.reply` reply, decoded (client side). */
 export type TspReplyResult =
-  | { readonly status: "200"; readonly body: Uint8Array[] }
-  | { readonly status: "300" | "400" | "500"; readonly text: string };
-
-function reasonText(frames: readonly Uint8Array[], line: TspStatusLine) {
-  if (line.text) return line.text;
-  if (frames.length > 1 && frames[1] instanceof Uint8Array) {
-    return new TextDecoder().decode(frames[1]);
+  | {
+    readonly type: "reply";
+    readonly status: "200";
+    readonly body: Uint8Array[];
   }
-  return "";
+  | TspNotOk;
+
+function notOk(frames: readonly Uint8Array[], line: TspStatusLine): TspNotOk {
+  const text = line.text ||
+    (frames.length > 1 ? td.decode(frames[1]) : "");
+  return {
+    type: "status",
+    status: line.status as "300" | "400" | "500",
+    text,
+  };
+}
+
+function statusOf(
+  frames: readonly Uint8Array[],
+): TspStatusLine | TspProtocolError {
+  if (!isFrames(frames)) return fail("NOT_FRAMES", -1);
+  if (frames.length === 0) return fail("EMPTY", -1);
+  return parseTspStatus(frames[0]);
 }
 
 /**
@@ -476,35 +485,25 @@ function reasonText(frames: readonly Uint8Array[], line: TspStatusLine) {
  *
  * @param frames The MDP reply body.
  * @returns The UUID on 200, the code and text otherwise, or a
- * `ProtocolError` (`EMPTY`, `BAD_STATUS`, `UNDEFINED_STATUS`,
- * `MISSING_UUID`).
+ * `ProtocolError` (`NOT_FRAMES`, `EMPTY`, `BAD_STATUS`,
+ * `UNDEFINED_STATUS`, `MISSING_UUID`); never throws.
  * @example
  * ```ts
  * import { decodeStoreResult } from "./codec.ts";
  * const te = new TextEncoder();
- * console.log(decodeStoreResult([te.encode("200"), te.encode("0123456789ABCDEF0123456789ABCDEF")]));
+ * const r = decodeStoreResult([te.encode("200"), te.encode("0123456789ABCDEF0123456789ABCDEF")]);
+ * if (!(r instanceof Error) && r.type === "stored") console.log(r.uuid);
  * ```
  */
 export function decodeStoreResult(
   frames: readonly Uint8Array[],
-): TspStoreResult | ProtocolError {
-  if (!Array.isArray(frames) || frames.length === 0) {
-    return tspError(-1, TspMalformation.EMPTY, "no frames");
-  }
-  const line = parseTspStatus(frames[0]);
+): TspStoreResult | TspProtocolError {
+  const line = statusOf(frames);
   if (line instanceof ProtocolError) return line;
-  if (line.status !== TspStatus.OK) {
-    return { status: line.status, text: reasonText(frames, line) };
-  }
+  if (line.status !== "200") return notOk(frames, line);
   const uuid = frames.length > 1 ? normalizeUuid(frames[1]) : null;
-  if (uuid === null) {
-    return tspError(
-      1,
-      TspMalformation.MISSING_UUID,
-      "a 200 from titanic.request must carry a UUID",
-    );
-  }
-  return { status: "200", uuid };
+  if (uuid === null) return fail("MISSING_UUID", 1);
+  return { type: "stored", status: "200", uuid };
 }
 
 /**
@@ -512,51 +511,53 @@ export function decodeStoreResult(
  *
  * @param frames The MDP reply body.
  * @returns The stored reply on 200, the code and text otherwise, or a
- * `ProtocolError` (`EMPTY`, `BAD_STATUS`, `UNDEFINED_STATUS`).
+ * `ProtocolError` (`NOT_FRAMES`, `EMPTY`, `BAD_STATUS`,
+ * `UNDEFINED_STATUS`); never throws.
  * @example
  * ```ts
  * import { decodeReplyResult } from "./codec.ts";
- * console.log(decodeReplyResult([new TextEncoder().encode("300")])); // { status: "300", text: "" }
+ * console.log(decodeReplyResult([new TextEncoder().encode("300")])); // { type: "status", status: "300", text: "" }
  * ```
  */
 export function decodeReplyResult(
   frames: readonly Uint8Array[],
-): TspReplyResult | ProtocolError {
-  if (!Array.isArray(frames) || frames.length === 0) {
-    return tspError(-1, TspMalformation.EMPTY, "no frames");
-  }
-  const line = parseTspStatus(frames[0]);
+): TspReplyResult | TspProtocolError {
+  const line = statusOf(frames);
   if (line instanceof ProtocolError) return line;
-  if (line.status === TspStatus.OK) {
-    return { status: "200", body: frames.slice(1) };
+  if (line.status === "200") {
+    return { type: "reply", status: "200", body: frames.slice(1) };
   }
-  return { status: line.status, text: reasonText(frames, line) };
+  return notOk(frames, line);
 }
 
 /**
  * Decodes the reply of `titanic.close`.
  *
  * @param frames The MDP reply body.
- * @returns The code and text, or a `ProtocolError`.
+ * @returns The code and text, or a `ProtocolError` (`NOT_FRAMES`, `EMPTY`,
+ * `BAD_STATUS`, `UNDEFINED_STATUS`); never throws.
  * @example
  * ```ts
  * import { decodeCloseResult } from "./codec.ts";
- * console.log(decodeCloseResult([new TextEncoder().encode("200")])); // { status: "200", text: "" }
+ * console.log(decodeCloseResult([new TextEncoder().encode("200")])); // { type: "closed", status: "200", text: "" }
  * ```
  */
 export function decodeCloseResult(
   frames: readonly Uint8Array[],
-): TspStatusLine | ProtocolError {
-  if (!Array.isArray(frames) || frames.length === 0) {
-    return tspError(-1, TspMalformation.EMPTY, "no frames");
-  }
-  const line = parseTspStatus(frames[0]);
+):
+  | { readonly type: "closed"; readonly status: "200"; readonly text: string }
+  | TspNotOk
+  | TspProtocolError {
+  const line = statusOf(frames);
   if (line instanceof ProtocolError) return line;
-  return { status: line.status, text: reasonText(frames, line) };
+  if (line.status === "200") {
+    return { type: "closed", status: "200", text: line.text };
+  }
+  return notOk(frames, line);
 }
 
 /**
- * Tells whether a service name is one TSP reserves (`titanic.*`).
+ * Tells whether a service name is one of TSP's (`titanic.*`).
  *
  * @param service The name.
  * @returns Whether it starts with `titanic.`.
@@ -567,6 +568,32 @@ export function decodeCloseResult(
  * ```
  */
 export function isTspService(service: string): boolean {
-  return typeof service === "string" &&
-    service.startsWith(TSP_SERVICE_PREFIX);
+  return typeof service === "string" && service.startsWith(TSP_SERVICE_PREFIX);
 }
+
+/**
+ * The message name of a body by the TSP service it goes to, for logs.
+ *
+ * @param service A TSP service name.
+ * @param fromClient Whether the client sends it.
+ * @returns The {@linkcode TspMessage} name, or `undefined`.
+ * @example
+ * ```ts
+ * import { tspMessageOf } from "./codec.ts";
+ * console.log(tspMessageOf("titanic.close", false)); // "CLOSE_REPLY"
+ * ```
+ */
+export function tspMessageOf(
+  service: string,
+  fromClient: boolean,
+): TspMessageName | undefined {
+  for (const [name, m] of Object.entries(TspMessage)) {
+    if (m.service === service && (m.from[0] === "client") === fromClient) {
+      return name as TspMessageName;
+    }
+  }
+  return undefined;
+}
+
+/** The services, for code that only imports the codec. */
+export const TSP_SERVICES: readonly TspService[] = Object.values(TspService);

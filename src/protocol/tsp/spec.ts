@@ -12,11 +12,34 @@
  * | `titanic.reply` | F0 UUID | F0 status; F1… the stored reply when 200 |
  * | `titanic.close` | F0 UUID | F0 status (exactly one frame) |
  *
+ * A leaf: it imports nothing and holds no code.
+ *
+ * @example
+ * ```ts
+ * import { TspService, TspStatus } from "./spec.ts";
+ * console.log(TspService.REPLY, TspStatus.PENDING); // "titanic.reply" "300"
+ * ```
+ *
  * @module
  */
 
-/** Where the protocol is specified. */
-export const TSP_RFC = "rfc.zeromq.org/spec/9";
+/**
+ * Where the specification lives.
+ *
+ * @example
+ * ```ts
+ * import { TSP_SPEC } from "./spec.ts";
+ * console.log(TSP_SPEC.name); // "9/TSP"
+ * ```
+ */
+export const TSP_SPEC = {
+  /** Short name, as other RFCs cite it. */
+  name: "9/TSP",
+  /** Title. */
+  title: "Titanic Service Protocol",
+  /** The RFC. */
+  url: "https://rfc.zeromq.org/spec/9/",
+} as const;
 
 /**
  * The three MDP services a Titanic server provides (9/TSP "Services").
@@ -38,7 +61,16 @@ export const TspService = {
 /** One of the {@linkcode TspService} names. */
 export type TspService = typeof TspService[keyof typeof TspService];
 
-/** The prefix of the service names TSP reserves. */
+/**
+ * The prefix of the service names TSP uses (we refuse it as a target, so
+ * that Titanic never dispatches to itself).
+ *
+ * @example
+ * ```ts
+ * import { TSP_SERVICE_PREFIX } from "./spec.ts";
+ * console.log("titanic.reply".startsWith(TSP_SERVICE_PREFIX)); // true
+ * ```
+ */
 export const TSP_SERVICE_PREFIX = "titanic.";
 
 /**
@@ -88,36 +120,72 @@ export const TspLimits = {
 } as const;
 
 /**
- * The frames of each service, per direction, with the RFC section. `"1+"`
- * marks a run of one or more frames, `"0+"` zero or more.
+ * The body frames of each TSP message (inside a 7/MDP client REQUEST or
+ * REPLY whose service frame names the TSP service), with the RFC section
+ * and the sender.
+ *
+ * Frame names: `service` is the target service name; `uuid` 32 hex
+ * characters; `status` one {@linkcode TspStatus} (three digits, optionally
+ * a space and text); `body+` one or more opaque frames; `reply*` zero or
+ * more opaque frames (the stored reply, only with 200); `uuid?` the UUID,
+ * only with 200; `reason?` a frame of text we add on 400/500 (ours).
  *
  * @example
  * ```ts
- * import { TspFrames } from "./spec.ts";
- * console.log(TspFrames["titanic.close"].reply); // ["status"]
+ * import { TspMessage } from "./spec.ts";
+ * console.log(TspMessage.CLOSE_REPLY.body); // ["status"]
  * ```
  */
-export const TspFrames = {
-  "titanic.request": {
+export const TspMessage = {
+  /** Store this request (C→T, `titanic.request`). */
+  STORE_REQUEST: {
     section: "The titanic.request Service",
-    request: ["service", "body 1+"],
-    reply: ["status", "uuid (200 only)"],
+    from: ["client"],
+    service: "titanic.request",
+    body: ["service", "body+"],
   },
-  "titanic.reply": {
+  /** Stored: 200 and the UUID; or 400/500 (T→C). */
+  STORE_REPLY: {
+    section: "The titanic.request Service",
+    from: ["titanic"],
+    service: "titanic.request",
+    body: ["status", "uuid?", "reason?"],
+  },
+  /** Is there a reply for this UUID? (C→T, `titanic.reply`). */
+  REPLY_REQUEST: {
     section: "The titanic.reply Service",
-    request: ["uuid"],
-    reply: ["status", "reply 0+ (200 only)"],
+    from: ["client"],
+    service: "titanic.reply",
+    body: ["uuid"],
   },
-  "titanic.close": {
+  /** 200 and the reply, 300 pending, 400 unknown, 500 error (T→C). */
+  REPLY_REPLY: {
+    section: "The titanic.reply Service",
+    from: ["titanic"],
+    service: "titanic.reply",
+    body: ["status", "reply*", "reason?"],
+  },
+  /** Forget this UUID (C→T, `titanic.close`). */
+  CLOSE_REQUEST: {
     section: "The titanic.close Service",
-    request: ["uuid"],
-    reply: ["status"],
+    from: ["client"],
+    service: "titanic.close",
+    body: ["uuid"],
+  },
+  /** Done: exactly one status frame (T→C). */
+  CLOSE_REPLY: {
+    section: "The titanic.close Service",
+    from: ["titanic"],
+    service: "titanic.close",
+    body: ["status"],
   },
 } as const;
+/** The name of one TSP message in {@linkcode TspMessage}. */
+export type TspMessageName = keyof typeof TspMessage;
 
 /**
- * Why a TSP message was refused: the `code` of the `ProtocolError` the
- * decoders return.
+ * Every way a TSP message can be malformed, by class name, with the text a
+ * `ProtocolError` carries as its `reason` (its `code` is the name).
  *
  * @example
  * ```ts
@@ -126,23 +194,24 @@ export const TspFrames = {
  * ```
  */
 export const TspMalformation = {
+  /** The input is not an array of byte frames. */
+  NOT_FRAMES: "not an array of Uint8Array frames",
   /** The message has no frames at all. */
-  EMPTY: "EMPTY",
+  EMPTY: "no frames",
   /** `titanic.request`: the target service name is empty, over 255 bytes, not UTF-8 or has control characters. */
-  BAD_SERVICE: "BAD_SERVICE",
+  BAD_SERVICE: "service name must be 1-255 bytes of printable UTF-8",
   /** `titanic.request`: no request body after the service name. */
-  NO_BODY: "NO_BODY",
+  NO_BODY: "a request needs a body after the service name",
   /** The UUID frame is not 32 hexadecimal characters. */
-  BAD_UUID: "BAD_UUID",
+  BAD_UUID: "UUID must be 32 hexadecimal characters",
   /** `titanic.reply`/`titanic.close` request: frames after the UUID. */
-  EXTRA_FRAMES: "EXTRA_FRAMES",
+  EXTRA_FRAMES: "only a UUID frame is expected",
   /** A reply's status frame is not three digits (optionally followed by a space and text). */
-  BAD_STATUS: "BAD_STATUS",
+  BAD_STATUS: "status must be three ASCII digits, alone or before a space",
   /** A reply's status is three digits but not a code TSP defines. */
-  UNDEFINED_STATUS: "UNDEFINED_STATUS",
+  UNDEFINED_STATUS: "status is not a TSP code (200, 300, 400, 500)",
   /** A 200 reply to `titanic.request` without a valid UUID frame. */
-  MISSING_UUID: "MISSING_UUID",
+  MISSING_UUID: "a 200 from titanic.request must carry a UUID",
 } as const;
-/** One of the {@linkcode TspMalformation} names. */
-export type TspMalformation =
-  typeof TspMalformation[keyof typeof TspMalformation];
+/** The name of one {@linkcode TspMalformation} class. */
+export type TspMalformation = keyof typeof TspMalformation;

@@ -1,302 +1,368 @@
 /**
- * Conformance vectors of 9/TSP: valid and malformed messages, each with the
- * result a decoder must give. One set, used by the codec tests and by the
- * Titanic service tests (which send the malformed ones over the wire and
- * expect 400). Frames are written as strings (UTF-8) or byte arrays.
+ * 9/TSP conformance vectors: the bodies Titanic reads (`titanic.request`,
+ * and the UUID of `titanic.reply`/`titanic.close`) and the replies a
+ * client reads, valid and malformed, each with the expected result. Only
+ * the codec reads these (`codec_test.ts`); the Titanic service tests send
+ * the malformed requests over the wire and expect 400.
+ *
+ * Readers: `titanic-store` ({@linkcode decodeStoreRequest}),
+ * `titanic-uuid` (`decodeUuidRequest`), `client-store`
+ * (`decodeStoreResult`), `client-reply` (`decodeReplyResult`),
+ * `client-close` (`decodeCloseResult`).
  *
  * @module
  */
-import type { TspMalformation, TspStatus } from "./spec.ts";
+import type { Vector, VectorFrame } from "../_vector.ts";
 
-/** Which decoder a vector is for. */
-export type TspVectorDecoder =
-  | "storeRequest"
-  | "uuidRequest"
-  | "storeResult"
-  | "replyResult"
-  | "closeResult";
+/** Who decodes a 9/TSP vector. */
+export type TspReader =
+  | "titanic-store"
+  | "titanic-uuid"
+  | "client-store"
+  | "client-reply"
+  | "client-close";
 
-/** One vector. */
-export interface TspVector {
-  /** What it checks. */
-  readonly name: string;
-  /** The decoder it is for (server side: `storeRequest`, `uuidRequest`). */
-  readonly decoder: TspVectorDecoder;
-  /** The MDP body. */
-  readonly frames: readonly (string | readonly number[])[];
-  /** The expected result: fields of the decoded message, or an error. */
-  readonly expect:
-    | {
-      readonly ok: true;
-      readonly status?: TspStatus;
-      readonly service?: string;
-      readonly bodyFrames?: number;
-      readonly uuid?: string;
-      readonly text?: string;
-    }
-    | {
-      readonly ok: false;
-      readonly code: TspMalformation;
-      readonly frame: number;
-    };
+/** An expected decoded TSP message, in vector notation. */
+export interface TspExpect {
+  /** The decoded `type`. */
+  readonly type: "store" | "uuid" | "stored" | "reply" | "closed" | "status";
+  /** The target service (`store`). */
+  readonly service?: VectorFrame;
+  /** The body (`store`: the request; `reply`: the stored reply). */
+  readonly body?: readonly VectorFrame[];
+  /** The UUID, upper case (`uuid`, `stored`). */
+  readonly uuid?: VectorFrame;
+  /** The status code (replies). */
+  readonly status?: string;
+  /** The text with a status (replies other than `stored` and `reply`). */
+  readonly text?: VectorFrame;
 }
+
+/** The malformation classes a 9/TSP vector may expect. */
+export type TspVectorCode =
+  | "NOT_FRAMES"
+  | "EMPTY"
+  | "BAD_SERVICE"
+  | "NO_BODY"
+  | "BAD_UUID"
+  | "EXTRA_FRAMES"
+  | "BAD_STATUS"
+  | "UNDEFINED_STATUS"
+  | "MISSING_UUID";
+
+/** One 9/TSP vector. */
+export type TspVector = Vector<TspReader, TspExpect, TspVectorCode>;
+
+const REQ = "RFC 9 § The titanic.request Service";
+const REP = "RFC 9 § The titanic.reply Service";
+const CLO = "RFC 9 § The titanic.close Service";
+const STA = "RFC 9 § Status Frames";
+const OURS = "docs/PROTOCOLS.md § 9/TSP";
 
 const U = "0123456789ABCDEF0123456789ABCDEF";
-const u = U.toLowerCase();
+const err = (error: TspVectorCode, frame = -1) => ({ error, frame });
 
-/**
- * The vectors.
- *
- * @example
- * ```ts
- * import { TSP_VECTORS } from "./vectors.ts";
- * console.log(TSP_VECTORS.length > 20); // true
- * ```
- */
+/** Every 9/TSP vector. */
 export const TSP_VECTORS: readonly TspVector[] = [
-  // titanic.request, server side
+  // ---- titanic reads titanic.request --------------------------------------
   {
-    name: "request: service and one body frame (the RFC example)",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/the-rfc-example",
+    reader: "titanic-store",
     frames: ["echo", "Hello world"],
-    expect: { ok: true, service: "echo", bodyFrames: 1 },
+    expect: { type: "store", service: "echo", body: ["Hello world"] },
+    source: REQ,
   },
   {
-    name: "request: several body frames, one empty",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/several-body-frames-one-empty",
+    reader: "titanic-store",
     frames: ["echo", "a", "", "c"],
-    expect: { ok: true, service: "echo", bodyFrames: 3 },
+    expect: { type: "store", service: "echo", body: ["a", "", "c"] },
+    source: REQ,
   },
   {
-    name: "request: 255-byte service name",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/255-byte-service",
+    reader: "titanic-store",
     frames: ["s".repeat(255), "x"],
-    expect: { ok: true, service: "s".repeat(255), bodyFrames: 1 },
+    expect: { type: "store", service: "s".repeat(255), body: ["x"] },
+    source: OURS,
   },
   {
-    name: "request: UTF-8 service name",
-    decoder: "storeRequest",
-    frames: ["échos", "x"],
-    expect: { ok: true, service: "échos", bodyFrames: 1 },
+    name: "tsp/titanic-store/utf8-service",
+    reader: "titanic-store",
+    frames: ["échos", [0, 255]],
+    expect: { type: "store", service: "échos", body: [[0, 255]] },
+    source: OURS,
   },
   {
-    name: "request: no frames",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/not-frames",
+    reader: "titanic-store",
+    raw: ["echo", "x"],
+    expect: err("NOT_FRAMES"),
+    source: OURS,
+  },
+  {
+    name: "tsp/titanic-store/no-frames",
+    reader: "titanic-store",
     frames: [],
-    expect: { ok: false, code: "EMPTY", frame: -1 },
+    expect: err("EMPTY"),
+    source: REQ,
   },
   {
-    name: "request: no body (the poison message that kills the C broker)",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/no-body (the poison message of the C broker)",
+    reader: "titanic-store",
     frames: ["echo"],
-    expect: { ok: false, code: "NO_BODY", frame: 1 },
+    expect: err("NO_BODY"),
+    source: REQ,
   },
   {
-    name: "request: empty service name",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/empty-service",
+    reader: "titanic-store",
     frames: ["", "x"],
-    expect: { ok: false, code: "BAD_SERVICE", frame: 0 },
+    expect: err("BAD_SERVICE", 0),
+    source: OURS,
   },
   {
-    name: "request: 256-byte service name",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/256-byte-service",
+    reader: "titanic-store",
     frames: ["s".repeat(256), "x"],
-    expect: { ok: false, code: "BAD_SERVICE", frame: 0 },
+    expect: err("BAD_SERVICE", 0),
+    source: OURS,
   },
   {
-    name: "request: control character in the service name",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/control-character-in-service",
+    reader: "titanic-store",
     frames: [[0x65, 0x0a, 0x68], "x"],
-    expect: { ok: false, code: "BAD_SERVICE", frame: 0 },
+    expect: err("BAD_SERVICE", 0),
+    source: OURS,
   },
   {
-    name: "request: service name not UTF-8",
-    decoder: "storeRequest",
+    name: "tsp/titanic-store/service-not-utf8",
+    reader: "titanic-store",
     frames: [[0x65, 0xff, 0xfe], "x"],
-    expect: { ok: false, code: "BAD_SERVICE", frame: 0 },
+    expect: err("BAD_SERVICE", 0),
+    source: OURS,
   },
-  // titanic.reply / titanic.close, server side
+  // ---- titanic reads the UUID of titanic.reply / titanic.close ------------
   {
-    name: "uuid: upper case",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/upper-case",
+    reader: "titanic-uuid",
     frames: [U],
-    expect: { ok: true, uuid: U },
+    expect: { type: "uuid", uuid: U },
+    source: REP,
   },
   {
-    name: "uuid: lower case is normalized",
-    decoder: "uuidRequest",
-    frames: [u],
-    expect: { ok: true, uuid: U },
+    name: "tsp/titanic-uuid/lower-case-is-normalized",
+    reader: "titanic-uuid",
+    frames: [U.toLowerCase()],
+    expect: { type: "uuid", uuid: U },
+    source: OURS,
   },
   {
-    name: "uuid: path traversal",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/path-traversal",
+    reader: "titanic-uuid",
     frames: ["../../../../../../etc/passwd"],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: OURS,
   },
   {
-    name: "uuid: 32 characters with a slash",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/32-characters-with-a-slash",
+    reader: "titanic-uuid",
     frames: ["0123456789ABCDEF0123456789ABCD/."],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: OURS,
   },
   {
-    name: "uuid: dashed RFC 4122 form",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/dashed-rfc4122-form",
+    reader: "titanic-uuid",
     frames: ["01234567-89ab-cdef-0123-456789abcdef"],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: CLO,
   },
   {
-    name: "uuid: 31 characters",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/31-characters",
+    reader: "titanic-uuid",
     frames: [U.slice(1)],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: REP,
   },
   {
-    name: "uuid: 33 characters",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/33-characters",
+    reader: "titanic-uuid",
     frames: [U + "0"],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: REP,
   },
   {
-    name: "uuid: G is not hex",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/g-is-not-hex (the RFC's A-Z means A-F)",
+    reader: "titanic-uuid",
     frames: ["G123456789ABCDEF0123456789ABCDEF"],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: OURS,
   },
   {
-    name: "uuid: NUL bytes",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/nul-bytes",
+    reader: "titanic-uuid",
     frames: [new Array(32).fill(0)],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: OURS,
   },
   {
-    name: "uuid: empty frame",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/empty-frame",
+    reader: "titanic-uuid",
     frames: [""],
-    expect: { ok: false, code: "BAD_UUID", frame: 0 },
+    expect: err("BAD_UUID", 0),
+    source: REP,
   },
   {
-    name: "uuid: no frames",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/no-frames",
+    reader: "titanic-uuid",
     frames: [],
-    expect: { ok: false, code: "EMPTY", frame: -1 },
+    expect: err("EMPTY"),
+    source: REP,
   },
   {
-    name: "uuid: a frame after the UUID",
-    decoder: "uuidRequest",
+    name: "tsp/titanic-uuid/a-frame-after-the-uuid",
+    reader: "titanic-uuid",
     frames: [U, "x"],
-    expect: { ok: false, code: "EXTRA_FRAMES", frame: 1 },
+    expect: err("EXTRA_FRAMES", 1),
+    source: CLO,
   },
-  // replies, client side
   {
-    name: "store result: 200 and UUID",
-    decoder: "storeResult",
+    name: "tsp/titanic-uuid/not-frames",
+    reader: "titanic-uuid",
+    raw: "0123456789ABCDEF0123456789ABCDEF",
+    expect: err("NOT_FRAMES"),
+    source: OURS,
+  },
+  // ---- client reads the replies --------------------------------------------
+  {
+    name: "tsp/client-store/200-and-uuid",
+    reader: "client-store",
     frames: ["200", U],
-    expect: { ok: true, status: "200", uuid: U },
+    expect: { type: "stored", status: "200", uuid: U },
+    source: REQ,
   },
   {
-    name: "store result: 500 with a reason frame",
-    decoder: "storeResult",
+    name: "tsp/client-store/500-with-a-reason-frame",
+    reader: "client-store",
     frames: ["500", "disk full"],
-    expect: { ok: true, status: "500", text: "disk full" },
+    expect: { type: "status", status: "500", text: "disk full" },
+    source: OURS,
   },
   {
-    name: "store result: 400 with text in the status frame",
-    decoder: "storeResult",
+    name: "tsp/client-store/400-with-text-in-the-status-frame",
+    reader: "client-store",
     frames: ["400 no body"],
-    expect: { ok: true, status: "400", text: "no body" },
+    expect: { type: "status", status: "400", text: "no body" },
+    source: STA,
   },
   {
-    name: "store result: 200 without UUID",
-    decoder: "storeResult",
+    name: "tsp/client-store/200-without-uuid",
+    reader: "client-store",
     frames: ["200"],
-    expect: { ok: false, code: "MISSING_UUID", frame: 1 },
+    expect: err("MISSING_UUID", 1),
+    source: REQ,
   },
   {
-    name: "store result: 200 with a bad UUID",
-    decoder: "storeResult",
+    name: "tsp/client-store/200-with-a-bad-uuid",
+    reader: "client-store",
     frames: ["200", "../x"],
-    expect: { ok: false, code: "MISSING_UUID", frame: 1 },
+    expect: err("MISSING_UUID", 1),
+    source: REQ,
   },
   {
-    name: "reply result: 200 and the reply",
-    decoder: "replyResult",
+    name: "tsp/client-reply/200-and-the-reply",
+    reader: "client-reply",
     frames: ["200", "Hello world", "more"],
-    expect: { ok: true, status: "200", bodyFrames: 2 },
+    expect: { type: "reply", status: "200", body: ["Hello world", "more"] },
+    source: REP,
   },
   {
-    name: "reply result: 200 and an empty reply",
-    decoder: "replyResult",
+    name: "tsp/client-reply/200-and-an-empty-reply",
+    reader: "client-reply",
     frames: ["200"],
-    expect: { ok: true, status: "200", bodyFrames: 0 },
+    expect: { type: "reply", status: "200", body: [] },
+    source: OURS,
   },
   {
-    name: "reply result: 300 pending",
-    decoder: "replyResult",
+    name: "tsp/client-reply/300-pending",
+    reader: "client-reply",
     frames: ["300"],
-    expect: { ok: true, status: "300", text: "" },
+    expect: { type: "status", status: "300", text: "" },
+    source: STA,
   },
   {
-    name: "reply result: 400 unknown",
-    decoder: "replyResult",
+    name: "tsp/client-reply/400-unknown",
+    reader: "client-reply",
     frames: ["400"],
-    expect: { ok: true, status: "400", text: "" },
+    expect: { type: "status", status: "400", text: "" },
+    source: STA,
   },
   {
-    name: "reply result: 404 is MMI's, not TSP's",
-    decoder: "replyResult",
+    name: "tsp/client-reply/500-parked-with-reason",
+    reader: "client-reply",
+    frames: ["500", "no reply after 5 attempts"],
+    expect: {
+      type: "status",
+      status: "500",
+      text: "no reply after 5 attempts",
+    },
+    source: OURS,
+  },
+  {
+    name: "tsp/client-reply/404-is-mmi-not-tsp",
+    reader: "client-reply",
     frames: ["404"],
-    expect: { ok: false, code: "UNDEFINED_STATUS", frame: 0 },
+    expect: err("UNDEFINED_STATUS", 0),
+    source: STA,
   },
   {
-    name: "reply result: status not digits",
-    decoder: "replyResult",
+    name: "tsp/client-reply/status-not-digits",
+    reader: "client-reply",
     frames: ["OK"],
-    expect: { ok: false, code: "BAD_STATUS", frame: 0 },
+    expect: err("BAD_STATUS", 0),
+    source: STA,
   },
   {
-    name: "reply result: digits run on without a space",
-    decoder: "replyResult",
+    name: "tsp/client-reply/digits-run-on-without-a-space",
+    reader: "client-reply",
     frames: ["2000"],
-    expect: { ok: false, code: "BAD_STATUS", frame: 0 },
+    expect: err("BAD_STATUS", 0),
+    source: STA,
   },
   {
-    name: "reply result: no frames",
-    decoder: "replyResult",
+    name: "tsp/client-reply/no-frames",
+    reader: "client-reply",
     frames: [],
-    expect: { ok: false, code: "EMPTY", frame: -1 },
+    expect: err("EMPTY"),
+    source: REP,
   },
   {
-    name: "close result: 200",
-    decoder: "closeResult",
+    name: "tsp/client-reply/not-frames",
+    reader: "client-reply",
+    raw: [null],
+    expect: err("NOT_FRAMES"),
+    source: OURS,
+  },
+  {
+    name: "tsp/client-close/200",
+    reader: "client-close",
     frames: ["200"],
-    expect: { ok: true, status: "200", text: "" },
+    expect: { type: "closed", status: "200", text: "" },
+    source: CLO,
   },
   {
-    name: "close result: 999",
-    decoder: "closeResult",
+    name: "tsp/client-close/400-for-a-malformed-uuid",
+    reader: "client-close",
+    frames: ["400"],
+    expect: { type: "status", status: "400", text: "" },
+    source: OURS,
+  },
+  {
+    name: "tsp/client-close/999",
+    reader: "client-close",
     frames: ["999"],
-    expect: { ok: false, code: "UNDEFINED_STATUS", frame: 0 },
+    expect: err("UNDEFINED_STATUS", 0),
+    source: STA,
   },
 ];
-
-/**
- * Turns a vector's frames into bytes.
- *
- * @param frames The vector's frames.
- * @returns One `Uint8Array` per frame.
- * @example
- * ```ts
- * import { vectorFrames } from "./vectors.ts";
- * console.log(vectorFrames(["ab", [1, 2, 3]]).map((f) => f.length)); // [2, 3]
- * ```
- */
-export function vectorFrames(
-  frames: readonly (string | readonly number[])[],
-): Uint8Array[] {
-  const te = new TextEncoder();
-  return frames.map((f) =>
-    typeof f === "string" ? te.encode(f) : new Uint8Array(f)
-  );
-}
