@@ -1,6 +1,6 @@
 // Load-run child: --count bad clients of one --kind (see _bad.ts).
 import { DealerSocket, shutdown } from "../../src/transport/mod.ts";
-import { encodeClientRequest } from "../../src/protocol/mdp.ts";
+import { encodeClientRequest } from "../../src/protocol/mdp/codec.ts";
 import { intFlag, parseFlags } from "../../src/_util/args.ts";
 import { raisedFdLimit, waitForGo } from "./_child.ts";
 

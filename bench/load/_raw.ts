@@ -1,5 +1,5 @@
 // Simulated Majordomo clients on raw DEALER sockets: the 7/MDP client
-// grammar comes from src/protocol/mdp.ts; per-client state lives in typed
+// grammar comes from src/protocol/mdp/codec.ts; per-client state lives in typed
 // arrays; timeouts are one FIFO (every attempt has the same timeout) swept by
 // the caller's timer, so a client costs no timer and no promise besides its
 // one pending receive.
@@ -18,7 +18,7 @@ import { DealerSocket, type SocketOptions } from "../../src/transport/mod.ts";
 import {
   decodeClientReply,
   encodeClientRequest,
-} from "../../src/protocol/mdp.ts";
+} from "../../src/protocol/mdp/codec.ts";
 import { ProtocolError } from "../../src/errors.ts";
 import type { Message } from "../../src/types.ts";
 import type { Histogram } from "./_hist.ts";
