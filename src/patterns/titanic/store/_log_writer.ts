@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { setImmediate } from "node:timers";
 import { ClosedError, StorageError } from "../../../errors.ts";
 import type { FrameCodec } from "../../../core/types.ts";
 import { type FileLayer, joinPath } from "./file_layer.ts";
@@ -67,6 +68,7 @@ export class LogWriter {
   #running = false;
   #flushing: Promise<void> = Promise.resolve();
   #scheduled = false;
+  #lastBatch = 0;
   #failed: StorageError | null = null;
   #closed = false;
   #dirDirty = false;
@@ -157,7 +159,10 @@ export class LogWriter {
     );
     if (!this.#running && !this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(() => {
+      // Alone (the last batch held one record): flush at once. Under
+      // concurrency: in the next macrotask, so that the requests received
+      // in this turn of the event loop join the batch.
+      (this.#lastBatch > 1 ? setImmediate : queueMicrotask)(() => {
         this.#scheduled = false;
         if (this.#running) return;
         this.#running = true;

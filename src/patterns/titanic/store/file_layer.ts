@@ -127,7 +127,16 @@ class DenoStoreFile implements StoreFile {
     }
   }
   datasync(): Promise<void> {
-    return this.#f.syncData();
+    // A blocking fdatasync on the main thread: the async one completes
+    // through the event loop, which the transport's reactor may be holding
+    // in a short inline poll; measured 4x slower per acknowledged request.
+    // Group commit keeps the blocking cost to one sync per batch.
+    try {
+      this.#f.syncDataSync();
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
   truncate(size: number): void {
     this.#f.truncateSync(size);
@@ -162,7 +171,7 @@ function processStart(pid: number): string | null {
 /**
  * The real file layer, on `Deno` file APIs. `append` uses synchronous
  * writes (a few µs each); `datasync` and `syncDir` run `fdatasync`/`fsync`
- * off the main thread. The directory lock is a `LOCK` file holding the
+ * synchronously too (one per group commit). The directory lock is a `LOCK` file holding the
  * owner's pid and process start time (from `/proc`), so a lock left by a
  * killed process is recognized as stale and taken over.
  *
@@ -205,12 +214,17 @@ export const denoFileLayer: FileLayer = {
   remove(path) {
     Deno.removeSync(path);
   },
-  async syncDir(dir) {
-    const d = await Deno.open(dir, { read: true });
+  syncDir(dir) {
     try {
-      await d.sync();
-    } finally {
-      d.close();
+      const d = Deno.openSync(dir, { read: true });
+      try {
+        d.syncSync();
+      } finally {
+        d.close();
+      }
+      return Promise.resolve();
+    } catch (e) {
+      return Promise.reject(e);
     }
   },
   lock(dir) {
