@@ -6,7 +6,7 @@
 //
 //   deno task bench:titanic [--seconds 5] [--clients 1,10,100]
 //       [--stores log,sqlite] [--sync on,off] [--c /path/to/anchors-out]
-//       [--request-workers 32] [--rounds 1]
+//       [--request-workers 32] [--rounds 1] [--in-broker]
 //
 // Each run: a fresh broker (the CLI) and a fresh Titanic (the CLI, its store
 // in a new temporary directory) as child processes; N TitanicClients in
@@ -54,6 +54,10 @@ const f = parseFlags(Deno.args, {
     type: "string",
     description: "repeats of everything",
     default: "1",
+  },
+  "in-broker": {
+    type: "boolean",
+    description: "also run Titanic inside the broker process",
   },
   // Internal: the clients only, against a given broker (used in the C namespace).
   "client-only": { type: "boolean", description: "internal" },
@@ -192,6 +196,31 @@ async function ours(store: string, sync: boolean, n: number) {
   }
 }
 
+/** Titanic inside the broker process (`broker --titanic-dir`), over inproc. */
+async function inBroker(store: string, n: number) {
+  const dir = Deno.makeTempDirSync({ prefix: "titanic-bench-" });
+  const broker = await spawnReady([
+    new URL("../src/cli/broker.ts", HERE).pathname,
+    "--bind",
+    "tcp://127.0.0.1:*",
+    "--log-level",
+    "warn",
+    "--stats-ms",
+    "0",
+    "--titanic-dir",
+    dir,
+    "--titanic-store",
+    store,
+  ], '"ready"');
+  try {
+    return await measure(String(broker.ready.endpoint), n);
+  } finally {
+    broker.child.kill("SIGKILL");
+    await broker.child.status;
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
 async function cTitanic(out: string, n: number, preload: boolean) {
   const dir = Deno.makeTempDirSync({ prefix: "titanic-c-" });
   const env = preload ? `LD_PRELOAD=${out}/bin/noresolve.so ` : "";
@@ -230,6 +259,15 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const s of (f.sync as string).split(",")) {
       for (const n of CLIENTS) {
         report(`${store}, sync ${s}`, n, await ours(store, s === "on", n));
+      }
+    }
+    if (f["in-broker"]) {
+      for (const n of CLIENTS) {
+        report(
+          `${store}, sync on, inside the broker`,
+          n,
+          await inBroker(store, n),
+        );
       }
     }
   }

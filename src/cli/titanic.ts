@@ -50,7 +50,7 @@ export const TITANIC_FLAGS: Record<string, FlagSpec> = {
   "request-workers": {
     type: "string",
     description: "workers for titanic.request (requests sharing one disk sync)",
-    default: "16",
+    default: "32",
   },
   "reply-workers": {
     type: "string",

@@ -66,7 +66,7 @@ export interface TitanicServiceOptions {
   /**
    * Workers serving `titanic.request`. A 7/MDP worker holds one request at
    * a time, so this is how many stores can share one disk sync.
-   * @default 16
+   * @default 32
    */
   requestWorkers?: number;
   /** Workers serving `titanic.reply` (and as many `titanic.close`). @default 2 */
@@ -282,7 +282,7 @@ export class TitanicService implements AsyncDisposable {
       CLS,
       "requestWorkers",
       o.requestWorkers,
-      16,
+      32,
       1,
       1024,
     );
