@@ -102,6 +102,7 @@ export class SqliteStore implements TitanicStore {
   #commits = 0;
   #writes = 0;
   #maxBatch = 0;
+  #lastBatch = 0;
   #failed = 0;
   readonly #counts = { pending: 0, replied: 0, parked: 0 };
 
@@ -228,7 +229,10 @@ export class SqliteStore implements TitanicStore {
     );
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(() => {
+      // Alone (the last commit held one write): commit at once. Under
+      // concurrency: in the next macrotask, so that the writes of requests
+      // received in this turn of the event loop join the transaction.
+      (this.#lastBatch > 1 ? setImmediate : queueMicrotask)(() => {
         this.#scheduled = false;
         this.#flush();
       });
@@ -269,6 +273,7 @@ export class SqliteStore implements TitanicStore {
       return;
     }
     this.#commits++;
+    this.#lastBatch = ops.length;
     this.#writes += ops.length;
     if (ops.length > this.#maxBatch) this.#maxBatch = ops.length;
     for (let i = 0; i < ops.length; i++) {
