@@ -62,6 +62,7 @@ const f = parseFlags(Deno.args, {
   // Internal: the clients only, against a given broker (used in the C namespace).
   "client-only": { type: "boolean", description: "internal" },
   endpoint: { type: "string", description: "internal" },
+  service: { type: "string", description: "internal" },
 });
 const SECONDS = intFlag(f, "seconds", 1)!;
 const ROUNDS = intFlag(f, "rounds", 1)!;
@@ -79,7 +80,11 @@ interface Result {
 }
 
 /** N clients storing requests as fast as Titanic acknowledges them. */
-async function measure(endpoint: string, n: number): Promise<Result> {
+async function measure(
+  endpoint: string,
+  n: number,
+  service = "nobody",
+): Promise<Result> {
   const clients = await Promise.all(
     Array.from({ length: n }, () =>
       TitanicClient.connect(endpoint, {
@@ -96,7 +101,7 @@ async function measure(endpoint: string, n: number): Promise<Result> {
     while (phase !== "stop") {
       const t0 = performance.now();
       try {
-        await c.request("nobody", body);
+        await c.request(service, body);
         if (phase === "measure") {
           acked++;
           lat.push(performance.now() - t0);
@@ -128,7 +133,11 @@ async function measure(endpoint: string, n: number): Promise<Result> {
 }
 
 if (f["client-only"]) {
-  const r = await measure(f.endpoint as string, CLIENTS[0]);
+  const r = await measure(
+    f.endpoint as string,
+    CLIENTS[0],
+    (f.service as string | undefined) ?? "nobody",
+  );
   console.log(JSON.stringify(r));
   await shutdown();
   Deno.exit(0);
@@ -221,14 +230,22 @@ async function inBroker(store: string, n: number) {
   }
 }
 
-async function cTitanic(out: string, n: number, preload: boolean) {
+async function cTitanic(
+  out: string,
+  n: number,
+  preload: boolean,
+  worker = false,
+) {
   const dir = Deno.makeTempDirSync({ prefix: "titanic-c-" });
   const env = preload ? `LD_PRELOAD=${out}/bin/noresolve.so ` : "";
   const script =
     `ip link set lo up; cd '${dir}'; ${env}'${out}/bin/mdbroker' >/dev/null 2>&1 & B=$!; ` +
     `${env}'${out}/bin/titanic' >/dev/null 2>&1 & T=$!; ` +
-    `'${Deno.execPath()}' run -A '${SELF}' --client-only --endpoint tcp://127.0.0.1:5555 --clients ${n} --seconds ${SECONDS}; ` +
-    `kill -9 $B $T; wait $B $T 2>/dev/null; true`;
+    (worker ? `${env}'${out}/bin/mdworker' >/dev/null 2>&1 & W=$!; ` : "W=; ") +
+    `'${Deno.execPath()}' run -A '${SELF}' --client-only --endpoint tcp://127.0.0.1:5555 --clients ${n} --seconds ${SECONDS} --service ${
+      worker ? "echo" : "nobody"
+    }; ` +
+    `kill -9 $B $T $W; wait $B $T $W 2>/dev/null; true`;
   const r = await new Deno.Command("unshare", {
     args: ["-n", "bash", "-c", script],
     stdout: "piped",
@@ -272,6 +289,13 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
   if (f.c) {
+    for (const n of CLIENTS) {
+      report(
+        "C titanic (no fsync), echo worker draining",
+        n,
+        await cTitanic(f.c as string, n, false, true),
+      );
+    }
     for (const preload of [false, true]) {
       for (const n of CLIENTS) {
         report(
