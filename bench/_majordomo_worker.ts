@@ -12,7 +12,7 @@ const spin = intFlag(f, "spin-us", 0);
 if (spin !== undefined) configureReactor({ spinUs: spin });
 const n = intFlag(f, "count", 1)!;
 for (let i = 0; i < n; i++) {
-  new MajordomoWorker(f.endpoint as string, "echo", (r) => r).start();
+  await MajordomoWorker.connect(f.endpoint as string, "echo", (r) => r);
 }
 console.log(
   JSON.stringify({ event: "ready", endpoint: f.endpoint, workers: n }),

@@ -5,6 +5,12 @@
 //
 //   deno run -A bench/majordomo.ts [--requests 100000] [--window 1000] [--rounds 1]
 //
+// Before/after in one run: `--baseline-broker PATH` names another checkout's
+// src/cli/broker.ts (e.g. main's, exported with
+// `git worktree add /tmp/mdp-base main`); `--configs ab` then runs the sync
+// (1 worker) and async (10 workers) loads against both brokers, interleaved
+// over `--rounds`, and prints this broker's req/s ÷ the baseline's.
+//
 // Prints one JSON line per result, then a Markdown table.
 import {
   configureReactor,
@@ -34,8 +40,12 @@ const f = parseFlags(Deno.args, {
   },
   configs: {
     type: "string",
-    description: "which runs: raw,sync,async1,async10,core",
+    description: "which runs: raw,sync,async1,async10,core,ab",
     default: "raw,sync,async1,async10,core",
+  },
+  "baseline-broker": {
+    type: "string",
+    description: "path of a baseline broker CLI for --configs ab",
   },
   rounds: {
     type: "string",
@@ -187,7 +197,7 @@ async function rawAsync(ep: string): Promise<Result> {
 }
 
 async function mdpSync(ep: string, label: string): Promise<Result> {
-  const c = new MajordomoClient(ep, { timeoutMs: 10000 });
+  const c = await MajordomoClient.connect(ep, { attemptTimeoutMs: 10000 });
   for (let i = 0; i < WARMUP; i++) await c.request("echo", ["w"]);
   const lat = new Float64Array(N);
   const t0 = performance.now();
@@ -197,15 +207,15 @@ async function mdpSync(ep: string, label: string): Promise<Result> {
     lat[i] = performance.now() - s;
   }
   const r = report(label, lat, performance.now() - t0);
-  c.close();
+  await c.close();
   return r;
 }
 
 async function mdpAsync(ep: string, label: string): Promise<Result> {
-  const c = new MajordomoAsyncClient(ep, {
+  const c = await MajordomoAsyncClient.connect(ep, {
     maxInFlight: WINDOW,
     deadlineMs: 120000,
-    timeoutMs: 30000,
+    attemptTimeoutMs: 30000,
   });
   await Promise.all(
     Array.from({ length: WARMUP }, () => c.request("echo", ["w"])),
@@ -234,8 +244,9 @@ async function withBroker(
   core: "wasm" | "ts",
   workers: number,
   fn: (ep: string) => Promise<Result>,
+  cli = "../src/cli/broker.ts",
 ): Promise<Result> {
-  const broker = await spawn("../src/cli/broker.ts", [
+  const broker = await spawn(cli, [
     "--bind",
     "tcp://127.0.0.1:*",
     "--core",
@@ -255,15 +266,15 @@ async function withBroker(
     String(workers),
     ...SPIN_ARGS,
   ]);
-  const probe = new MajordomoClient(broker.endpoint, {
-    timeoutMs: 500,
-    attempts: 1,
+  const probe = await MajordomoClient.connect(broker.endpoint, {
+    attemptTimeoutMs: 500,
+    maxAttempts: 1,
     checkServiceOnTimeout: false,
   });
   for (;;) {
     if (await probe.serviceAvailable("echo").catch(() => false)) break;
   }
-  probe.close();
+  await probe.close();
   try {
     const cpu0 = cpuMs(broker.child.pid);
     const r = await fn(broker.endpoint);
@@ -343,6 +354,42 @@ for (let round = 0; CONFIGS.has("core") && round < ROUNDS; round++) {
     cpu[impl].push(r.brokerCpuUsPerReq!);
   }
 }
+const ab: Record<string, { base: number[]; head: number[] }> = {};
+const BASE = f["baseline-broker"] as string | undefined;
+if (CONFIGS.has("ab")) {
+  if (!BASE) throw new Error("--configs ab needs --baseline-broker PATH");
+  const baseUrl = new URL(`file://${Deno.realPathSync(BASE)}`).href;
+  const loads = [
+    {
+      name: "sync, 1 worker",
+      workers: 1,
+      run: (ep: string, l: string) => mdpSync(ep, l),
+    },
+    {
+      name: `async, 10 workers, window ${WINDOW}`,
+      workers: 10,
+      run: (ep: string, l: string) => mdpAsync(ep, l),
+    },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const load of loads) {
+      const slot = ab[load.name] ??= { base: [], head: [] };
+      const order = round % 2 ? ["head", "base"] as const : [
+        "base",
+        "head",
+      ] as const;
+      for (const which of order) {
+        const r = await withBroker(
+          "wasm",
+          load.workers,
+          (ep) => load.run(ep, `[ab ${which}] MDP ${load.name}`),
+          which === "base" ? baseUrl : "../src/cli/broker.ts",
+        );
+        slot[which].push(r.reqPerSec);
+      }
+    }
+  }
+}
 await shutdown();
 
 const median = (xs: number[]) =>
@@ -360,6 +407,16 @@ console.log(JSON.stringify({
   wasmBrokerCpuUsPerReq: wasmCpu,
   tsBrokerCpuUsPerReq: tsCpu,
 }));
+for (const [name, v] of Object.entries(ab)) {
+  const b = median(v.base), h = median(v.head);
+  console.log(JSON.stringify({
+    bench: "majordomo-ab",
+    load: name,
+    baseline: v.base,
+    head: v.head,
+    ratio: +(h / b).toFixed(3),
+  }));
+}
 console.log(
   "\n| Run | Requests | Time (s) | req/s | p50 (µs) | p99 (µs) |\n|---|---:|---:|---:|---:|---:|",
 );

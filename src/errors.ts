@@ -105,20 +105,32 @@ export class RequestTimeoutError extends TimeoutError {
    * @param service The service or endpoint that was asked.
    * @param attempts How many times the request was sent.
    * @param elapsedMs Time from the first send to giving up, in milliseconds.
-   * @param timeoutMs The per-attempt timeout, in milliseconds.
-   * @param options Standard error options (`cause`).
+   * @param timeoutMs The limit that expired, in milliseconds: the
+   * per-attempt timeout, or the deadline when `options.limit` is
+   * `"deadline"`.
+   * @param options Standard error options (`cause`) and which limit
+   * expired.
    */
   constructor(
     service: string,
     attempts: number,
     elapsedMs: number,
     timeoutMs: number,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /**
+       * Which limit `timeoutMs` is: the per-attempt timeout (the default)
+       * or the whole request's deadline.
+       */
+      limit?: "attempt" | "deadline";
+    },
   ) {
+    const limit = options?.limit === "deadline"
+      ? `deadline ${timeoutMs} ms`
+      : `timeout ${timeoutMs} ms per attempt`;
     super(
       `Request to "${service}" got no reply after ${attempts} attempt(s) in ${
         Math.round(elapsedMs)
-      } ms (timeout ${timeoutMs} ms per attempt)`,
+      } ms (${limit})`,
       timeoutMs,
       options,
     );
@@ -434,6 +446,237 @@ export class SocketStateError extends ZmqError {
   constructor(operation: string, detail: string, options?: ErrorOptions) {
     super(operation, 156384763, "EFSM", detail, options);
     this.name = "SocketStateError";
+  }
+}
+
+/**
+ * A client got nothing at all from its broker (no reply, no MMI answer)
+ * for the whole time it tried: the broker is down or unreachable, as
+ * opposed to a service that is merely slow.
+ *
+ * @example
+ * ```ts
+ * import { BrokerUnreachableError } from "@reliable/zmq";
+ * const err = new BrokerUnreachableError("tcp://127.0.0.1:5555", "echo", 2, 5012);
+ * console.log(err.endpoint, err.elapsedMs); // "tcp://127.0.0.1:5555" 5012
+ * ```
+ */
+export class BrokerUnreachableError extends ZmqReliableError {
+  /** The broker's endpoint. */
+  readonly endpoint: string;
+  /** The service the request was for. */
+  readonly service: string;
+  /** How many times the request was sent. */
+  readonly attempts: number;
+  /** Time from the call to giving up, in milliseconds (everything counted). */
+  readonly elapsedMs: number;
+  /**
+   * Creates the error.
+   *
+   * @param endpoint The broker's endpoint.
+   * @param service The service the request was for.
+   * @param attempts How many times the request was sent.
+   * @param elapsedMs Time from the call to giving up, in milliseconds.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    endpoint: string,
+    service: string,
+    attempts: number,
+    elapsedMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Broker at ${endpoint} is unreachable: nothing heard from it in ${
+        Math.round(elapsedMs)
+      } ms (${attempts} attempt(s) of a request to "${service}"); is it running?`,
+      options,
+    );
+    this.name = "BrokerUnreachableError";
+    this.endpoint = endpoint;
+    this.service = service;
+    this.attempts = attempts;
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/**
+ * A request failed with an error reply from a reliable-zmq broker (the RZ
+ * extension of 7/MDP, see docs/MDP_EXTENSIONS.md): the request will not be
+ * answered. Catch a subclass to act on one cause, or this class for all.
+ *
+ * @example
+ * ```ts
+ * import { HandlerFailedError, RequestFailedError } from "@reliable/zmq";
+ * const err: unknown = new HandlerFailedError("echo", "division by zero");
+ * if (err instanceof RequestFailedError) console.log(err.code, err.detail); // "500" "division by zero"
+ * ```
+ */
+export class RequestFailedError extends ZmqReliableError {
+  /** The service the request was for. */
+  readonly service: string;
+  /** The error code the broker sent (`"500"`, `"502"`, `"503"`, `"504"`). */
+  readonly code: string;
+  /** The text that came with it (the worker's message for 500). */
+  readonly detail: string;
+  /**
+   * Creates the error.
+   *
+   * @param service The service the request was for.
+   * @param code The error code.
+   * @param detail The text that came with it.
+   * @param message The whole message.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    service: string,
+    code: string,
+    detail: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "RequestFailedError";
+    this.service = service;
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/**
+ * The worker's handler failed on this request (RZ error `500`); `detail`
+ * is the worker's message. Not retried: the same request would most
+ * likely fail again.
+ *
+ * @example
+ * ```ts
+ * import { HandlerFailedError } from "@reliable/zmq";
+ * const err = new HandlerFailedError("parse", "unexpected token");
+ * console.log(err.message); // Service "parse" failed: unexpected token
+ * ```
+ */
+export class HandlerFailedError extends RequestFailedError {
+  /**
+   * Creates the error.
+   *
+   * @param service The service the request was for.
+   * @param detail The worker's message.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(service: string, detail: string, options?: ErrorOptions) {
+    super(
+      service,
+      "500",
+      detail,
+      `Service "${service}" failed: ${detail}`,
+      options,
+    );
+    this.name = "HandlerFailedError";
+  }
+}
+
+/**
+ * The broker refused the request at one of its bounds (RZ error `503`:
+ * the service's queue, the pending requests or bytes, or the number of
+ * services is at its limit). Nothing ran; retry later, or slow down.
+ *
+ * @example
+ * ```ts
+ * import { RequestRejectedError } from "@reliable/zmq";
+ * const err = new RequestRejectedError("echo", "service queue full");
+ * console.log(err.code); // "503"
+ * ```
+ */
+export class RequestRejectedError extends RequestFailedError {
+  /**
+   * Creates the error.
+   *
+   * @param service The service the request was for.
+   * @param detail Which bound the broker hit.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(service: string, detail: string, options?: ErrorOptions) {
+    super(
+      service,
+      "503",
+      detail,
+      `Request to "${service}" rejected by the broker (overloaded): ${detail}`,
+      options,
+    );
+    this.name = "RequestRejectedError";
+  }
+}
+
+/**
+ * The request waited in the broker's queue longer than the broker's
+ * `requestTtlMs` and was dropped without running (RZ error `504`).
+ *
+ * @example
+ * ```ts
+ * import { RequestExpiredError } from "@reliable/zmq";
+ * const err = new RequestExpiredError("echo", "no worker within 60000 ms");
+ * console.log(err.code); // "504"
+ * ```
+ */
+export class RequestExpiredError extends RequestFailedError {
+  /**
+   * Creates the error.
+   *
+   * @param service The service the request was for.
+   * @param detail The broker's text.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(service: string, detail: string, options?: ErrorOptions) {
+    super(
+      service,
+      "504",
+      detail,
+      `Request to "${service}" expired in the broker's queue: ${detail}`,
+      options,
+    );
+    this.name = "RequestExpiredError";
+  }
+}
+
+/**
+ * Every attempt of the request was lost with the worker that held it (RZ
+ * error `502`: the worker died or disconnected mid-request), and the
+ * client's attempts ran out. The request may have run, partly or wholly,
+ * once per attempt.
+ *
+ * @example
+ * ```ts
+ * import { WorkerLostError } from "@reliable/zmq";
+ * const err = new WorkerLostError("echo", "worker expired", 3);
+ * console.log(err.attempts); // 3
+ * ```
+ */
+export class WorkerLostError extends RequestFailedError {
+  /** How many times the request was sent. */
+  readonly attempts: number;
+  /**
+   * Creates the error.
+   *
+   * @param service The service the request was for.
+   * @param detail The broker's text for the last loss.
+   * @param attempts How many times the request was sent.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    service: string,
+    detail: string,
+    attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      service,
+      "502",
+      detail,
+      `Request to "${service}" lost with its worker on each of ${attempts} attempt(s): ${detail}`,
+      options,
+    );
+    this.name = "WorkerLostError";
+    this.attempts = attempts;
   }
 }
 

@@ -37,6 +37,9 @@ function call(o: unknown, name: string, ...args: unknown[]): unknown {
   return ((o as Dyn)[name] as Fn).apply(o, args);
 }
 
+// The constructors are private once the classes take the new shape.
+type Ctor = new (...args: unknown[]) => unknown;
+
 // An own static method (every class inherits Function.prototype.bind).
 function hasStatic(cls: unknown, name: string): boolean {
   return Object.hasOwn(cls as object, name) &&
@@ -55,7 +58,7 @@ export async function bindBroker(
     const eps = (broker as Dyn).endpoints as string[] | undefined;
     bound = eps?.[0] ?? endpoint;
   } else {
-    broker = new MajordomoBroker(options);
+    broker = new (MajordomoBroker as unknown as Ctor)(options);
     bound = call(broker, "bind", endpoint) as string;
   }
   return {
@@ -89,7 +92,12 @@ export async function connectWorker(
       options,
     );
   } else {
-    worker = new MajordomoWorker(endpoint, service, handler, options);
+    worker = new (MajordomoWorker as unknown as Ctor)(
+      endpoint,
+      service,
+      handler,
+      options,
+    );
     call(worker, "start");
   }
   return {
@@ -109,9 +117,12 @@ export async function connectClient(
     attempts: options.attempts,
   };
   if (hasStatic(MajordomoClient, "connect")) {
-    client = await call(MajordomoClient, "connect", endpoint, opts);
+    client = await call(MajordomoClient, "connect", endpoint, {
+      attemptTimeoutMs: options.timeoutMs,
+      maxAttempts: options.attempts,
+    });
   } else {
-    client = new MajordomoClient(endpoint, opts);
+    client = new (MajordomoClient as unknown as Ctor)(endpoint, opts);
   }
   return {
     request: (service, body) =>

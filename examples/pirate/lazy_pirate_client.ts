@@ -23,8 +23,8 @@ const f = flags({
 });
 const td = new TextDecoder();
 const client = await LazyPirateClient.connect(f.connect as string, {
-  requestTimeoutMs: num(f, "timeout-ms"),
-  attempts: num(f, "attempts"),
+  attemptTimeoutMs: num(f, "timeout-ms"),
+  maxAttempts: num(f, "attempts"),
   validateReply: (req, rep) => rep.length === 1 && td.decode(rep[0]) === req[0],
   logger: consoleLogger("warn", "lpclient"),
 });

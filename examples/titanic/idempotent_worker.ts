@@ -40,7 +40,7 @@ if (f.help) {
 const td = new TextDecoder();
 let balance = 1000;
 const cache = new IdempotentCache({ windowMs: 10 * 60_000 });
-const worker = new MajordomoWorker(
+const worker = await MajordomoWorker.connect(
   f.endpoint as string,
   f.service as string,
   cache.wrap((req) => {
@@ -53,7 +53,7 @@ const worker = new MajordomoWorker(
   }),
   { logger: consoleLogger("warn", "debit") },
 );
-worker.start();
+await worker.ready;
 const stop = async () => {
   await worker.close();
   await shutdown();

@@ -1,28 +1,45 @@
 /**
- * `deno task broker`: runs a Majordomo broker (7/MDP + 8/MMI).
+ * `deno task broker`: runs a Majordomo broker (7/MDP + 8/MMI, with the
+ * reliable-zmq extension).
  *
- * Prints one JSON line on stdout when ready,
- * `{"event":"ready","endpoint":"tcp://0.0.0.0:5555","endpoints":[...]}`, logs
- * to stderr, prints one stats line per `--stats-ms` at info level, and shuts
- * down cleanly on SIGINT/SIGTERM (workers get DISCONNECT; exit code 0). Bad
- * flags print a message and exit 2.
+ * Output: one ready line on stdout once bound, then a stats line on stdout
+ * each `--stats-ms` in which something changed (every interval at
+ * `--log-level debug`); diagnostics on stderr. Every line follows
+ * `--log-format`: `json` (the default: one object per line with `time`,
+ * `level`, `name`, `msg`, then the fields; the ready line has
+ * `"event":"ready"` and `endpoint`) or `text`. SIGINT/SIGTERM shut down
+ * cleanly (workers get DISCONNECT; exit 0). A bad flag prints one line and
+ * the usage and exits 2; a bind failure exits 1.
  *
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
 import { TitanicService } from "../patterns/titanic/service.ts";
 import { titanicOptions } from "./titanic.ts";
+import type {
+  MajordomoBrokerOptions,
+  MajordomoBrokerStats,
+} from "../patterns/majordomo/broker_types.ts";
+import { BROKER_DEFAULTS } from "../patterns/majordomo/_broker_policy.ts";
 import { shutdown } from "../transport/socket.ts";
 import { configureReactor } from "../transport/reactor.ts";
-import { consoleLogger, LogLevel, type LogLevelName } from "../_util/logger.ts";
+import {
+  consoleLogger,
+  type LogFormat,
+  LogLevel,
+  type LogLevelName,
+} from "../_util/logger.ts";
+import { VERSION } from "../_util/version.ts";
 import {
   type FlagSpec,
   helpText,
   intFlag,
+  type ParsedFlags,
   parseFlags,
   UsageError,
 } from "../_util/args.ts";
 
+const d = BROKER_DEFAULTS;
 const SPEC: Record<string, FlagSpec> = {
   bind: {
     type: "string",
@@ -33,32 +50,47 @@ const SPEC: Record<string, FlagSpec> = {
   "heartbeat-ms": {
     type: "string",
     description: "heartbeat interval in ms",
-    default: "2500",
+    default: String(d.heartbeatIntervalMs),
   },
   liveness: {
     type: "string",
-    description: "silent heartbeats before a worker is dead",
-    default: "3",
+    description: "silent heartbeat intervals before a worker is dead",
+    default: String(d.liveness),
   },
   "request-ttl-ms": {
     type: "string",
-    description: "how long a request waits for a worker, ms",
-    default: "60000",
+    description: "how long a request waits for a worker, ms ('never': forever)",
+    default: String(d.requestTtlMs),
   },
   "max-queue": {
     type: "string",
     description: "most requests waiting per service",
-    default: "10000",
+    default: String(d.maxQueue),
+  },
+  "max-pending-requests": {
+    type: "string",
+    description: "most requests waiting, all services",
+    default: String(d.maxPendingRequests),
   },
   "max-pending-bytes": {
     type: "string",
-    description: "most bytes of waiting requests, all services",
-    default: "268435456",
+    description: "most bytes held by waiting requests, all services",
+    default: String(d.maxPendingBytes),
   },
   "max-services": {
     type: "string",
     description: "most services known at once",
-    default: "10000",
+    default: String(d.maxServices),
+  },
+  "max-workers": {
+    type: "string",
+    description: "most registered workers",
+    default: String(d.maxWorkers),
+  },
+  "max-frame-bytes": {
+    type: "string",
+    description: "largest frame accepted, bytes",
+    default: String(d.maxFrameBytes),
   },
   core: {
     type: "string",
@@ -77,13 +109,19 @@ const SPEC: Record<string, FlagSpec> = {
   },
   "stats-ms": {
     type: "string",
-    description: "interval of the stats line (info level); 0 disables",
+    description:
+      "stats line interval, printed when something changed; 0 disables",
     default: "10000",
   },
   "log-level": {
     type: "string",
     description: "debug, info, warn, error or silent",
     default: "info",
+  },
+  "log-format": {
+    type: "string",
+    description: "json or text, for every line (ready and stats included)",
+    default: "json",
   },
   "titanic-dir": {
     type: "string",
@@ -95,6 +133,7 @@ const SPEC: Record<string, FlagSpec> = {
     description: "Titanic's store: log or sqlite",
     default: "log",
   },
+  version: { type: "boolean", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
 
@@ -105,87 +144,161 @@ function fail(message: string): never {
   Deno.exit(2);
 }
 
+interface Config {
+  endpoints: string[];
+  level: LogLevelName;
+  format: LogFormat;
+  statsMs: number;
+  spinUs?: number;
+  options: Omit<MajordomoBrokerOptions, "logger">;
+  titanic?: { dir: string; options: ReturnType<typeof titanicOptions> };
+}
+
+function choice<T extends string>(
+  flags: ParsedFlags,
+  name: string,
+  allowed: readonly T[],
+): T {
+  const v = flags[name] as string;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw new UsageError(
+      `--${name} must be one of ${allowed.join(", ")}, got ${
+        JSON.stringify(v)
+      }`,
+    );
+  }
+  return v as T;
+}
+
+function readConfig(args: string[]): Config | "help" | "version" {
+  const flags = parseFlags(args, SPEC);
+  if (flags.help) return "help";
+  if (flags.version) return "version";
+  const ttl = flags["request-ttl-ms"] === "never"
+    ? Infinity
+    : intFlag(flags, "request-ttl-ms", 1, 2 ** 31 - 1)!;
+  return {
+    endpoints: flags.bind as string[],
+    level: choice(flags, "log-level", Object.keys(LogLevel) as LogLevelName[]),
+    format: choice(flags, "log-format", ["json", "text"] as const),
+    statsMs: intFlag(flags, "stats-ms", 0, 2 ** 31 - 1)!,
+    spinUs: intFlag(flags, "spin-us", 0, 1_000_000),
+    options: {
+      heartbeatIntervalMs: intFlag(flags, "heartbeat-ms", 1, 2 ** 31 - 1)!,
+      liveness: intFlag(flags, "liveness", 1, 1000)!,
+      requestTtlMs: ttl,
+      maxQueue: intFlag(flags, "max-queue", 0)!,
+      maxPendingRequests: intFlag(flags, "max-pending-requests", 0)!,
+      maxPendingBytes: intFlag(flags, "max-pending-bytes", 0)!,
+      maxServices: intFlag(flags, "max-services", 1, 1 << 22)!,
+      maxWorkers: intFlag(flags, "max-workers", 1, 1 << 22)!,
+      maxFrameBytes: intFlag(flags, "max-frame-bytes", 1, 2 ** 29)!,
+      core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
+      expireBusyWorkers: !flags["keep-busy-workers"],
+    },
+    titanic: flags["titanic-dir"] === undefined ? undefined : {
+      dir: flags["titanic-dir"] as string,
+      options: titanicOptions(flags, "titanic-"),
+    },
+  };
+}
+
+/** One line on stdout in the chosen format. */
+function print(
+  format: LogFormat,
+  msg: string,
+  fields: Record<string, unknown>,
+): void {
+  if (format === "json") {
+    console.log(JSON.stringify({
+      time: new Date().toISOString(),
+      level: "info",
+      name: "broker",
+      msg,
+      ...fields,
+    }));
+    return;
+  }
+  const kv = Object.entries(fields).map(([k, v]) =>
+    `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`
+  ).join(" ");
+  console.log(`${new Date().toISOString()} INFO [broker] ${msg} ${kv}`);
+}
+
+function statsFields(s: MajordomoBrokerStats): Record<string, number> {
+  const c = s.counters;
+  return {
+    workers: s.workers,
+    services: s.services.length,
+    queued: s.queued,
+    requests: c.requests,
+    replies: c.replies,
+    dropped: c.droppedRequests,
+    expired: c.expiredRequests,
+    abandoned: c.abandonedRequests,
+    duplicates: c.duplicatesSuppressed,
+    lost: c.lostRequests,
+    errorReplies: c.errorReplies,
+    unroutable: c.unroutableReplies,
+    invalid: c.invalidMessages,
+    oversize: c.oversizeMessages,
+    expiredWorkers: c.expiredWorkers,
+    pauses: c.pauses,
+  };
+}
+
 async function main(): Promise<void> {
-  let flags;
-  let hb: number,
-    liveness: number,
-    ttl: number,
-    maxQueue: number,
-    statsMs: number;
-  let level: LogLevelName;
-  let core: "auto" | "wasm" | "ts";
+  let config: Config | "help" | "version";
   try {
-    flags = parseFlags(Deno.args, SPEC);
-    if (flags.help) {
-      console.log(helpText(USAGE, SPEC));
-      return;
-    }
-    hb = intFlag(flags, "heartbeat-ms", 1)!;
-    liveness = intFlag(flags, "liveness", 1, 1000)!;
-    ttl = intFlag(flags, "request-ttl-ms", 1)!;
-    maxQueue = intFlag(flags, "max-queue", 0)!;
-    statsMs = intFlag(flags, "stats-ms", 0)!;
-    const l = flags["log-level"] as string;
-    if (!(l in LogLevel)) {
-      throw new UsageError(
-        `--log-level must be one of ${Object.keys(LogLevel).join(", ")}`,
+    config = readConfig(Deno.args);
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+  if (config === "help") {
+    console.log(helpText(USAGE, SPEC));
+    return;
+  }
+  if (config === "version") {
+    console.log(`reliable-zmq broker ${VERSION}`);
+    return;
+  }
+  const { format, level, statsMs } = config;
+  if (config.spinUs !== undefined) configureReactor({ spinUs: config.spinUs });
+  const log = consoleLogger(level, "broker", format);
+  let broker: MajordomoBroker;
+  // Titanic, when asked for, reaches the broker over an in-process endpoint.
+  const inproc = `inproc://titanic-broker-${Deno.pid}`;
+  try {
+    broker = await MajordomoBroker.bind(
+      config.titanic ? [...config.endpoints, inproc] : config.endpoints,
+      {
+        ...config.options,
+        logger: log,
+      },
+    );
+  } catch (e) {
+    if (e instanceof TypeError || e instanceof RangeError) {
+      fail(
+        e.message.replace(/^MajordomoBroker\.bind\(\): /, "")
+          .replace(/^bind\(\): /, "--bind: "),
       );
     }
-    level = l as LogLevelName;
-    const c = flags.core as string;
-    if (c !== "auto" && c !== "wasm" && c !== "ts") {
-      throw new UsageError(`--core must be auto, wasm or ts`);
-    }
-    core = c;
-  } catch (e) {
-    if (e instanceof UsageError) fail(e.message);
-    throw e;
-  }
-  let titanicOpts;
-  try {
-    titanicOpts = titanicOptions(flags, "titanic-");
-  } catch (e) {
-    if (e instanceof UsageError) fail(e.message);
-    throw e;
-  }
-  const spinUs = intFlag(flags, "spin-us", 0, 1_000_000);
-  if (spinUs !== undefined) configureReactor({ spinUs });
-  const log = consoleLogger(level, "broker");
-  const broker = new MajordomoBroker({
-    heartbeatIntervalMs: hb,
-    liveness,
-    requestTtlMs: ttl,
-    maxQueue,
-    maxPendingBytes: intFlag(flags, "max-pending-bytes", 0),
-    maxServices: intFlag(flags, "max-services", 1),
-    core,
-    expireBusyWorkers: !flags["keep-busy-workers"],
-    logger: log,
-  });
-  const endpoints: string[] = [];
-  for (const ep of flags.bind as string[]) {
-    try {
-      endpoints.push(broker.bind(ep));
-    } catch (e) {
-      if (e instanceof TypeError) fail(`--bind: ${e.message}`);
-      log.error(`cannot bind ${ep}`, { error: String(e) });
-      await broker.close();
-      await shutdown();
-      Deno.exit(1);
-    }
+    log.error(`cannot bind ${config.endpoints.join(", ")}`, {
+      error: String(e),
+    });
+    await shutdown();
+    Deno.exit(1);
   }
   let titanic: TitanicService | undefined;
-  const titanicDir = flags["titanic-dir"] as string | undefined;
-  if (titanicDir !== undefined) {
-    // Titanic reaches the broker over an in-process endpoint.
-    const inproc = broker.bind(`inproc://titanic-broker-${Deno.pid}`);
+  if (config.titanic) {
     try {
       titanic = await TitanicService.connect(inproc, {
-        ...titanicOpts,
-        dir: titanicDir,
-        heartbeatIntervalMs: hb,
-        liveness,
-        logger: consoleLogger(level, "titanic"),
+        ...config.titanic.options,
+        dir: config.titanic.dir,
+        heartbeatIntervalMs: config.options.heartbeatIntervalMs,
+        liveness: config.options.liveness,
+        logger: consoleLogger(level, "titanic", format),
       });
     } catch (e) {
       log.error(`cannot start Titanic: ${e instanceof Error ? e.message : e}`);
@@ -194,6 +307,25 @@ async function main(): Promise<void> {
       Deno.exit(1);
     }
   }
+  let last = "";
+  const statsTimer = statsMs > 0
+    ? setInterval(() => {
+      const fields = statsFields(broker.stats);
+      const key = JSON.stringify(fields);
+      const changed = key !== last;
+      last = key;
+      if (
+        LogLevel[level] <= LogLevel.debug ||
+        (changed && LogLevel[level] <= LogLevel.info)
+      ) {
+        print(format, "stats", {
+          ...fields,
+          rssMiB: Math.round(broker.stats.memory.rss / 1048576),
+        });
+      }
+    }, statsMs)
+    : undefined;
+  last = JSON.stringify(statsFields(broker.stats));
   let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
@@ -207,24 +339,16 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
-  const statsTimer = statsMs > 0
-    ? setInterval(() => {
-      const s = broker.stats();
-      log.info(
-        `stats workers=${s.workers} services=${s.services.length} queued=${s.queued} requests=${s.counters.requests} replies=${s.counters.replies} dropped=${
-          s.counters.droppedRequests + s.counters.expiredRequests
-        } invalid=${s.counters.invalidMessages}`,
-      );
-    }, statsMs)
-    : undefined;
-  console.log(JSON.stringify({
+  print(format, "ready", {
     event: "ready",
-    endpoint: endpoints[0],
-    endpoints,
+    endpoint: broker.endpoints[0],
+    endpoints: broker.endpoints.filter((e) => e !== inproc),
+    ...(config.titanic ? { titanic: config.titanic.dir } : {}),
     core: broker.core,
-    ...(titanicDir !== undefined ? { titanic: titanicDir } : {}),
+    instance: broker.instance,
+    version: VERSION,
     pid: Deno.pid,
-  }));
+  });
 }
 
 await main();

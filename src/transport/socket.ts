@@ -961,9 +961,24 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     }
     const pair = new Socket("PAIR");
     pair.connect(endpoint);
-    const m = new SocketMonitor(pair);
+    const m = new SocketMonitor(pair, () => this.#stopMonitor(m));
     this.#monitors.push(m);
     return m;
+  }
+
+  /**
+   * Stops libzmq's monitor before its reader goes: libzmq sends events to
+   * the monitor's PAIR with a blocking send from its I/O thread, so a
+   * monitored socket whose reader PAIR is gone would wedge the I/O thread
+   * (and with it every socket of the process) at its next event.
+   */
+  #stopMonitor(m: SocketMonitor): void {
+    const i = this.#monitors.indexOf(m);
+    if (i < 0) return;
+    this.#monitors.splice(i, 1);
+    if (this.#handle !== null) {
+      lib().zmq.zmq_socket_monitor(this.#handle, null, 0);
+    }
   }
 
   /** Sets a `ZMQ_SUBSCRIBE`/`ZMQ_UNSUBSCRIBE` prefix (SUB sockets). @internal */
@@ -1001,11 +1016,13 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     }
     this.#updateWaiting();
     reactor().unregister(this.#id, this.#fd);
+    // Stop the monitor first (see #stopMonitor): its reader closes below.
+    if (this.#monitors.length > 0) lib().zmq.zmq_socket_monitor(h, null, 0);
     this.#handle = null;
     lib().zmq.zmq_close(h);
     claimDescriptors(-1 - this.#connections);
     live.delete(this);
-    for (const m of this.#monitors) m.close();
+    for (const m of this.#monitors.splice(0)) m.close();
     releaseContext();
   }
 
@@ -1093,9 +1110,11 @@ const EVENT_NAMES: Record<number, string> = {
  */
 export class SocketMonitor implements AsyncIterable<MonitorEvent> {
   readonly #pair: Socket;
+  readonly #stop: () => void;
   /** @internal */
-  constructor(pair: Socket) {
+  constructor(pair: Socket, stop: () => void = () => {}) {
     this.#pair = pair;
+    this.#stop = stop;
   }
 
   /**
@@ -1134,6 +1153,7 @@ export class SocketMonitor implements AsyncIterable<MonitorEvent> {
 
   /** Stops the monitor. Idempotent. */
   close(): void {
+    this.#stop(); // libzmq stops sending before the reader goes
     this.#pair.close();
   }
 }

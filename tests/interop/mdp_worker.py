@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Minimal independent 7/MDP echo worker (pyzmq), written from the RFC for
-interop tests. DEALER; READY; heartbeats; echoes the whole request body
-(so an async client's correlation frame comes back first); reconnects on
-DISCONNECT or broker silence.
+"""Minimal independent 7/MDP worker (pyzmq), written from the RFC for
+interop tests. DEALER; READY; heartbeats; reconnects on DISCONNECT or
+broker silence. Mode "echo" returns the whole request body; mode
+"transform" returns one frame, b"W:" + the first body frame (a worker that
+knows nothing of any correlation frame).
 
-usage: mdp_worker.py endpoint [service] [heartbeat_ms]
+usage: mdp_worker.py endpoint [service] [heartbeat_ms] [echo|transform]
 Prints {"event":"ready",...} on stdout once started.
 """
 import json
@@ -16,6 +17,7 @@ import zmq
 EP = sys.argv[1]
 SERVICE = (sys.argv[2] if len(sys.argv) > 2 else "echo").encode()
 HB = int(sys.argv[3]) if len(sys.argv) > 3 else 2500
+MODE = sys.argv[4] if len(sys.argv) > 4 else "echo"
 W = b"MDPW01"
 
 ctx = zmq.Context()
@@ -38,7 +40,8 @@ while True:
             liveness = 3
             cmd = msg[2]
             if cmd == b"\x02" and len(msg) >= 6 and msg[4] == b"":
-                sock.send_multipart([b"", W, b"\x03", msg[3], b""] + msg[5:])
+                body = msg[5:] if MODE == "echo" else [b"W:" + msg[5]]
+                sock.send_multipart([b"", W, b"\x03", msg[3], b""] + body)
             elif cmd == b"\x05":
                 reconnect = True
         else:

@@ -8,6 +8,7 @@ import {
   backoffMs,
   isExpired,
   PeerLiveness,
+  RunningClock,
 } from "../../src/patterns/_kit/liveness.ts";
 import { Deadlines } from "../../src/patterns/_kit/deadlines.ts";
 
@@ -155,4 +156,18 @@ Deno.test("Deadlines: one platform timer for many entries; close drops them", ()
   d.close();
   clock.advance(1e9);
   assert.equal(d.size, 0);
+});
+
+Deno.test("RunningClock: follows real time, a long gap counts one step", () => {
+  const t = new RunningClock(100);
+  assert.equal(t.advance(1000), 1000);
+  assert.equal(t.advance(1040), 1040);
+  assert.equal(t.advance(1140), 1140); // exactly one step: counted whole
+  assert.equal(t.advance(61_140), 1240); // a 60 s pause: one step
+  assert.equal(t.lastGap, 60_000);
+  assert.equal(t.advance(61_100), 1240); // time going back changes nothing
+  assert.equal(t.lastGap, 0);
+  let dead = 1240;
+  for (let i = 1; i <= 3; i++) dead = t.advance(61_140 + i * 100);
+  assert.equal(dead, 1540); // a dead peer's silence still accumulates
 });

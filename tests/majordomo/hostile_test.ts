@@ -231,13 +231,13 @@ Deno.test("MajordomoBroker survives 300,000 hostile messages with bounded memory
   );
 
   // The broker still answers correctly.
-  const client = new MajordomoClient(ep, { timeoutMs: 2000 });
+  const client = await MajordomoClient.connect(ep, { attemptTimeoutMs: 2000 });
   for (let i = 0; i < 100; i++) {
     const [r] = await client.request("echo", [`after-${i}`]);
     assertEquals(td.decode(r), `after-${i}`);
   }
   assert(await client.serviceAvailable("echo"));
-  client.close();
+  await client.close();
 
   // The request queued before the storm is still there.
   const w = new Peer(ep);

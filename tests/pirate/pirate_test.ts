@@ -87,7 +87,7 @@ Deno.test("LazyPirateClient.request() gets the echo and checks the sequence", as
     for (let i = 0; i < 3; i++) await rep.send(await rep.receive());
   })();
   const client = await LazyPirateClient.connect(endpoint, {
-    requestTimeoutMs: 5000,
+    attemptTimeoutMs: 5000,
     validateReply: (req, rep) => td.decode(rep[0]) === req[0],
   });
   for (let seq = 1; seq <= 3; seq++) {
@@ -104,8 +104,8 @@ Deno.test("LazyPirateClient.request() fails with RequestTimeoutError after its a
   const rep = new RepSocket(); // never answers
   const endpoint = rep.bind("tcp://127.0.0.1:*");
   const client = await LazyPirateClient.connect(endpoint, {
-    requestTimeoutMs: 200,
-    attempts: 3,
+    attemptTimeoutMs: 200,
+    maxAttempts: 3,
   });
   const err = await client.request(["1"]).then(
     () => fail("expected a RequestTimeoutError"),
@@ -124,7 +124,7 @@ Deno.test("LazyPirateClient: close() rejects a pending request with ClosedError"
   const rep = new RepSocket();
   const endpoint = rep.bind("tcp://127.0.0.1:*");
   const client = await LazyPirateClient.connect(endpoint, {
-    requestTimeoutMs: 10000,
+    attemptTimeoutMs: 10000,
   });
   const p = client.request(["x"]);
   await rep.receive();
@@ -137,7 +137,7 @@ Deno.test("LazyPirateClient.request() rejects with the signal's reason on abort 
   const rep = new RepSocket();
   const endpoint = rep.bind("tcp://127.0.0.1:*");
   const client = await LazyPirateClient.connect(endpoint, {
-    requestTimeoutMs: 10000,
+    attemptTimeoutMs: 10000,
   });
   const ac = new AbortController();
   const p = client.request(["first"], { signal: ac.signal });
@@ -158,19 +158,19 @@ Deno.test("LazyPirateClient.request() rejects with the signal's reason on abort 
 });
 
 Deno.test("Pirate classes validate their arguments", async () => {
-  assertThrows(() => LazyPirateClient.connect("nope"), TypeError);
-  assertThrows(
-    () => LazyPirateClient.connect("tcp://127.0.0.1:1", { attempts: 0 }),
+  await assertRejects(() => LazyPirateClient.connect("nope"), TypeError);
+  await assertRejects(
+    () => LazyPirateClient.connect("tcp://127.0.0.1:1", { maxAttempts: 0 }),
     RangeError,
   );
-  assertThrows(
+  await assertRejects(
     () =>
-      LazyPirateClient.connect("tcp://127.0.0.1:1", { requestTimeoutMs: -1 }),
+      LazyPirateClient.connect("tcp://127.0.0.1:1", { attemptTimeoutMs: -1 }),
     RangeError,
   );
   const c = await LazyPirateClient.connect("tcp://127.0.0.1:1");
-  assertThrows(() => c.request([] as string[]), TypeError);
-  assertThrows(() => c.request([1 as unknown as string]), TypeError);
+  await assertRejects(() => c.request([] as string[]), TypeError);
+  await assertRejects(() => c.request([1 as unknown as string]), TypeError);
   c.close();
   assertThrows(
     () => ParanoidPirateQueue.bind({ ...LOCAL, liveness: 0 }),
@@ -238,7 +238,7 @@ Deno.test("SimplePirateQueue routes to the least recently used worker and drops 
   );
   await events.next(() => queue.stats.invalidBackend === 2);
   const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-    requestTimeoutMs: 5000,
+    attemptTimeoutMs: 5000,
   });
   const order: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -267,8 +267,8 @@ Deno.test("SimplePirateWorker: a failing handler drops the request and announces
     },
   );
   const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-    requestTimeoutMs: 1000,
-    attempts: 10,
+    attemptTimeoutMs: 1000,
+    maxAttempts: 10,
   });
   assertEquals(td.decode((await client.request(["a"]))[0]), "a");
   assertEquals(worker.stats.failures, 1);
@@ -311,7 +311,7 @@ for (const core of ["wasm", "ts"] as const) {
         { length: 10 },
         () =>
           LazyPirateClient.connect(queue.frontendEndpoint, {
-            requestTimeoutMs: 5000,
+            attemptTimeoutMs: 5000,
           }),
       ),
     );
@@ -358,8 +358,8 @@ Deno.test("ParanoidPirateQueue does not expire a worker busy with a long request
     { heartbeatIntervalMs: 100, liveness: 3 },
   );
   const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-    requestTimeoutMs: 60000,
-    attempts: 1,
+    attemptTimeoutMs: 60000,
+    maxAttempts: 1,
   });
   const reply = client.request(["long"]);
   await begun;
@@ -402,8 +402,8 @@ Deno.test("ParanoidPirateQueue forgets a worker busy longer than maxBusyMs", asy
   );
   await events.next(() => queue.stats.idleWorkers === 1);
   const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-    requestTimeoutMs: 5000,
-    attempts: 1,
+    attemptTimeoutMs: 5000,
+    maxAttempts: 1,
   });
   const p = client.request(["stuck"]).catch((e) => e);
   const e = await events.next((e) => e?.type === "worker:expired");
@@ -427,8 +427,8 @@ Deno.test("ParanoidPirateWorker: a failing handler frees its slot with a fresh R
     FAST,
   );
   const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-    requestTimeoutMs: 1000,
-    attempts: 5,
+    attemptTimeoutMs: 1000,
+    maxAttempts: 5,
   });
   assertEquals(td.decode((await client.request(["a"]))[0]), "a");
   assertEquals(worker.stats.failures, 1);

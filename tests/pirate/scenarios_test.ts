@@ -64,8 +64,8 @@ Deno.test("LazyPirateClient survives a server that crashes, is killed and restar
   const endpoint = s1.endpoint;
   await withStderr(children, async () => {
     const client = await LazyPirateClient.connect(endpoint, {
-      requestTimeoutMs: 1000,
-      attempts: 30, // 30 s to cover a child restart on a loaded machine
+      attemptTimeoutMs: 1000,
+      maxAttempts: 30, // 30 s to cover a child restart on a loaded machine
       validateReply: echoCheck,
     });
     const answered: number[] = [];
@@ -92,8 +92,8 @@ Deno.test("LazyPirateClient survives a server that crashes, is killed and restar
 
     await s3.kill();
     const short = await LazyPirateClient.connect(endpoint, {
-      requestTimeoutMs: 250,
-      attempts: 3,
+      attemptTimeoutMs: 250,
+      maxAttempts: 3,
     });
     const err = await short.request(["31"]).then(() => null, (e) => e);
     assert(err instanceof RequestTimeoutError, String(err));
@@ -171,8 +171,8 @@ Deno.test("ParanoidPirateQueue SIGKILL and restart with 10 workers and 10 client
     const clients = await Promise.all(
       Array.from({ length: 10 }, () =>
         LazyPirateClient.connect(frontend, {
-          requestTimeoutMs: 1000,
-          attempts: 60,
+          attemptTimeoutMs: 1000,
+          maxAttempts: 60,
           validateReply: echoCheck,
         })),
     );
@@ -313,8 +313,8 @@ Deno.test("ParanoidPirateQueue expires a SIGSTOPped worker within liveness × in
     assertEquals(queue.stats.idleWorkers, 1);
     assertEquals(queue.stats.expired, 1);
     const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-      requestTimeoutMs: 5000,
-      attempts: 1,
+      attemptTimeoutMs: 5000,
+      maxAttempts: 1,
     });
     for (let i = 0; i < 5; i++) {
       const r = await client.request([`r${i}`]);
@@ -356,8 +356,8 @@ Deno.test("ParanoidPirateQueue survives a worker SIGKILLed mid-request and resta
   await withStderr(children, async () => {
     await events.until(() => queue.stats.idleWorkers === 1);
     const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-      requestTimeoutMs: 1000,
-      attempts: 60,
+      attemptTimeoutMs: 1000,
+      maxAttempts: 60,
     });
     const reply = client.request(["job"]);
     await events.until(() => queue.stats.busyWorkers === 1);
@@ -411,8 +411,8 @@ Deno.test("ParanoidPirateQueue does not declare a busy child worker dead during 
   await withStderr([w], async () => {
     await events.until(() => queue.stats.idleWorkers === 1);
     const client = await LazyPirateClient.connect(queue.frontendEndpoint, {
-      requestTimeoutMs: 60000,
-      attempts: 1,
+      attemptTimeoutMs: 60000,
+      maxAttempts: 1,
     });
     const r = await client.request(["long"]);
     assertEquals(td.decode(r[1]), "long");
@@ -471,8 +471,8 @@ for (const kind of ["simple", "paranoid"] as const) {
       const client = await LazyPirateClient.connect(
         q.ready.frontend as string,
         {
-          requestTimeoutMs: 5000,
-          attempts: 3,
+          attemptTimeoutMs: 5000,
+          maxAttempts: 3,
         },
       );
       for (let i = 0; i < 5; i++) {

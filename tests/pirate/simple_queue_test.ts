@@ -76,7 +76,7 @@ for (const core of ["wasm", "ts"] as const) {
       [1, 2, 3],
     );
     const client = await LazyPirateClient.connect(q.frontendEndpoint, {
-      requestTimeoutMs: 5000,
+      attemptTimeoutMs: 5000,
     });
     const order: string[] = [];
     for (let i = 0; i < 6; i++) {

@@ -30,13 +30,13 @@ export interface Broker {
 }
 
 /** A broker in this process on a loopback port picked at run time. */
-export function startBroker(): Promise<Broker> {
-  const b = new MajordomoBroker({
+export async function startBroker(): Promise<Broker> {
+  const b = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
     heartbeatIntervalMs: HB,
+    liveness: LIVENESS,
     logger: silentLogger,
   });
-  const endpoint = b.bind("tcp://127.0.0.1:*");
-  return Promise.resolve({ endpoint, close: () => b.close() });
+  return { endpoint: b.endpoints[0], close: () => b.close() };
 }
 
 export interface Worker {
@@ -44,18 +44,18 @@ export interface Worker {
 }
 
 /** A worker in this process. */
-export function startWorker(
+export async function startWorker(
   endpoint: string,
   service: string,
   handler: (req: Uint8Array[]) => Frame[] | Promise<Frame[]>,
-): Worker {
-  const w = new MajordomoWorker(endpoint, service, handler, {
+): Promise<Worker> {
+  const w = await MajordomoWorker.connect(endpoint, service, handler, {
     heartbeatIntervalMs: HB,
     liveness: LIVENESS,
-    reconnectIntervalMs: HB,
+    reconnectInitialMs: HB,
     logger: silentLogger,
   });
-  w.start();
+  await w.ready;
   return w;
 }
 
@@ -65,15 +65,16 @@ export async function mdpCall(
   service: string,
   body: Frame[],
 ): Promise<string[]> {
-  const c = new MajordomoClient(endpoint, {
-    timeoutMs: 5000,
-    attempts: 1,
+  const c = await MajordomoClient.connect(endpoint, {
+    attemptTimeoutMs: 5000,
+    maxAttempts: 1,
+    checkServiceOnTimeout: false,
     logger: silentLogger,
   });
   try {
     return (await c.request(service, body)).map((f) => td.decode(f));
   } finally {
-    c.close();
+    await c.close();
   }
 }
 

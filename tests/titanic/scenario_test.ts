@@ -294,7 +294,7 @@ Deno.test({
     });
     await titanic.ready;
     let executions = 0;
-    const w = startWorker(broker.endpoint, "echo", (r) => {
+    const w = await startWorker(broker.endpoint, "echo", (r) => {
       executions++;
       return [new Uint8Array(200), ...r];
     });

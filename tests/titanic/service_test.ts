@@ -91,7 +91,11 @@ for (const store of ["log", "sqlite"] as const) {
         0,
         "nothing sent to a service without workers",
       );
-      const w = startWorker(t.broker.endpoint, "echo", (r) => ["re", ...r]);
+      const w = await startWorker(
+        t.broker.endpoint,
+        "echo",
+        (r) => ["re", ...r],
+      );
       const reply = await t.client.waitForReply(uuid, { deadlineMs: 10000 });
       assertEquals(reply.map((f) => td.decode(f)), ["re", "hello", "world"]);
       // Idempotent: the same answer every time, raw frames exactly as 9/TSP.
@@ -212,14 +216,14 @@ Deno.test("Titanic: a poison message is tried maxAttempts times, parked with 500
   let poisonRuns = 0;
   // One worker's handler is slow on the poison body (answers after the
   // attempt timed out), the other's throws on it.
-  const w = startWorker(t.broker.endpoint, "echo", async (r) => {
+  const w = await startWorker(t.broker.endpoint, "echo", async (r) => {
     if (td.decode(r[0]) === "poison") {
       poisonRuns++;
       await new Promise((res) => setTimeout(res, 700));
     }
     return r;
   });
-  const w2 = startWorker(t.broker.endpoint, "echo", (r) => {
+  const w2 = await startWorker(t.broker.endpoint, "echo", (r) => {
     if (td.decode(r[0]) === "poison") {
       poisonRuns++;
       throw new Error("cannot handle this");
@@ -262,7 +266,7 @@ Deno.test("Titanic: a poison message is tried maxAttempts times, parked with 500
 Deno.test("Titanic: titanic.reply polled every millisecond never sees a partial reply", async () => {
   const t = await setup({ dispatchConcurrency: 8 });
   const big = (s: string) => s.repeat(16384); // 64 KiB+ replies
-  const w = startWorker(t.broker.endpoint, "big", async (r) => {
+  const w = await startWorker(t.broker.endpoint, "big", async (r) => {
     await new Promise((res) => setTimeout(res, 5));
     return [big(td.decode(r[0]))];
   });
@@ -336,7 +340,7 @@ Deno.test("Titanic: requests survive a restart of Titanic and are answered then"
     titanic = await TitanicService.connect(broker.endpoint, { ...FAST, dir });
     assertEquals(titanic.stats.store.pending, 20);
     await titanic.ready;
-    const w = startWorker(broker.endpoint, "late", (r) => r);
+    const w = await startWorker(broker.endpoint, "late", (r) => r);
     for (const [i, u] of ids.entries()) {
       assertEquals(
         td.decode((await client.waitForReply(u, { deadlineMs: 10000 }))[0]),

@@ -194,3 +194,60 @@ export class PeerLiveness {
     );
   }
 }
+
+/**
+ * Time that only runs while its owner runs, for judging peers' silence: it
+ * follows the real clock, except that a gap between two calls longer than
+ * `maxStepMs` counts as `maxStepMs`. A server that was paused (SIGSTOP, a
+ * long GC, a slow disk) and wakes up with its peers' heartbeats still
+ * unread therefore never expires them for silence it did not witness; a
+ * peer that really died still expires after the usual number of turns.
+ *
+ * @example A pause of 10 s counts as one heartbeat interval
+ * ```ts
+ * import { RunningClock } from "./liveness.ts";
+ * const t = new RunningClock(100);
+ * t.advance(0);
+ * t.advance(50);
+ * console.log(t.advance(10_050), t.lastGap); // 150 10000
+ * ```
+ */
+export class RunningClock {
+  readonly #maxStep: number;
+  #last = NaN;
+  #now = 0;
+  /** The real gap before the last {@linkcode RunningClock.advance}, in ms. */
+  lastGap = 0;
+
+  /** @param maxStepMs The most one gap may count (a heartbeat interval). */
+  constructor(maxStepMs: number) {
+    this.#maxStep = maxStepMs;
+  }
+
+  /** The running time at the last {@linkcode RunningClock.advance}. */
+  get now(): number {
+    return this.#now;
+  }
+
+  /**
+   * Moves to real time `now` (the first call starts at it).
+   * @param now The real current time.
+   * @returns The running time.
+   */
+  advance(now: number): number {
+    if (this.#last !== this.#last) {
+      this.#last = now;
+      this.#now = now;
+      this.lastGap = 0;
+      return now;
+    }
+    const gap = now - this.#last;
+    if (gap <= 0) {
+      this.lastGap = 0;
+      return this.#now;
+    }
+    this.#last = now;
+    this.lastGap = gap;
+    return this.#now += gap < this.#maxStep ? gap : this.#maxStep;
+  }
+}

@@ -1,70 +1,119 @@
 /**
  * The asynchronous Majordomo client (zguide `mdcliapi2`, with the
- * reconnect-and-resend the guide leaves as an exercise).
+ * per-request retries, failover and correlation the guide leaves as an
+ * exercise). The decisions live in `_async_core.ts`; this shell owns the
+ * sockets.
  *
  * @module
  */
-import {
-  ClosedError,
-  ProtocolError,
-  RequestTimeoutError,
-} from "../../errors.ts";
-import { DealerSocket } from "../../transport/socket.ts";
+import { ClosedError, ProtocolError } from "../../errors.ts";
+import type {
+  DealerSocket,
+  SocketMonitor,
+  SocketOptions,
+} from "../../transport/socket.ts";
 import type { Frame } from "../../types.ts";
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
+import { RateLimitedLog } from "../../_util/rate_limit.ts";
+import { EventHub } from "../_kit/events.ts";
 import {
-  decodeClientReply,
   encodeClientRequest,
   validateServiceName,
 } from "../../protocol/mdp/codec.ts";
+import { MMI_SERVICE, parseMmiStatus } from "../../protocol/mmi/codec.ts";
+import { AsyncClientCore, type AsyncPort, type Req } from "./_async_core.ts";
+import type { MajordomoAsyncClientEvent } from "./client_events.ts";
 import {
-  isMmiService,
-  MMI_SERVICE,
-  parseMmiStatus,
-} from "../../protocol/mmi/codec.ts";
-import { correlationFrame, readCorrelationId } from "./correlation.ts";
+  failoverSocketOptions,
+  openDealer,
+  randomFirstId,
+  socketOptionsOf,
+} from "./_client_common.ts";
+import { checkEndpoint } from "./_validate.ts";
 import { Deque } from "./_deque.ts";
-import {
-  checkEndpoint,
-  checkOptions,
-  checkSignal,
-  loggerOption,
-  numberOption,
-} from "./_validate.ts";
 
 const CLS = "MajordomoAsyncClient";
+const KEYS = [
+  "deadlineMs",
+  "attemptTimeoutMs",
+  "maxAttempts",
+  "failoverMs",
+  "maxInFlight",
+  "fallbackConcurrency",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
 
 /**
- * Options of {@linkcode MajordomoAsyncClient}.
+ * Options of {@linkcode MajordomoAsyncClient}. The three times are
+ * different things: `deadlineMs` bounds a whole request, `attemptTimeoutMs`
+ * one try of it, `failoverMs` the broker's silence.
  *
  * @example
  * ```ts
  * import { MajordomoAsyncClient } from "@reliable/zmq";
- * const client = new MajordomoAsyncClient("tcp://127.0.0.1:5555", { deadlineMs: 5000, maxInFlight: 100 });
+ * const client = await MajordomoAsyncClient.connect("tcp://127.0.0.1:5555", {
+ *   deadlineMs: 60_000, attemptTimeoutMs: 10_000, maxInFlight: 100,
+ * });
  * await client.close();
  * ```
  */
 export interface MajordomoAsyncClientOptions {
   /**
-   * With requests outstanding, this long without any message from the
-   * broker means it may have died: the socket is replaced and every
-   * request outstanding for at least this long is resent, in ms. Set it
-   * above your slowest service's processing time.
-   * @default 2500
-   */
-  timeoutMs?: number;
-  /**
-   * Default deadline of each request, from the call to the reply, in ms.
-   * @default 10000
+   * Default limit of each request, from the call to giving up, in ms
+   * (per call: `request(..., { deadlineMs })`).
+   * @default 30000
    */
   deadlineMs?: number;
   /**
-   * Most requests in flight; further calls wait for a free slot.
+   * How long one attempt waits before the request is sent again, in ms.
+   * Against a reliable-zmq broker a resend of a request the broker still
+   * holds is dropped there, so a slow handler still runs once; against
+   * another broker the resend goes on a new connection and may run the
+   * request again, so set it above your slowest handler. Must not exceed
+   * `deadlineMs`.
+   * @default 5000
+   */
+  attemptTimeoutMs?: number;
+  /**
+   * Sends per request in all (the first plus resends for any reason), so
+   * also the most times one request can run.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /**
+   * How long the broker's connection may be silent at the ZeroMQ level
+   * (ZMTP heartbeats, answered by the broker's I/O thread even while it is
+   * busy) before the client drops it, connects anew and resends what was
+   * outstanding on it, in ms; `Infinity`: never. A broker that dies is
+   * noticed at once (its connection closes); this is for one that hangs.
+   * @default 10000
+   */
+  failoverMs?: number;
+  /**
+   * Most requests outstanding; further calls wait for a free place.
    * @default 1000
    */
   maxInFlight?: number;
-  /** Where diagnostics go. @default silent */
+  /**
+   * Against a broker that is not a reliable-zmq one (plain 7/MDP has no
+   * request id), each request in flight needs a DEALER of its own; this
+   * many at most. Others wait their turn.
+   * @default 32
+   */
+  fallbackConcurrency?: number;
+  /** Options for every DEALER the client opens (CURVE keys, ...). @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Receives the client's events. @default none */
+  onEvent?: (event: MajordomoAsyncClientEvent) => void;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
 /**
@@ -77,147 +126,325 @@ export interface MajordomoAsyncClientOptions {
  * ```
  */
 export interface MajordomoAsyncRequestOptions {
-  /** Deadline of this request, in ms from the call. */
+  /** Limit of this request, in ms from the call (at least `attemptTimeoutMs`... or less: then one attempt). */
   deadlineMs?: number;
   /** Cancels this request; it rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 
 /**
- * Counters of a {@linkcode MajordomoAsyncClient}.
+ * Counters of a {@linkcode MajordomoAsyncClient} (a snapshot).
  *
  * @example
  * ```ts
- * import { MajordomoAsyncClient } from "@reliable/zmq";
- * const client = new MajordomoAsyncClient("tcp://127.0.0.1:5555");
- * console.log(client.stats.resent); // 0
- * await client.close();
+ * import type { MajordomoAsyncClientStats } from "@reliable/zmq";
+ * const s: Partial<MajordomoAsyncClientStats> = { duplicates: 0 };
+ * console.log(s.duplicates); // 0
  * ```
  */
 export interface MajordomoAsyncClientStats {
   /** Requests sent (first sends). */
   sent: number;
-  /** Requests resent after a suspected broker failure. */
+  /** Resends in all (`resentTimeout + resentLost + resentReconnect`). */
   resent: number;
-  /** Replies delivered. */
+  /** Resends after an attempt timed out. */
+  resentTimeout: number;
+  /** Resends after the worker holding the request died (RZ 502). */
+  resentLost: number;
+  /** Resends of requests outstanding on a connection that dropped. */
+  resentReconnect: number;
+  /** Requests answered. */
   replies: number;
-  /** Replies dropped: duplicates, late, unknown id or malformed. */
-  dropped: number;
-  /** Times the socket was replaced. */
+  /** Error replies received (RZ 500, 502, 503, 504). */
+  errorReplies: number;
+  /** Replies for requests already settled, dropped. */
+  duplicates: number;
+  /** Requests that failed (any error but a close). */
+  failed: number;
+  /** Connections replaced after a drop or `failoverMs` of silence. */
   reconnects: number;
-}
-
-interface Outstanding {
-  id: number;
-  service: string;
-  frames: Uint8Array[];
-  started: number;
-  sentAt: number;
-  attempts: number;
-  deadlineMs: number;
-  resolve(body: Uint8Array[]): void;
-  reject(e: unknown): void;
-  timer?: ReturnType<typeof setTimeout>;
-  signal?: AbortSignal;
-  onAbort?: () => void;
+  /** Malformed or unexpected messages from the broker, dropped. */
+  invalid: number;
+  /** What the broker is on the current connection. */
+  broker: "rz" | "foreign" | "unknown";
 }
 
 /**
- * An asynchronous Majordomo client: many requests in flight on one DEALER
- * socket, each with its own deadline and `AbortSignal`, replies matched to
- * requests, and outstanding requests resent after the broker restarts.
+ * An asynchronous Majordomo client: many requests in flight, each with its
+ * own deadline, attempts and `AbortSignal`; replies matched to requests in
+ * any order; each call resolves or rejects exactly once.
  *
- * **How correlation works.** 7/MDP carries no request id, so each request
- * gets one as its first body frame (PROTOCOLS.md §7): a 12-byte frame,
- * `FF 52 5A 43` then the request number as a 64-bit big-endian integer.
- * The worker must put that frame, unchanged, first in its reply. Replies are
- * matched on it, so they may come back in any order, and a reply whose id
- * is not outstanding (a duplicate after a resend, or a late one) is
- * dropped: each call resolves exactly once.
+ * **With a reliable-zmq broker** (detected once per connection by its
+ * `mmi.rz` answer) every request carries a correlation id that the broker
+ * takes off before the worker sees the request and puts back on the
+ * reply, so any 7/MDP worker serves it. The broker also drops a resend of
+ * a request it still holds, tells the client at once when a request fails
+ * (`HandlerFailedError`, `RequestRejectedError`, `RequestExpiredError`),
+ * and tells it when the worker holding a request died (the request is
+ * resent at once).
  *
- * **What this asks of a worker.** Our `MajordomoWorker` does it for you
- * (with `correlation: "auto"`, the default, it takes the frame off before
- * your handler and puts it back on the reply). An echo worker does it by
- * nature. A worker written by someone else must echo the first request
- * frame as the first reply frame; otherwise its replies are dropped and the
- * requests time out. Services must be idempotent, since a resend can run a
- * request twice (the client still sees one reply).
+ * **With any other 7/MDP broker** the client falls back to plain 7/MDP:
+ * each request in flight gets a DEALER of its own (up to
+ * `fallbackConcurrency`), so a reply is unambiguous; an attempt that times
+ * out closes its DEALER, so a late reply can never be taken for another
+ * request.
  *
- * **Failover.** With requests outstanding and nothing heard from the broker
- * for `timeoutMs`, the client closes its socket, opens a new one and
- * resends every request outstanding for at least `timeoutMs`. `mmi.*`
- * requests carry no correlation frame (the broker answers them itself, in
- * order) and are not resent.
+ * **Delivery contract.** Execution is *at least once* (unless the request
+ * fails), resolution *exactly once*: a duplicate or late reply is dropped
+ * and counted. A request runs at most `maxAttempts` times: every send,
+ * whatever its cause, is an attempt. Against a reliable-zmq broker it runs
+ * more than once only when its worker died or the broker's connection
+ * dropped while it ran; against another broker also when an attempt timed
+ * out while the handler was still running. Make handlers idempotent, or
+ * deduplicate on a key in the request.
+ *
+ * **Failures are resent per request**: an attempt that times out resends
+ * that request alone (at most `maxAttempts` sends, never the whole window);
+ * a connection that drops (broker killed or restarted, seen through the
+ * socket monitor, or silent for `failoverMs`) is replaced, and exactly the
+ * requests that were outstanding on it are resent.
  *
  * @example
- * ```ts ignore
- * import { MajordomoAsyncClient } from "@reliable/zmq";
- * const client = new MajordomoAsyncClient("tcp://127.0.0.1:5555");
- * const replies = await Promise.all(
- *   ["a", "b", "c"].map((x) => client.request("echo", [x], { deadlineMs: 5000 })),
- * );
+ * ```ts
+ * import { MajordomoAsyncClient, MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
+ * const client = await MajordomoAsyncClient.connect(endpoint);
+ * const replies = await Promise.all(["a", "b", "c"].map((x) => client.request("echo", [x])));
+ * console.log(replies.map(([r]) => new TextDecoder().decode(r))); // [ "a", "b", "c" ]
  * await client.close();
+ * await worker.close();
+ * await broker.close();
  * ```
  */
 export class MajordomoAsyncClient implements AsyncDisposable {
-  readonly #endpoint: string;
-  readonly #timeoutMs: number;
+  /** The broker's endpoint. */
+  readonly endpoint: string;
   readonly #deadlineMs: number;
+  readonly #attemptTimeoutMs: number;
   readonly #maxInFlight: number;
+  readonly #failoverMs: number;
+  readonly #socketOptions: SocketOptions;
   readonly #log: Logger;
-  readonly #out = new Map<number, Outstanding>();
-  readonly #mmi = new Map<string, Deque<Outstanding>>();
-  readonly #slots = new Deque<() => boolean>();
-  #inFlight = 0;
-  #nextId = 1;
+  readonly #events: EventHub<MajordomoAsyncClientEvent>;
+  readonly #clock: Clock;
+  readonly #core: AsyncClientCore;
+  readonly #waiting = new Deque<() => boolean>();
+  readonly #slots = new Map<number, DealerSocket>();
   #sock: DealerSocket | null = null;
+  #monitor: SocketMonitor | null = null;
   #gen = 0;
-  #lastHeard = 0;
-  #watchdog: ReturnType<typeof setInterval> | undefined;
+  #nextSlot = 1;
+  #nextId = randomFirstId();
   #closed = false;
-  readonly #stats: MajordomoAsyncClientStats = {
-    sent: 0,
-    resent: 0,
-    replies: 0,
-    dropped: 0,
-    reconnects: 0,
-  };
+  readonly #loops = new Set<Promise<void>>();
+
+  private constructor(endpoint: string, options: MajordomoAsyncClientOptions) {
+    this.endpoint = endpoint;
+    const o = opt.readOptions(CLS, options, KEYS);
+    this.#deadlineMs = opt.durationMs(CLS, "deadlineMs", o.deadlineMs, 30000, {
+      min: 1,
+      infinity: true,
+    });
+    this.#attemptTimeoutMs = opt.durationMs(
+      CLS,
+      "attemptTimeoutMs",
+      o.attemptTimeoutMs,
+      Math.min(5000, this.#deadlineMs),
+      { min: 1 },
+    );
+    opt.attemptWithinDeadline(CLS, this.#attemptTimeoutMs, this.#deadlineMs);
+    const maxAttempts = opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1, 100);
+    this.#failoverMs = opt.durationMs(CLS, "failoverMs", o.failoverMs, 10000, {
+      min: 2,
+      infinity: true,
+    });
+    this.#maxInFlight = opt.count(CLS, "maxInFlight", o.maxInFlight, 1000, 1);
+    const fallbackConcurrency = opt.count(
+      CLS,
+      "fallbackConcurrency",
+      o.fallbackConcurrency,
+      32,
+      1,
+      4096,
+    );
+    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions);
+    this.#log = opt.logger(CLS, o.logger, CLS);
+    this.#events = new EventHub(
+      this.#log,
+      opt.fn<(e: MajordomoAsyncClientEvent) => void>(CLS, "onEvent", o.onEvent),
+    );
+    this.#clock = opt.clock(CLS, o.clock);
+    const port: AsyncPort = {
+      sendMain: (frames) => this.#send(this.#sock, frames),
+      replaceMain: () => this.#openMain(),
+      openSlot: () => this.#openSlot(),
+      sendSlot: (id, frames) => this.#send(this.#slots.get(id) ?? null, frames),
+      closeSlot: (id) => {
+        this.#slots.get(id)?.close();
+        this.#slots.delete(id);
+      },
+    };
+    this.#core = new AsyncClientCore(
+      this.#clock,
+      port,
+      {
+        deadlineMs: this.#deadlineMs,
+        attemptTimeoutMs: this.#attemptTimeoutMs,
+        maxAttempts,
+        fallbackConcurrency,
+      },
+      this.#events,
+      this.#log,
+      new RateLimitedLog(this.#log, this.#clock),
+      endpoint,
+    );
+  }
 
   /**
-   * Creates a client. It connects on its first request.
+   * Creates a client, opens its DEALER and asks the broker what it is
+   * (`mmi.rz`); resolves at once (a broker that is not up yet is fine:
+   * requests wait for it, within their deadlines).
    *
-   * @param endpoint The broker's endpoint.
-   * @param options Failover timeout, default deadline, window, logger.
-   * @throws {TypeError} On a badly typed argument.
-   * @throws {RangeError} On an option out of range.
+   * @param endpoint The broker's endpoint, e.g. `"tcp://127.0.0.1:5555"`.
+   * @param options Deadline, attempts, failover, window, sockets, logger.
+   * @returns The client.
+   * @throws {TypeError} On a malformed endpoint, an unknown option key or
+   * a badly typed option.
+   * @throws {RangeError} On an option out of range (a time over 2^31-1 ms,
+   * `attemptTimeoutMs` over `deadlineMs`).
+   * @example
+   * ```ts
+   * import { MajordomoAsyncClient } from "@reliable/zmq";
+   * const client = await MajordomoAsyncClient.connect("tcp://127.0.0.1:5555");
+   * await client.close();
+   * ```
    */
-  constructor(endpoint: string, options?: MajordomoAsyncClientOptions) {
-    this.#endpoint = checkEndpoint("MajordomoAsyncClient()", endpoint);
-    const o = checkOptions(CLS, options);
-    this.#timeoutMs = numberOption(CLS, "timeoutMs", o.timeoutMs, 2500, 1);
-    this.#deadlineMs = numberOption(CLS, "deadlineMs", o.deadlineMs, 10000, 1);
-    this.#maxInFlight = numberOption(
-      CLS,
-      "maxInFlight",
-      o.maxInFlight,
-      1000,
-      1,
-    );
-    this.#log = loggerOption(CLS, o.logger);
-    // Start from a random number so that two client instances never share
-    // ids, even across a broker that mixed up identities.
-    this.#nextId = Math.floor(Math.random() * 0x100000) * 0x100000000 + 1;
+  static connect(
+    endpoint: string,
+    options?: MajordomoAsyncClientOptions,
+  ): Promise<MajordomoAsyncClient> {
+    try {
+      checkEndpoint(`${CLS}.connect()`, endpoint);
+      const client = new MajordomoAsyncClient(endpoint, options ?? {});
+      client.#openMain();
+      client.#core.start();
+      return Promise.resolve(client);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  /** A copy of the client's counters. */
+  /** A snapshot of the client's counters. */
   get stats(): MajordomoAsyncClientStats {
-    return { ...this.#stats };
+    return { ...this.#core.counters, broker: this.#core.mode ?? "unknown" };
   }
 
-  /** Requests sent and not yet answered, failed or aborted. */
+  /** Requests made and not yet settled. */
   get outstanding(): number {
-    return this.#inFlight;
+    return this.#core.outstanding;
   }
+
+  /**
+   * Adds an event listener (besides the `onEvent` option).
+   *
+   * @param listener Called with every event.
+   * @returns A function that removes it.
+   */
+  on(listener: (event: MajordomoAsyncClientEvent) => void): () => void {
+    return this.#events.on(listener);
+  }
+
+  // ---- sockets ----------------------------------------------------------------
+
+  #dealer(beforeConnect?: (sock: DealerSocket) => void): DealerSocket {
+    return openDealer(this.endpoint, this.#socketOptions, {
+      sendHighWaterMark: 0,
+      receiveHighWaterMark: 0,
+      ...failoverSocketOptions(this.#failoverMs),
+    }, beforeConnect);
+  }
+
+  #openMain(): void {
+    this.#sock?.close();
+    this.#monitor?.close();
+    let monitor: SocketMonitor | null = null;
+    const sock = this.#dealer((s) => monitor = s.monitor());
+    const gen = ++this.#gen;
+    this.#sock = sock;
+    this.#monitor = monitor!;
+    this.#track(this.#receive(sock, (m) => {
+      if (gen === this.#gen) this.#core.onMainMessage(m);
+    }));
+    this.#track(this.#watch(this.#monitor, gen));
+  }
+
+  #track(p: Promise<void>): void {
+    this.#loops.add(p);
+    const del = () => this.#loops.delete(p);
+    p.then(del, del);
+  }
+
+  #openSlot(): number {
+    const id = this.#nextSlot++;
+    const sock = this.#dealer();
+    this.#slots.set(id, sock);
+    this.#track(this.#receive(sock, (m) => {
+      if (this.#slots.get(id) === sock) this.#core.onSlotMessage(id, m);
+    }));
+    return id;
+  }
+
+  #send(sock: DealerSocket | null, frames: Uint8Array[]): void {
+    if (sock === null || sock.closed) return;
+    try {
+      if (sock.trySend(frames)) return;
+    } catch {
+      return; // closed meanwhile: the request's timers take over
+    }
+    sock.send(frames).catch(() => {});
+  }
+
+  async #receive(
+    sock: DealerSocket,
+    deliver: (m: Uint8Array[]) => void,
+  ): Promise<void> {
+    for (;;) {
+      let msg: Uint8Array[];
+      try {
+        msg = await sock.receive();
+      } catch {
+        return; // closed
+      }
+      deliver(msg);
+      // Drain what is already there without a promise per message.
+      for (let i = 0; i < 1024 && !sock.closed; i++) {
+        const m = sock.tryReceive();
+        if (m === null) break;
+        deliver(m);
+      }
+    }
+  }
+
+  async #watch(monitor: SocketMonitor, gen: number): Promise<void> {
+    for (;;) {
+      let ev;
+      try {
+        ev = await monitor.next();
+      } catch {
+        return;
+      }
+      if (ev === null || gen !== this.#gen || this.#closed) return;
+      if (ev.type === "handshake-succeeded") this.#core.onConnected();
+      else if (ev.type === "disconnected") {
+        this.#core.onDisconnected(); // replaces the socket (gen moves on)
+        return;
+      }
+    }
+  }
+
+  // ---- requests ---------------------------------------------------------------
 
   /**
    * Sends a request and resolves with its reply, whenever it comes.
@@ -225,15 +452,26 @@ export class MajordomoAsyncClient implements AsyncDisposable {
    * @param service The service name (1-255 bytes).
    * @param body The request, one or more frames.
    * @param options This request's deadline and abort signal.
-   * @returns The reply body (without the correlation frame).
-   * @throws {TypeError} On a badly typed argument.
-   * @throws {RangeError} On an empty service name or body.
-   * @throws {RequestTimeoutError} When the deadline passes first.
+   * @returns The reply body.
+   * @throws {TypeError} On a badly typed argument or an unknown option.
+   * @throws {RangeError} On an empty service name or body, or a frame over
+   * the broker's advertised limit (nothing is sent).
+   * @throws {RequestTimeoutError} When the deadline passes first (or the
+   * attempts ran out on a foreign broker).
+   * @throws {BrokerUnreachableError} When nothing at all was heard from
+   * the broker since the call.
+   * @throws {ServiceUnavailableError} When the first attempt timed out and
+   * the broker's MMI says the service has no worker.
+   * @throws {HandlerFailedError} The worker's handler failed (RZ 500).
+   * @throws {RequestRejectedError} The broker refused it at a bound (RZ 503).
+   * @throws {RequestExpiredError} It expired in the broker's queue (RZ 504).
+   * @throws {WorkerLostError} Its worker died on every attempt (RZ 502).
    * @throws {ClosedError} When the client is or gets closed.
    * @example
    * ```ts ignore
+   * // ignore: needs a broker with an "echo" worker (see the class example)
    * const ac = new AbortController();
-   * const p = client.request("echo", ["x"], { signal: ac.signal, deadlineMs: 1000 });
+   * const [reply] = await client.request("echo", ["x"], { signal: ac.signal, deadlineMs: 1000 });
    * ```
    */
   async request(
@@ -241,101 +479,89 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     body: readonly Frame[],
     options?: MajordomoAsyncRequestOptions,
   ): Promise<Uint8Array[]> {
+    const M = `${CLS}.request()`;
     if (typeof service !== "string") {
-      throw new TypeError(`${CLS}.request(): service must be a string`);
+      throw new TypeError(
+        `${M}: service must be a string, got ${typeof service}`,
+      );
     }
-    const mmi = isMmiService(service);
-    // Validates service and body.
-    const base = encodeClientRequest(service, body);
-    const o = checkOptions(`${CLS}.request()`, options);
-    const deadlineMs = numberOption(
-      CLS,
+    opt.frames(M, "body", body);
+    const frames = encodeClientRequest(service, body);
+    const o = opt.readOptions(M, options, ["deadlineMs", "signal"]);
+    const deadlineMs = opt.durationMs(
+      M,
       "deadlineMs",
       o.deadlineMs,
       this.#deadlineMs,
-      1,
+      { min: 1, infinity: true },
     );
-    checkSignal(`${CLS}.request()`, o.signal);
-    if (this.#closed) {
-      throw new ClosedError(
-        `Cannot send request to service "${service}": client is closed`,
-      );
+    const signal = opt.signal(M, o.signal);
+    if (this.#closed) throw this.#closedError(service);
+    signal?.throwIfAborted();
+    if (this.#core.outstanding >= this.#maxInFlight) {
+      await this.#waitForRoom(signal);
+      if (this.#closed) throw this.#closedError(service);
+      signal?.throwIfAborted();
     }
-    const started = performance.now();
-    o.signal?.throwIfAborted();
-    if (this.#inFlight >= this.#maxInFlight) {
-      // Wait for a free slot; an abort while waiting gives the slot up.
-      await new Promise<void>((resolve, reject) => {
-        let done = false;
-        const signal = o.signal;
-        const onAbort = () => {
-          if (done) return;
-          done = true;
-          reject(signal!.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-        this.#slots.push(() => {
-          signal?.removeEventListener("abort", onAbort);
-          if (done) return false; // aborted: pass the slot on
-          done = true;
-          resolve();
-          return true;
-        });
-      });
-      if (this.#closed) {
-        throw new ClosedError(
-          `Cannot send request to service "${service}": client is closed`,
-        );
-      }
-      o.signal?.throwIfAborted();
-    }
-    this.#inFlight++;
-    const id = mmi ? -1 : this.#nextId++;
-    const frames = mmi
-      ? base
-      : [base[0], base[1], base[2], correlationFrame(id), ...base.slice(3)];
     return new Promise<Uint8Array[]>((resolve, reject) => {
-      const entry: Outstanding = {
-        id,
-        service,
-        frames,
-        started,
-        sentAt: 0,
-        attempts: 0,
-        deadlineMs,
-        resolve,
-        reject,
+      let onAbort: (() => void) | undefined;
+      const done = () => {
+        if (onAbort) signal!.removeEventListener("abort", onAbort);
+        this.#wake();
       };
-      const left = deadlineMs - (performance.now() - started);
-      entry.timer = setTimeout(() => {
-        this.#finish(entry);
-        reject(
-          new RequestTimeoutError(
-            service,
-            entry.attempts,
-            performance.now() - started,
-            deadlineMs,
-          ),
-        );
-      }, Math.max(0, left));
-      if (o.signal) {
-        const signal = o.signal;
-        entry.signal = signal;
-        entry.onAbort = () => {
-          this.#finish(entry);
-          reject(signal.reason);
-        };
-        signal.addEventListener("abort", entry.onAbort, { once: true });
+      const req: Req = this.#core.submit(
+        this.#nextId++,
+        service,
+        frames[2],
+        frames.slice(3),
+        deadlineMs,
+        (b) => {
+          done();
+          resolve(b);
+        },
+        (e) => {
+          done();
+          reject(e);
+        },
+      );
+      if (signal && req.state !== "done") {
+        onAbort = () => this.#core.abort(req, signal.reason);
+        signal.addEventListener("abort", onAbort, { once: true });
       }
-      if (mmi) {
-        let q = this.#mmi.get(service);
-        if (!q) this.#mmi.set(service, q = new Deque());
-        q.push(entry);
-      } else {
-        this.#out.set(id, entry);
-      }
-      this.#send(entry);
     });
+  }
+
+  #closedError(service: string): ClosedError {
+    return new ClosedError(
+      `Cannot send request to service "${service}": client is closed`,
+    );
+  }
+
+  #waitForRoom(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let done = false;
+      const onAbort = () => {
+        if (done) return;
+        done = true;
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#waiting.push(() => {
+        signal?.removeEventListener("abort", onAbort);
+        if (done) return false; // aborted meanwhile: pass the place on
+        done = true;
+        resolve();
+        return true;
+      });
+    });
+  }
+
+  #wake(): void {
+    while (this.#core.outstanding < this.#maxInFlight) {
+      const w = this.#waiting.shift();
+      if (!w) return;
+      if (w()) return;
+    }
   }
 
   /**
@@ -348,6 +574,7 @@ export class MajordomoAsyncClient implements AsyncDisposable {
    * @throws {ProtocolError} On any other status (e.g. 501).
    * @example
    * ```ts ignore
+   * // ignore: needs a running broker
    * console.log(await client.serviceAvailable("echo"));
    * ```
    */
@@ -357,7 +584,7 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   ): Promise<boolean> {
     if (typeof service !== "string") {
       throw new TypeError(
-        `${CLS}.serviceAvailable(): service must be a string`,
+        `${CLS}.serviceAvailable(): service must be a string, got ${typeof service}`,
       );
     }
     validateServiceName(service);
@@ -369,158 +596,31 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     throw new ProtocolError("MMI", 0, `unexpected status ${status ?? "?"}`);
   }
 
-  #finish(entry: Outstanding): boolean {
-    if (entry.id >= 0) {
-      if (this.#out.get(entry.id) !== entry) return false;
-      this.#out.delete(entry.id);
-    } else {
-      const q = this.#mmi.get(entry.service);
-      if (!q) return false;
-      const items = q.toArray();
-      const i = items.indexOf(entry);
-      if (i < 0) return false;
-      items.splice(i, 1);
-      q.clear();
-      for (const x of items) q.push(x);
-    }
-    clearTimeout(entry.timer);
-    if (entry.signal && entry.onAbort) {
-      entry.signal.removeEventListener("abort", entry.onAbort);
-    }
-    this.#inFlight--;
-    for (let w = this.#slots.shift(); w; w = this.#slots.shift()) {
-      if (w()) break;
-    }
-    return true;
-  }
-
-  #socket(): DealerSocket {
-    if (this.#sock === null) {
-      const sock = new DealerSocket({
-        linger: 0,
-        sendHighWaterMark: 0,
-        receiveHighWaterMark: 0,
-      });
-      sock.connect(this.#endpoint);
-      this.#sock = sock;
-      const gen = ++this.#gen;
-      this.#lastHeard = performance.now();
-      void this.#receive(sock, gen);
-    }
-    if (this.#watchdog === undefined) {
-      this.#watchdog = setInterval(
-        () => this.#check(),
-        Math.max(10, this.#timeoutMs / 4),
-      );
-    }
-    return this.#sock;
-  }
-
-  #send(entry: Outstanding): void {
-    const sock = this.#socket();
-    entry.attempts++;
-    entry.sentAt = performance.now();
-    if (entry.attempts === 1) this.#stats.sent++;
-    else this.#stats.resent++;
-    sock.send(entry.frames).catch(() => {
-      // closed or replaced: the watchdog resends
-    });
-  }
-
-  async #receive(sock: DealerSocket, gen: number): Promise<void> {
-    for (;;) {
-      let msg: Uint8Array[];
-      try {
-        msg = await sock.receive();
-      } catch {
-        return; // closed
-      }
-      if (gen !== this.#gen) return;
-      this.#lastHeard = performance.now();
-      const reply = decodeClientReply(msg);
-      if (reply instanceof ProtocolError) {
-        this.#stats.dropped++;
-        continue;
-      }
-      let entry: Outstanding | undefined;
-      let body = reply.body;
-      if (isMmiService(reply.service)) {
-        entry = this.#mmi.get(reply.service)?.peek();
-      } else {
-        const id = readCorrelationId(body[0]);
-        entry = id >= 0 ? this.#out.get(id) : undefined;
-        if (entry && entry.service !== reply.service) entry = undefined;
-        body = body.slice(1);
-      }
-      if (entry === undefined || !this.#finish(entry)) {
-        this.#stats.dropped++;
-        continue;
-      }
-      this.#stats.replies++;
-      entry.resolve(body);
-    }
-  }
-
-  #check(): void {
-    if (this.#closed) return;
-    if (this.#inFlight === 0) {
-      clearInterval(this.#watchdog);
-      this.#watchdog = undefined;
-      return;
-    }
-    const now = performance.now();
-    if (now - this.#lastHeard < this.#timeoutMs) return;
-    let stale = 0;
-    for (const e of this.#out.values()) {
-      if (now - e.sentAt >= this.#timeoutMs) stale++;
-    }
-    for (const q of this.#mmi.values()) {
-      const e = q.peek();
-      if (e && now - e.sentAt >= this.#timeoutMs) stale++;
-    }
-    if (stale === 0) return;
-    this.#log.warn("broker silent; resending on a new socket", {
-      requests: this.#inFlight,
-    });
-    this.#stats.reconnects++;
-    this.#sock?.close();
-    this.#sock = null;
-    // The old socket is gone with whatever it held: resend everything that
-    // is outstanding, in the order it was first sent (MMI requests too,
-    // since the broker answers those in order).
-    const all = [...this.#out.values()].sort((a, b) => a.id - b.id);
-    for (const e of all) this.#send(e);
-    for (const q of this.#mmi.values()) {
-      for (const e of q.toArray()) this.#send(e);
-    }
-    this.#lastHeard = now;
-  }
-
   /**
    * Closes the client: every outstanding request rejects with
-   * `ClosedError`. Idempotent.
+   * `ClosedError`, every socket is closed. Idempotent.
    *
-   * @returns Resolves once closed.
+   * @returns Resolves once everything is closed.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { MajordomoAsyncClient } from "@reliable/zmq";
+   * const client = await MajordomoAsyncClient.connect("tcp://127.0.0.1:5555");
    * await client.close();
    * ```
    */
-  close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
-    this.#sock?.close();
-    this.#sock = null;
-    const err = new ClosedError("MajordomoAsyncClient closed");
-    const all = [...this.#out.values()];
-    for (const q of this.#mmi.values()) all.push(...q.toArray());
-    for (const e of all) {
-      if (this.#finish(e)) e.reject(err);
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#gen++;
+      this.#core.close(new ClosedError(`${CLS} closed`));
+      for (let w = this.#waiting.shift(); w; w = this.#waiting.shift()) w();
+      this.#monitor?.close();
+      this.#sock?.close();
+      this.#sock = null;
+      for (const s of this.#slots.values()) s.close();
+      this.#slots.clear();
     }
-    for (let r = this.#slots.shift(); r; r = this.#slots.shift()) r();
-    return Promise.resolve();
+    await Promise.all([...this.#loops]);
   }
 
   /** Same as {@linkcode MajordomoAsyncClient.close}, for `await using`. */

@@ -1,18 +1,28 @@
 /**
- * The synchronous Majordomo client (7/MDP client side, zguide `mdcliapi`).
+ * The synchronous Majordomo client (7/MDP client side, zguide `mdcliapi`),
+ * on the Lazy Pirate retry loop shared with `LazyPirateClient`.
  *
  * @module
  */
 import {
+  BrokerUnreachableError,
   ClosedError,
   ProtocolError,
   RequestTimeoutError,
   ServiceUnavailableError,
-  TimeoutError,
+  WorkerLostError,
 } from "../../errors.ts";
-import { DealerSocket } from "../../transport/socket.ts";
+import type {
+  DealerSocket,
+  SocketMonitor,
+  SocketOptions,
+} from "../../transport/socket.ts";
 import type { Frame } from "../../types.ts";
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
+import { EventHub } from "../_kit/events.ts";
+import { runWithRetries } from "../_kit/retry.ts";
 import {
   decodeClientReply,
   encodeClientRequest,
@@ -24,17 +34,46 @@ import {
   MMI_STATS,
   parseMmiStatus,
 } from "../../protocol/mmi/codec.ts";
-import type { MajordomoBrokerStats } from "./broker.ts";
 import {
-  checkEndpoint,
-  checkOptions,
-  checkSignal,
-  loggerOption,
-  numberOption,
-} from "./_validate.ts";
+  classifyRzReply,
+  correlationFrame,
+  MMI_RZ,
+  parseRzInfo,
+  type RzBrokerInfo,
+  rzProbeBody,
+} from "./correlation.ts";
+import type { BrokerKind, MajordomoClientEvent } from "./client_events.ts";
+import {
+  checkFrameLimit,
+  errorReply,
+  failoverSocketOptions,
+  openDealer,
+  randomFirstId,
+  receiveUntil,
+  socketOptionsOf,
+} from "./_client_common.ts";
+import { checkEndpoint } from "./_validate.ts";
 
 const CLS = "MajordomoClient";
+const M_REQ = `${CLS}.request()`;
 const td = new TextDecoder();
+const KEYS = [
+  "attemptTimeoutMs",
+  "maxAttempts",
+  "deadlineMs",
+  "failoverMs",
+  "checkServiceOnTimeout",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
+const REQUEST_KEYS = [
+  "attemptTimeoutMs",
+  "maxAttempts",
+  "deadlineMs",
+  "signal",
+] as const;
 
 /**
  * Options of {@linkcode MajordomoClient}.
@@ -42,30 +81,53 @@ const td = new TextDecoder();
  * @example
  * ```ts
  * import { MajordomoClient } from "@reliable/zmq";
- * const client = new MajordomoClient("tcp://127.0.0.1:5555", { timeoutMs: 1000, attempts: 5 });
- * client.close();
+ * const client = await MajordomoClient.connect("tcp://127.0.0.1:5555", { attemptTimeoutMs: 1000, maxAttempts: 5 });
+ * await client.close();
  * ```
  */
 export interface MajordomoClientOptions {
   /**
-   * How long to wait for each attempt's reply, in ms (zguide `mdcliapi`).
-   * @default 2500
+   * How long one attempt waits for its reply before the request is sent
+   * again, in ms (the guide's `mdcliapi` uses 2500; ours is longer so that
+   * a handler of a few seconds runs once with any broker). Against a
+   * reliable-zmq broker a resend of a request that is still running is
+   * dropped by the broker and the first reply is taken, so a slower
+   * service still runs once; against another broker the resend goes on a
+   * new socket and may run it again.
+   * @default 5000
    */
-  timeoutMs?: number;
+  attemptTimeoutMs?: number;
+  /** Sends in all (the first plus retries) before giving up. @default 3 */
+  maxAttempts?: number;
   /**
-   * Attempts in total (the first send plus resends) before giving up.
-   * @default 3
+   * The whole request's limit from the call, in ms; `Infinity`: only the
+   * attempts bound it.
+   * @default Infinity
    */
-  attempts?: number;
+  deadlineMs?: number;
   /**
-   * After the last attempt, ask the broker's `mmi.service` whether the
-   * service has workers, to fail with `ServiceUnavailableError` (404)
-   * rather than `RequestTimeoutError`.
+   * How long the broker's connection may be silent at the ZeroMQ level
+   * (ZMTP heartbeats, answered by the broker's I/O thread even while it
+   * is busy) before it is dropped and remade, in ms; `Infinity`: never.
+   * @default 10000
+   */
+  failoverMs?: number;
+  /**
+   * After the first attempt times out, ask the broker's `mmi.service`
+   * whether the service has a worker: a 404 fails the request at once
+   * with `ServiceUnavailableError`; no answer at all fails it with
+   * `BrokerUnreachableError`.
    * @default true
    */
   checkServiceOnTimeout?: boolean;
-  /** Where diagnostics go. @default silent */
+  /** Options for the client's DEALER socket (CURVE keys, ...). @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Receives the client's events. @default none */
+  onEvent?: (event: MajordomoClientEvent) => void;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
 /**
@@ -74,74 +136,253 @@ export interface MajordomoClientOptions {
  * @example
  * ```ts
  * import type { MajordomoRequestOptions } from "@reliable/zmq";
- * const options: MajordomoRequestOptions = { timeoutMs: 500, attempts: 1, signal: AbortSignal.timeout(2000) };
+ * const options: MajordomoRequestOptions = { attemptTimeoutMs: 500, maxAttempts: 1, signal: AbortSignal.timeout(2000) };
  * ```
  */
 export interface MajordomoRequestOptions {
-  /** Overrides the client's `timeoutMs` for this call. */
-  timeoutMs?: number;
-  /** Overrides the client's `attempts` for this call. */
-  attempts?: number;
+  /** Overrides the client's `attemptTimeoutMs`. */
+  attemptTimeoutMs?: number;
+  /** Overrides the client's `maxAttempts`. */
+  maxAttempts?: number;
+  /** Overrides the client's `deadlineMs`. */
+  deadlineMs?: number;
   /** Cancels the call; it rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 
 /**
- * A synchronous Majordomo client: one request at a time, with the Lazy
- * Pirate reliability of the zguide's `mdcliapi` built in. Each attempt
- * waits `timeoutMs`; on silence the socket is closed and a new one (a new
- * identity, so a late reply to the abandoned attempt can never arrive)
- * resends the same request, up to `attempts` times. Replies that are
- * malformed or name another service are dropped and waiting goes on.
- *
- * It uses a DEALER socket and writes the empty delimiter itself, so the
- * broker sees exactly what a REQ client would send. Calls made while one is
- * in progress wait their turn.
- *
- * Errors: `RequestTimeoutError` (no reply after every attempt),
- * `ServiceUnavailableError` (no reply, and the broker's MMI says no worker
- * is registered for the service), `ClosedError` (the client was closed),
- * or `signal.reason` when aborted.
+ * Counters of a {@linkcode MajordomoClient}.
  *
  * @example
- * ```ts ignore
- * import { MajordomoClient } from "@reliable/zmq";
- * const client = new MajordomoClient("tcp://127.0.0.1:5555", { timeoutMs: 1000 });
- * const [reply] = await client.request("echo", ["hello"]);
- * client.close();
+ * ```ts
+ * import type { MajordomoClientStats } from "@reliable/zmq";
+ * const s: Partial<MajordomoClientStats> = { retries: 0 };
+ * console.log(s.retries); // 0
  * ```
  */
-export class MajordomoClient implements Disposable {
-  readonly #endpoint: string;
-  readonly #timeoutMs: number;
-  readonly #attempts: number;
+export interface MajordomoClientStats {
+  /** Requests made. */
+  requests: number;
+  /** Requests answered. */
+  replies: number;
+  /** Resends (after a timeout or a lost worker). */
+  retries: number;
+  /** Requests that failed (any error). */
+  failures: number;
+  /** Error replies from an RZ broker (500, 502, 503, 504). */
+  errorReplies: number;
+  /** Replies dropped: late, for another request, or malformed. */
+  dropped: number;
+  /** Sockets opened (1 + Lazy Pirate reopens against a foreign broker). */
+  sockets: number;
+}
+
+/**
+ * A synchronous Majordomo client: one request at a time, with the Lazy
+ * Pirate reliability of the zguide's `mdcliapi` (shared with
+ * `LazyPirateClient`). Calls made while one is in progress wait their turn.
+ *
+ * **Against a reliable-zmq broker** (it answers `mmi.rz`; asked once per
+ * socket) each request carries a correlation frame: a resend goes on the
+ * same socket with the same id, so the broker drops it while the first
+ * copy still runs and the first reply is taken, late or not. Error replies
+ * fail the call at once with a typed error: `HandlerFailedError` (the
+ * handler threw), `RequestRejectedError` (a broker bound),
+ * `RequestExpiredError` (queued too long); a request whose worker died is
+ * retried at once (`WorkerLostError` when every attempt was lost).
+ *
+ * **Against any other 7/MDP broker** it is the guide's client: on silence
+ * it closes the socket and resends on a new one (a new identity, so a late
+ * reply to an abandoned attempt can never be taken for this one).
+ *
+ * Errors tell apart what went wrong: `ServiceUnavailableError` (MMI says
+ * no worker, asked after the first timeout), `BrokerUnreachableError`
+ * (nothing at all heard from the broker), `RequestTimeoutError` (the
+ * broker is there but the service did not answer), `ClosedError`, or
+ * `signal.reason` when aborted. `elapsedMs` counts from the call.
+ *
+ * @example
+ * ```ts
+ * import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "@reliable/zmq";
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
+ * await worker.ready;
+ * const client = await MajordomoClient.connect(endpoint);
+ * const [reply] = await client.request("echo", ["hello"]);
+ * console.log(new TextDecoder().decode(reply)); // "hello"
+ * await client.close();
+ * await worker.close();
+ * await broker.close();
+ * ```
+ */
+export class MajordomoClient implements AsyncDisposable {
+  /** The broker's endpoint. */
+  readonly endpoint: string;
+  readonly #attemptTimeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #deadlineMs: number;
+  readonly #failoverMs: number;
   readonly #checkService: boolean;
+  readonly #socketOptions: SocketOptions;
   readonly #log: Logger;
+  readonly #events: EventHub<MajordomoClientEvent>;
+  readonly #clock: Clock;
+  readonly #close = new AbortController();
   #sock: DealerSocket | null = null;
+  /** What the current socket's broker is; null until probed. */
+  #kind: BrokerKind | null = null;
+  #info: RzBrokerInfo | null = null;
+  #nextId = randomFirstId();
+  #heardAt = -Infinity;
+  #connected = false;
   #turn: Promise<unknown> = Promise.resolve();
   #closed = false;
+  readonly #stats: MajordomoClientStats = {
+    requests: 0,
+    replies: 0,
+    retries: 0,
+    failures: 0,
+    errorReplies: 0,
+    dropped: 0,
+    sockets: 0,
+  };
+
+  private constructor(endpoint: string, options: MajordomoClientOptions) {
+    this.endpoint = endpoint;
+    const o = opt.readOptions(CLS, options, KEYS);
+    this.#deadlineMs = opt.durationMs(
+      CLS,
+      "deadlineMs",
+      o.deadlineMs,
+      Infinity,
+      { min: 1, infinity: true },
+    );
+    this.#attemptTimeoutMs = opt.durationMs(
+      CLS,
+      "attemptTimeoutMs",
+      o.attemptTimeoutMs,
+      Math.min(5000, this.#deadlineMs),
+      { min: 1 },
+    );
+    this.#maxAttempts = opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1);
+    opt.attemptWithinDeadline(CLS, this.#attemptTimeoutMs, this.#deadlineMs);
+    this.#failoverMs = opt.durationMs(
+      CLS,
+      "failoverMs",
+      o.failoverMs,
+      10000,
+      { min: 2, infinity: true },
+    );
+    this.#checkService = opt.bool(
+      CLS,
+      "checkServiceOnTimeout",
+      o.checkServiceOnTimeout,
+      true,
+    );
+    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions);
+    this.#log = opt.logger(CLS, o.logger, CLS);
+    this.#events = new EventHub(
+      this.#log,
+      opt.fn<(e: MajordomoClientEvent) => void>(CLS, "onEvent", o.onEvent),
+    );
+    this.#clock = opt.clock(CLS, o.clock);
+  }
 
   /**
-   * Creates a client. It connects on its first request.
+   * Creates a client and opens its socket (ZeroMQ connects in the
+   * background: a broker that is not up yet is fine).
    *
    * @param endpoint The broker's endpoint, e.g. `"tcp://127.0.0.1:5555"`.
-   * @param options Timeout, attempts, logger.
-   * @throws {TypeError} On a badly typed argument.
-   * @throws {RangeError} On an option out of range.
+   * @param options Attempts, timeouts, socket options, logger, events.
+   * @returns The client.
+   * @throws {TypeError} On a malformed endpoint, an unknown option key or
+   * a badly typed option.
+   * @throws {RangeError} On an option out of range (a time over 2^31-1 ms,
+   * an attempt timeout longer than the deadline).
+   * @example
+   * ```ts
+   * import { MajordomoClient } from "@reliable/zmq";
+   * const client = await MajordomoClient.connect("tcp://127.0.0.1:5555", { attemptTimeoutMs: 1000 });
+   * await client.close();
+   * ```
    */
-  constructor(endpoint: string, options?: MajordomoClientOptions) {
-    this.#endpoint = checkEndpoint("MajordomoClient()", endpoint);
-    const o = checkOptions(CLS, options);
-    this.#timeoutMs = numberOption(CLS, "timeoutMs", o.timeoutMs, 2500, 1);
-    this.#attempts = numberOption(CLS, "attempts", o.attempts, 3, 1);
-    if (
-      o.checkServiceOnTimeout !== undefined &&
-      typeof o.checkServiceOnTimeout !== "boolean"
-    ) {
-      throw new TypeError(`${CLS}: checkServiceOnTimeout must be a boolean`);
+  static connect(
+    endpoint: string,
+    options?: MajordomoClientOptions,
+  ): Promise<MajordomoClient> {
+    try {
+      checkEndpoint(`${CLS}.connect()`, endpoint);
+      const client = new MajordomoClient(endpoint, options ?? {});
+      client.#open();
+      return Promise.resolve(client);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    this.#checkService = o.checkServiceOnTimeout ?? true;
-    this.#log = loggerOption(CLS, o.logger);
+  }
+
+  /** A snapshot of the client's counters. */
+  get stats(): MajordomoClientStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Adds an event listener (besides the `onEvent` option).
+   *
+   * @param listener Called with every event.
+   * @returns A function that removes it.
+   */
+  on(listener: (event: MajordomoClientEvent) => void): () => void {
+    return this.#events.on(listener);
+  }
+
+  #open(): DealerSocket {
+    let monitor: SocketMonitor | null = null;
+    const sock = openDealer(
+      this.endpoint,
+      this.#socketOptions,
+      failoverSocketOptions(this.#failoverMs),
+      (s) => monitor = s.monitor(),
+    );
+    this.#sock = sock;
+    this.#kind = null;
+    this.#info = null;
+    this.#connected = false;
+    this.#stats.sockets++;
+    void this.#watch(sock, monitor!);
+    return sock;
+  }
+
+  /** Tracks whether the socket has a live connection to the broker. */
+  async #watch(sock: DealerSocket, monitor: SocketMonitor): Promise<void> {
+    for (;;) {
+      let ev;
+      try {
+        ev = await monitor.next();
+      } catch {
+        ev = null;
+      }
+      if (ev === null) return; // the socket closed
+      if (this.#sock !== sock) continue;
+      if (ev.type === "handshake-succeeded") this.#connected = true;
+      else if (ev.type === "disconnected") this.#connected = false;
+    }
+  }
+
+  /** Whether nothing says the broker is there since `since`. */
+  #unreachable(since: number): boolean {
+    return this.#heardAt < since && !this.#connected;
+  }
+
+  #drop(): void {
+    this.#sock?.close();
+    this.#sock = null;
+  }
+
+  #closedError(service: string): ClosedError {
+    return new ClosedError(
+      `Cannot send request to service "${service}": client is closed`,
+    );
   }
 
   /**
@@ -149,17 +390,24 @@ export class MajordomoClient implements Disposable {
    *
    * @param service The service name (1-255 bytes).
    * @param body The request, one or more frames.
-   * @param options Per-call timeout, attempts and abort signal.
+   * @param options Per-call attempts, timeouts and abort signal.
    * @returns The reply body.
-   * @throws {TypeError} On a badly typed argument.
-   * @throws {RangeError} On an empty service name or body.
-   * @throws {RequestTimeoutError} When no attempt got a reply.
-   * @throws {ServiceUnavailableError} When no attempt got a reply and MMI
+   * @throws {TypeError} On a badly typed argument or unknown option.
+   * @throws {RangeError} On an empty service name or body, or a frame
+   * over the broker's advertised limit (nothing is sent).
+   * @throws {ServiceUnavailableError} The first attempt timed out and MMI
    * reports no worker for the service.
+   * @throws {BrokerUnreachableError} Nothing at all was heard from the broker.
+   * @throws {RequestTimeoutError} The broker is there but no attempt got a reply.
+   * @throws {HandlerFailedError} The worker's handler failed (RZ broker).
+   * @throws {RequestRejectedError} The broker refused it at a bound (RZ).
+   * @throws {RequestExpiredError} It expired in the broker's queue (RZ).
+   * @throws {WorkerLostError} Every attempt's worker died (RZ).
    * @throws {ClosedError} When the client is or gets closed.
    * @example
    * ```ts ignore
-   * const [reply] = await client.request("echo", ["hello"], { timeoutMs: 500 });
+   * // ignore: needs a broker with an "echo" worker (see the class example)
+   * const [reply] = await client.request("echo", ["hello"], { attemptTimeoutMs: 500 });
    * ```
    */
   request(
@@ -167,136 +415,336 @@ export class MajordomoClient implements Disposable {
     body: readonly Frame[],
     options?: MajordomoRequestOptions,
   ): Promise<Uint8Array[]> {
+    const calledAt = this.#clock.now();
     let frames: Uint8Array[];
-    let timeoutMs: number, attempts: number;
+    let policy: {
+      maxAttempts: number;
+      attemptTimeoutMs: number;
+      deadlineMs: number;
+    };
+    let signal: AbortSignal | undefined;
+    const M = `${CLS}.request()`;
     try {
       if (typeof service !== "string") {
-        throw new TypeError(`${CLS}.request(): service must be a string`);
-      }
-      frames = encodeClientRequest(service, body);
-      const o = checkOptions(`${CLS}.request()`, options);
-      timeoutMs = numberOption(
-        CLS,
-        "timeoutMs",
-        o.timeoutMs,
-        this.#timeoutMs,
-        1,
-      );
-      attempts = numberOption(CLS, "attempts", o.attempts, this.#attempts, 1);
-      checkSignal(`${CLS}.request()`, o.signal);
-      if (this.#closed) {
-        throw new ClosedError(
-          `Cannot send request to service "${service}": client is closed`,
+        throw new TypeError(
+          `${M}: service must be a string, got ${typeof service}`,
         );
       }
+      opt.frames(M, "body", body);
+      frames = encodeClientRequest(service, body);
+      const o = opt.readOptions(M, options, REQUEST_KEYS);
+      policy = {
+        attemptTimeoutMs: opt.durationMs(
+          M,
+          "attemptTimeoutMs",
+          o.attemptTimeoutMs,
+          this.#attemptTimeoutMs,
+          { min: 1 },
+        ),
+        maxAttempts: opt.count(
+          M,
+          "maxAttempts",
+          o.maxAttempts,
+          this.#maxAttempts,
+          1,
+        ),
+        deadlineMs: opt.durationMs(
+          M,
+          "deadlineMs",
+          o.deadlineMs,
+          this.#deadlineMs,
+          { min: 1, infinity: true },
+        ),
+      };
+      opt.attemptWithinDeadline(M, policy.attemptTimeoutMs, policy.deadlineMs);
+      signal = opt.signal(M, o.signal);
+      if (this.#closed) throw this.#closedError(service);
     } catch (e) {
       return Promise.reject(e);
     }
     const run = () =>
-      this.#request(
-        service,
-        frames,
-        timeoutMs,
-        attempts,
-        options?.signal,
-        true,
-      );
+      this.#request(service, frames, policy, signal, calledAt, true);
     const result = this.#turn.then(run, run);
     this.#turn = result.catch(() => {});
     return result;
   }
 
+  /** Sends `frames` and waits until `dueAt` for the matching answer. */
+  async #exchange(
+    service: string,
+    frames: Uint8Array[],
+    id: number,
+    dueAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<
+    | { kind: "reply"; body: Uint8Array[] }
+    | { kind: "error"; code: string; text: string }
+    | { kind: "timeout" }
+  > {
+    const sock = this.#sock ?? this.#open();
+    await sock.send(frames);
+    for (;;) {
+      const msg = await this.#receive(sock, dueAt, signal);
+      if (msg === null) return { kind: "timeout" };
+      const reply = decodeClientReply(msg);
+      if (reply instanceof ProtocolError) {
+        this.#dropped("malformed");
+        continue;
+      }
+      if (reply.service !== service) {
+        this.#dropped("other-service");
+        continue;
+      }
+      if (id < 0) return { kind: "reply", body: reply.body };
+      const rz = classifyRzReply(reply.body);
+      if (rz.kind === "plain" || rz.id !== id) {
+        this.#dropped("stale");
+        continue;
+      }
+      if (rz.kind === "error") {
+        return { kind: "error", code: rz.code, text: rz.text };
+      }
+      return { kind: "reply", body: rz.body };
+    }
+  }
+
+  async #receive(
+    sock: DealerSocket,
+    dueAt: number,
+    signal: AbortSignal | undefined,
+  ) {
+    const both = signal
+      ? AbortSignal.any([signal, this.#close.signal])
+      : this.#close.signal;
+    try {
+      const msg = await receiveUntil(sock, this.#clock, dueAt, both);
+      if (msg !== null) this.#heardAt = this.#clock.now();
+      return msg;
+    } catch (e) {
+      if (this.#closed) throw new ClosedError(`${CLS} closed`, { cause: e });
+      throw e;
+    }
+  }
+
+  #dropped(reason: "stale" | "malformed" | "other-service"): void {
+    this.#stats.dropped++;
+    if (this.#events.active) {
+      this.#events.emit({ type: "reply:dropped", reason });
+    }
+  }
+
+  /** Asks `mmi.rz` on the current socket unless known. Null: no answer by `dueAt`. */
+  async #probe(
+    dueAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<BrokerKind | null> {
+    if (this.#kind !== null) return this.#kind;
+    const r = await this.#exchange(
+      MMI_RZ,
+      encodeClientRequest(MMI_RZ, rzProbeBody()),
+      -1,
+      dueAt,
+      signal,
+    );
+    if (r.kind === "timeout") return null;
+    const info = r.kind === "reply" ? parseRzInfo(r.body) : null;
+    this.#kind = info ? "rz" : "foreign";
+    this.#info = info;
+    if (this.#events.active) {
+      this.#events.emit({
+        type: "broker:detected",
+        kind: this.#kind,
+        instance: info?.instance,
+      });
+    }
+    return this.#kind;
+  }
+
   async #request(
     service: string,
     frames: Uint8Array[],
-    timeoutMs: number,
-    attempts: number,
+    policy: {
+      maxAttempts: number;
+      attemptTimeoutMs: number;
+      deadlineMs: number;
+    },
     signal: AbortSignal | undefined,
+    calledAt: number,
     checkMmi: boolean,
   ): Promise<Uint8Array[]> {
-    const started = performance.now();
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      if (this.#closed) {
-        throw new ClosedError(
-          `Cannot send request to service "${service}": client is closed`,
-        );
-      }
-      signal?.throwIfAborted();
-      if (this.#sock === null) {
-        this.#sock = new DealerSocket({ linger: 0 });
-        this.#sock.connect(this.#endpoint);
-      }
-      const sock = this.#sock;
-      await sock.send(frames);
-      const deadline = performance.now() + timeoutMs;
-      try {
-        for (;;) {
-          const left = deadline - performance.now();
-          if (left <= 0) throw new TimeoutError("attempt timed out", timeoutMs);
-          const msg = await sock.receive({ timeoutMs: left, signal });
-          const reply = decodeClientReply(msg);
-          if (reply instanceof ProtocolError) {
-            this.#log.warn("malformed reply dropped", {
-              reason: reply.message,
-            });
-            continue;
+    if (this.#closed) throw this.#closedError(service);
+    this.#stats.requests++;
+    const mmi = isMmiService(service);
+    const id = mmi ? -1 : this.#nextId++;
+    const body = frames.slice(3);
+    const rzFrames = mmi ? frames : [
+      frames[0],
+      frames[1],
+      frames[2],
+      correlationFrame(id),
+      ...body,
+    ];
+    let checked = false;
+    let lastDetail = "";
+    const attempts = { n: 0 };
+    try {
+      const reply = await runWithRetries<Uint8Array[]>({
+        clock: this.#clock,
+        policy,
+        signal,
+        startedAt: calledAt,
+        attempt: async (n, dueAt) => {
+          if (this.#closed) throw this.#closedError(service);
+          attempts.n = n;
+          const kind = mmi ? "foreign" : await this.#probe(dueAt, signal);
+          if (kind === null) return { ok: false, cause: "timeout" };
+          if (kind === "rz") {
+            checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
           }
-          if (reply.service !== service) {
-            this.#log.warn("reply from another service dropped", {
-              expected: service,
-              got: reply.service,
-            });
-            continue;
+          const r = await this.#exchange(
+            service,
+            kind === "rz" ? rzFrames : frames,
+            kind === "rz" ? id : -1,
+            dueAt,
+            signal,
+          );
+          if (r.kind === "reply") return { ok: true, value: r.body };
+          if (r.kind === "timeout") return { ok: false, cause: "timeout" };
+          this.#stats.errorReplies++;
+          if (r.code === "502") {
+            lastDetail = r.text;
+            return { ok: false, cause: "lost", detail: r.text };
           }
-          return reply.body;
-        }
-      } catch (e) {
-        // Any failure: this socket's state is unknown; start afresh.
-        sock.close();
-        if (this.#sock === sock) this.#sock = null;
-        if (e instanceof ClosedError && this.#closed) {
-          throw new ClosedError(
-            `Request to service "${service}" abandoned: client is closed`,
+          throw errorReply(service, r.code, r.text);
+        },
+        afterFailure: async (n, outcome) => {
+          if (this.#kind !== "rz") this.#drop(); // Lazy Pirate: a new socket
+          if (
+            outcome.cause !== "timeout" || checked || !checkMmi ||
+            !this.#checkService || mmi
+          ) return;
+          checked = true;
+          return await this.#checkAfterTimeout(
+            service,
+            id,
+            n,
+            policy,
+            signal,
+            calledAt,
+          );
+        },
+        onRetry: (n, cause) => {
+          this.#stats.retries++;
+          this.#log.warn("no reply; retrying", {
+            service,
+            attempt: n,
+            cause,
+          });
+          if (this.#events.active) {
+            this.#events.emit({
+              type: "request:retry",
+              service,
+              attempt: n,
+              cause,
+            });
+          }
+        },
+        giveUp: (reason, n, elapsedMs, last) => {
+          if (last.cause === "lost") {
+            return new WorkerLostError(service, lastDetail, n);
+          }
+          if (this.#unreachable(calledAt)) {
+            return new BrokerUnreachableError(
+              this.endpoint,
+              service,
+              n,
+              elapsedMs,
+            );
+          }
+          return reason === "deadline"
+            ? new RequestTimeoutError(
+              service,
+              n,
+              elapsedMs,
+              policy.deadlineMs,
+              {
+                limit: "deadline",
+              },
+            )
+            : new RequestTimeoutError(
+              service,
+              n,
+              elapsedMs,
+              policy.attemptTimeoutMs,
+            );
+        },
+      });
+      this.#stats.replies++;
+      return reply;
+    } catch (e) {
+      this.#stats.failures++;
+      if (!(e instanceof ClosedError) && this.#kind !== "rz") this.#drop();
+      throw e;
+    }
+  }
+
+  /**
+   * After the first timeout: is the service there at all (MMI), is the
+   * broker there at all? In RZ mode the late reply to the request itself
+   * may come meanwhile, on the same socket, and is taken.
+   */
+  async #checkAfterTimeout(
+    service: string,
+    id: number,
+    attempt: number,
+    policy: { attemptTimeoutMs: number; deadlineMs: number },
+    signal: AbortSignal | undefined,
+    calledAt: number,
+  ): Promise<{ value: Uint8Array[] } | void> {
+    const dueAt = Math.min(
+      this.#clock.now() + policy.attemptTimeoutMs,
+      calledAt + policy.deadlineMs,
+    );
+    const sock = this.#sock ?? this.#open();
+    await sock.send(encodeClientRequest(MMI_SERVICE, [service]));
+    for (;;) {
+      const msg = await this.#receive(sock, dueAt, signal);
+      if (msg === null) break;
+      const reply = decodeClientReply(msg);
+      if (reply instanceof ProtocolError) {
+        this.#dropped("malformed");
+        continue;
+      }
+      if (reply.service === MMI_SERVICE) {
+        if (parseMmiStatus(reply.body) === "404") {
+          throw new ServiceUnavailableError(
+            service,
+            `Service "${service}" is not available: no reply to the first attempt and the broker reports no worker (MMI 404)`,
           );
         }
-        if (!(e instanceof TimeoutError)) throw e;
-        this.#log.warn("no reply; retrying on a new socket", {
-          service,
-          attempt,
-          attempts,
-        });
+        return; // 200 (or 501): the broker is there; retry
       }
+      if (reply.service === service && this.#kind === "rz") {
+        const rz = classifyRzReply(reply.body);
+        if (rz.kind === "reply" && rz.id === id) return { value: rz.body };
+        if (rz.kind === "error" && rz.id === id) {
+          this.#stats.errorReplies++;
+          if (rz.code !== "502") throw errorReply(service, rz.code, rz.text);
+          return;
+        }
+      }
+      this.#dropped("stale");
     }
-    const timeout = new RequestTimeoutError(
-      service,
-      attempts,
-      performance.now() - started,
-      timeoutMs,
-    );
-    if (checkMmi && this.#checkService && !isMmiService(service)) {
-      let status: string | null = null;
-      try {
-        const r = await this.#request(
-          MMI_SERVICE,
-          encodeClientRequest(MMI_SERVICE, [service]),
-          timeoutMs,
-          1,
-          signal,
-          false,
-        );
-        status = parseMmiStatus(r);
-      } catch {
-        // broker unreachable: report the timeout
-      }
-      if (status === "404") {
-        throw new ServiceUnavailableError(
-          service,
-          `Service "${service}" is not available: no reply after ${attempts} attempt(s) and the broker reports no worker (MMI 404)`,
-          { cause: timeout },
-        );
-      }
+    // Nothing at all since the call and no connection: no broker there.
+    if (this.#unreachable(calledAt)) {
+      this.#drop();
+      throw new BrokerUnreachableError(
+        this.endpoint,
+        service,
+        attempt,
+        this.#clock.now() - calledAt,
+      );
     }
-    throw timeout;
   }
 
   /**
@@ -304,13 +752,15 @@ export class MajordomoClient implements Disposable {
    * one registered worker.
    *
    * @param service The service name.
-   * @param options Per-call timeout, attempts and abort signal.
+   * @param options Per-call attempts, timeouts and abort signal.
    * @returns `true` on 200, `false` on 404.
    * @throws {RequestTimeoutError} When the broker does not answer.
+   * @throws {BrokerUnreachableError} When nothing at all was heard from it.
    * @throws {ProtocolError} When the broker answers something else (e.g.
    * 501: it has no MMI).
    * @example
    * ```ts ignore
+   * // ignore: needs a running broker
    * if (!(await client.serviceAvailable("echo"))) console.log("no echo worker");
    * ```
    */
@@ -320,7 +770,7 @@ export class MajordomoClient implements Disposable {
   ): Promise<boolean> {
     if (typeof service !== "string") {
       throw new TypeError(
-        `${CLS}.serviceAvailable(): service must be a string`,
+        `${CLS}.serviceAvailable(): service must be a string, got ${typeof service}`,
       );
     }
     validateServiceName(service);
@@ -335,19 +785,20 @@ export class MajordomoClient implements Disposable {
    * Fetches the broker's statistics from `mmi.stats`, a service our
    * `MajordomoBroker` adds beyond 8/MMI (other brokers answer 501).
    *
-   * @param options Per-call timeout, attempts and abort signal.
-   * @returns The statistics.
+   * @param options Per-call attempts, timeouts and abort signal.
+   * @returns The statistics as the broker sends them (JSON).
    * @throws {RequestTimeoutError} When the broker does not answer.
    * @throws {ProtocolError} When the broker does not implement `mmi.stats`.
    * @example
    * ```ts ignore
+   * // ignore: needs a running broker
    * const stats = await client.brokerStats();
    * console.log(stats.workers, stats.queued);
    * ```
    */
   async brokerStats(
     options?: MajordomoRequestOptions,
-  ): Promise<MajordomoBrokerStats> {
+  ): Promise<Record<string, unknown>> {
     const reply = await this.request(MMI_STATS, ["stats"], options);
     const status = parseMmiStatus(reply);
     if (status !== "200" || reply.length < 2) {
@@ -360,15 +811,30 @@ export class MajordomoClient implements Disposable {
     return JSON.parse(td.decode(reply[1]));
   }
 
-  /** Closes the client; a request in progress rejects with `ClosedError`. Idempotent. */
-  close(): void {
-    this.#closed = true;
-    this.#sock?.close();
-    this.#sock = null;
+  /**
+   * Closes the client; a request in progress rejects with `ClosedError`.
+   * Idempotent.
+   *
+   * @returns Resolves once the socket is closed and the request in
+   * progress has settled.
+   * @example
+   * ```ts
+   * import { MajordomoClient } from "@reliable/zmq";
+   * const client = await MajordomoClient.connect("tcp://127.0.0.1:5555");
+   * await client.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#close.abort(new ClosedError(`${CLS} closed`));
+      this.#drop();
+    }
+    await this.#turn;
   }
 
-  /** Same as {@linkcode MajordomoClient.close}, for `using`. */
-  [Symbol.dispose](): void {
-    this.close();
+  /** Same as {@linkcode MajordomoClient.close}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }

@@ -9,18 +9,20 @@
  *   MajordomoAsyncClient, MajordomoBroker, MajordomoClient, MajordomoWorker,
  *   shutdown,
  * } from "@reliable/zmq";
- * const broker = new MajordomoBroker({ heartbeatIntervalMs: 250 });
- * const endpoint = broker.bind("tcp://127.0.0.1:*");
- * const worker = new MajordomoWorker(endpoint, "echo", (req) => req, {
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
  *   heartbeatIntervalMs: 250,
  * });
- * worker.start();
- * const client = new MajordomoClient(endpoint);
+ * const [endpoint] = broker.endpoints;
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req, {
+ *   heartbeatIntervalMs: 250,
+ * });
+ * await worker.ready;
+ * const client = await MajordomoClient.connect(endpoint);
  * console.log(await client.serviceAvailable("echo")); // true
- * const async = new MajordomoAsyncClient(endpoint);
+ * const async = await MajordomoAsyncClient.connect(endpoint);
  * const replies = await Promise.all([1, 2, 3].map((i) => async.request("echo", [`${i}`])));
  * console.log(replies.length); // 3
- * client.close();
+ * await client.close();
  * await async.close();
  * await worker.close();
  * await broker.close();
@@ -31,18 +33,24 @@
  */
 export type { Frame } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
+export type { Clock, Timer } from "../../_util/clock.ts";
+export type { SocketOptions } from "../../transport/socket.ts";
 export { ProtocolError, ZmqReliableError } from "../../errors.ts";
-export {
-  MajordomoBroker,
-  type MajordomoBrokerCounters,
-  type MajordomoBrokerOptions,
-  type MajordomoBrokerStats,
-  type MajordomoCoreImpl,
-  type MajordomoServiceStats,
-} from "./broker.ts";
+export { MajordomoBroker } from "./broker.ts";
+export type {
+  MajordomoBrokerCounters,
+  MajordomoBrokerEvent,
+  MajordomoBrokerOptions,
+  MajordomoBrokerStats,
+  MajordomoCoreImpl,
+  MajordomoDropReason,
+  MajordomoServiceStats,
+  MajordomoWorkerLeaveReason,
+} from "./broker_types.ts";
 export {
   MajordomoClient,
   type MajordomoClientOptions,
+  type MajordomoClientStats,
   type MajordomoRequestOptions,
 } from "./client.ts";
 export {
@@ -57,8 +65,25 @@ export {
   type MajordomoWorkerOptions,
   type MajordomoWorkerStats,
 } from "./worker.ts";
+export type {
+  BrokerKind,
+  MajordomoAsyncClientEvent,
+  MajordomoClientEvent,
+  MajordomoWorkerEvent,
+} from "./client_events.ts";
 export {
+  classifyRzReply,
   CORRELATION_FRAME_BYTES,
   correlationFrame,
+  errorFrame,
+  isWorkerErrorFrame,
+  MMI_RZ,
+  parseRzInfo,
   readCorrelationId,
+  readErrorId,
+  type RzBrokerInfo,
+  RzErrorCode,
+  rzProbeBody,
+  type RzReply,
+  workerErrorFrame,
 } from "./correlation.ts";

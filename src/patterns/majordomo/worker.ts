@@ -3,12 +3,24 @@
  *
  * @module
  */
-import { ClosedError, ProtocolError, TimeoutError } from "../../errors.ts";
-import { DealerSocket } from "../../transport/socket.ts";
+import { ClosedError, ProtocolError } from "../../errors.ts";
+import type {
+  DealerSocket,
+  MonitorEvent,
+  SocketMonitor,
+  SocketOptions,
+} from "../../transport/socket.ts";
 import type { Frame } from "../../types.ts";
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
+import { RateLimitedLog } from "../../_util/rate_limit.ts";
+import { EventHub } from "../_kit/events.ts";
+import { backoffMs, PeerLiveness } from "../_kit/liveness.ts";
 import {
+  decodeClientReply,
   decodeWorkerInbound,
+  encodeClientRequest,
   encodeReady,
   encodeWorkerReply,
   encodeWorkerSignal,
@@ -16,24 +28,39 @@ import {
   validateServiceName,
 } from "../../protocol/mdp/codec.ts";
 import { isMmiService } from "../../protocol/mmi/codec.ts";
-import { readCorrelationId } from "./correlation.ts";
-import { Deque } from "./_deque.ts";
 import {
-  checkEndpoint,
-  checkOptions,
-  delay,
-  loggerOption,
-  numberOption,
-} from "./_validate.ts";
+  MMI_RZ,
+  parseRzInfo,
+  rzProbeBody,
+  workerErrorFrame,
+} from "./correlation.ts";
+import type { BrokerKind, MajordomoWorkerEvent } from "./client_events.ts";
+import { openDealer, receiveUntil, socketOptionsOf } from "./_client_common.ts";
+import { checkEndpoint } from "./_validate.ts";
 
 const CLS = "MajordomoWorker";
 const HEARTBEAT = encodeWorkerSignal(MdpWorkerCommand.HEARTBEAT);
 const DISCONNECT = encodeWorkerSignal(MdpWorkerCommand.DISCONNECT);
+const te = new TextEncoder();
+const KEYS = [
+  "heartbeatIntervalMs",
+  "liveness",
+  "reconnectInitialMs",
+  "reconnectMaxMs",
+  "onError",
+  "lingerMs",
+  "maxFrameBytes",
+  "maxMessageBytes",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
 
 /**
- * Handles one request. Gets the request body frames (without the
- * correlation frame of an async client, see `correlation`) and returns the
- * reply frames (at least one). May be async.
+ * Handles one request: gets the request body and returns the reply body
+ * (at least one frame). May be async. A throw is an error reply (see
+ * {@linkcode MajordomoWorker}).
  *
  * @example
  * ```ts
@@ -50,65 +77,65 @@ export type MajordomoHandler = (
  *
  * @example
  * ```ts
- * import { MajordomoWorker } from "@reliable/zmq";
- * const worker = new MajordomoWorker("tcp://127.0.0.1:5555", "echo", (r) => r, {
- *   heartbeatIntervalMs: 1000,
- *   onError: (e) => ["error", String(e)],
- * });
- * await worker.close();
+ * import type { MajordomoWorkerOptions } from "@reliable/zmq";
+ * const options: MajordomoWorkerOptions = { heartbeatIntervalMs: 1000, onError: (e) => ["error", String(e)] };
  * ```
  */
 export interface MajordomoWorkerOptions {
-  /**
-   * How often the worker heartbeats the broker, in ms. Match the broker's.
-   * @default 2500
-   */
+  /** How often the worker heartbeats the broker, in ms. Match the broker's. @default 2500 */
   heartbeatIntervalMs?: number;
   /**
    * Heartbeat intervals of silence from the broker after which it counts as
-   * dead, and the worker reconnects. The countdown pauses while a request
-   * is being handled (a broker need not heartbeat busy workers).
+   * dead and the worker reconnects. The count pauses while a request is
+   * being handled (a broker need not heartbeat busy workers).
    * @default 3
    */
   liveness?: number;
   /**
-   * Wait before reconnecting after the broker was declared dead, in ms;
-   * doubled after each further failure up to `reconnectIntervalMaxMs`, and
-   * reset by any message from the broker. (A DISCONNECT from the broker
-   * makes the worker reconnect at once.)
-   * @default 2500
+   * First wait before reconnecting after the broker was declared dead, in
+   * ms; doubled after each further failure up to `reconnectMaxMs`, less a
+   * random share of up to half (so that many workers do not come back in
+   * step), and reset by any message from the broker. A dropped connection
+   * or a DISCONNECT makes the worker reconnect at once.
+   * @default 1000
    */
-  reconnectIntervalMs?: number;
-  /**
-   * Ceiling of the reconnect backoff, in ms.
-   * @default 32000
-   */
-  reconnectIntervalMaxMs?: number;
-  /**
-   * `"auto"`: when the first body frame is a `MajordomoAsyncClient`
-   * correlation frame, it is taken off before the handler runs and put back
-   * in front of the reply, so one handler serves sync and async clients.
-   * `"none"`: the handler sees (and must echo) every frame.
-   * @default "auto"
-   */
-  correlation?: "auto" | "none";
+  reconnectInitialMs?: number;
+  /** Ceiling of the reconnect backoff, in ms. @default 32000 */
+  reconnectMaxMs?: number;
   /**
    * Called when the handler throws (or returns something that is not a
    * non-empty array of frames). Return frames to send them as the reply;
-   * return `undefined` to send no reply: the worker then re-registers with
-   * the broker (DISCONNECT, new socket, READY) so that it is not left
-   * marked busy, and the client sees no reply for that attempt (a
-   * `MajordomoClient` retries, then fails with `RequestTimeoutError`).
+   * return `undefined` for the default: an error reply to a reliable-zmq
+   * broker (its client gets `HandlerFailedError` at once), or, with any
+   * other broker (7/MDP has no error reply), no reply: the worker then
+   * re-registers (DISCONNECT, new socket, READY) so that it is not left
+   * marked busy, and the client's retry or timeout takes over.
    * @default returns undefined
    */
   onError?: (error: unknown, request: Uint8Array[]) => Frame[] | undefined;
-  /**
-   * How long `close()` keeps trying to deliver the final DISCONNECT, in ms.
-   * @default 500
-   */
+  /** How long `close()` keeps trying to deliver the final DISCONNECT, in ms. @default 500 */
   lingerMs?: number;
-  /** Where diagnostics go. @default silent */
+  /**
+   * Largest frame accepted from the broker, in bytes (`ZMQ_MAXMSGSIZE`: a
+   * larger one makes libzmq drop the connection, and the worker
+   * reconnects). Matches the broker's default.
+   * @default 16777216 (16 MiB)
+   */
+  maxFrameBytes?: number;
+  /**
+   * Largest request body handled, in bytes (all frames together); a larger
+   * one is refused without running the handler, like a handler failure.
+   * @default 67108864 (64 MiB)
+   */
+  maxMessageBytes?: number;
+  /** Options for the worker's DEALER (CURVE keys, ...). @default {} */
+  socketOptions?: SocketOptions;
+  /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Receives the worker's events. @default none */
+  onEvent?: (event: MajordomoWorkerEvent) => void;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
 /**
@@ -116,21 +143,26 @@ export interface MajordomoWorkerOptions {
  *
  * @example
  * ```ts
- * import { MajordomoWorker } from "@reliable/zmq";
- * const worker = new MajordomoWorker("tcp://127.0.0.1:5555", "echo", (r) => r);
- * console.log(worker.stats.requests); // 0
- * await worker.close();
+ * import type { MajordomoWorkerStats } from "@reliable/zmq";
+ * const s: Partial<MajordomoWorkerStats> = { requests: 0 };
+ * console.log(s.requests); // 0
  * ```
  */
 export interface MajordomoWorkerStats {
   /** Requests received. */
   requests: number;
-  /** Replies sent. */
+  /** Replies sent (error replies included). */
   replies: number;
   /** Handler failures (thrown errors or bad return values). */
   handlerErrors: number;
-  /** Connections opened (1 + reconnects). */
+  /** Error replies sent to an RZ broker (`[WERR][message]`). */
+  errorReplies: number;
+  /** Requests over `maxMessageBytes`, refused without running. */
+  oversize: number;
+  /** Conversations opened with the broker (1 + re-registrations). */
   connections: number;
+  /** Connection attempts that failed (refused, unreachable, handshake). */
+  connectFailures: number;
   /** Malformed or unexpected messages from the broker (dropped). */
   invalidMessages: number;
 }
@@ -143,128 +175,202 @@ interface Job {
 
 /**
  * A Majordomo worker: registers one service with a broker and answers its
- * requests with a handler. Implements the 7/MDP worker side (zguide
- * `mdwrkapi`): READY on every (re)connection, heartbeats both ways,
- * reconnection with backoff when the broker goes silent, a fresh socket and
- * READY after a DISCONNECT, and DISCONNECT on `close()`.
+ * requests with a handler, one at a time (7/MDP, zguide `mdwrkapi`).
  *
- * Requests from a `MajordomoAsyncClient` start with a correlation frame
- * that must come back first in the reply; with `correlation: "auto"` (the
- * default) the worker takes it off before the handler runs and puts it back
- * on the reply, so handlers never see it.
+ * Each conversation with the broker starts on a new DEALER: it asks
+ * `mmi.rz` (to learn whether the broker is a reliable-zmq one, which takes
+ * error replies), then sends READY; `ready` resolves after the first.
+ * Heartbeats go both ways; the broker counts as dead after `liveness`
+ * silent intervals while idle (never while a request runs, since a broker
+ * need not heartbeat busy workers), and the worker reconnects with a
+ * jittered, growing backoff. A DISCONNECT from the broker, or a dropped
+ * connection (seen through the socket monitor), starts a new conversation
+ * at once. A worker that cannot connect says so: `connection:failed`
+ * events and a rate-limited warning. `close()` finishes the request in
+ * progress, sends DISCONNECT and closes.
  *
- * It handles one request at a time. It keeps heartbeating while a request
- * runs (its heartbeats tell our broker it may expire this worker if it goes
- * silent mid-request), and it does not count broker silence while busy, so
- * a long request never looks like a dead broker.
+ * When the handler throws, a reliable-zmq broker gets an error reply and
+ * its client a `HandlerFailedError` at once; any other broker gets no
+ * reply and the worker re-registers (see `onError`). Either way it is
+ * logged at warn (rate-limited) and counted.
  *
  * @example An echo worker
- * ```ts ignore
- * import { MajordomoWorker } from "@reliable/zmq";
- * const worker = new MajordomoWorker("tcp://127.0.0.1:5555", "echo", (req) => req);
- * worker.start();
- * // ... later
+ * ```ts
+ * import { MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
+ * await worker.ready;
+ * console.log(worker.stats.connections); // 1
  * await worker.close();
+ * await broker.close();
  * ```
  */
 export class MajordomoWorker implements AsyncDisposable {
-  readonly #endpoint: string;
+  /** The broker's endpoint. */
+  readonly endpoint: string;
+  /** Resolves once connected to the broker and registered (READY sent). */
+  readonly ready: Promise<void>;
   readonly #service: Uint8Array;
   readonly #serviceText: string;
   readonly #handler: MajordomoHandler;
   readonly #hbMs: number;
   readonly #liveness: number;
-  readonly #reconnectMs: number;
+  readonly #reconnectInitialMs: number;
   readonly #reconnectMaxMs: number;
-  readonly #auto: boolean;
   readonly #onError?: (e: unknown, r: Uint8Array[]) => Frame[] | undefined;
   readonly #lingerMs: number;
+  readonly #maxFrameBytes: number;
+  readonly #maxMessageBytes: number;
+  readonly #socketOptions: SocketOptions;
   readonly #log: Logger;
-  readonly #jobs = new Deque<Job>();
+  readonly #bad: RateLimitedLog;
+  readonly #events: EventHub<MajordomoWorkerEvent>;
+  readonly #clock: Clock;
   readonly #stop = new AbortController();
+  #resolveReady!: () => void;
+  #rejectReady!: (e: unknown) => void;
   #sock: DealerSocket | null = null;
+  #monitor: SocketMonitor | null = null;
+  #kind: BrokerKind = "foreign";
   #gen = 0;
   #busy = false;
-  #lastHeard = 0;
-  #reconnectNow = false;
-  #loop: Promise<void> | undefined;
+  #peer: PeerLiveness | null = null;
+  #restart = false;
+  #connected = false;
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> = Promise.resolve();
   #current: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
   readonly #stats: MajordomoWorkerStats = {
     requests: 0,
     replies: 0,
     handlerErrors: 0,
+    errorReplies: 0,
+    oversize: 0,
     connections: 0,
+    connectFailures: 0,
     invalidMessages: 0,
   };
 
-  /**
-   * Creates a worker. It connects on {@linkcode MajordomoWorker.start}.
-   *
-   * @param endpoint The broker's endpoint, e.g. `"tcp://127.0.0.1:5555"`.
-   * @param service The service to serve (1-255 bytes, not `mmi.*`).
-   * @param handler Turns a request body into a reply body.
-   * @param options Heartbeat, reconnect, error handling, logger.
-   * @throws {TypeError} On a badly typed argument.
-   * @throws {RangeError} On a bad service name or option value.
-   */
-  constructor(
+  private constructor(
     endpoint: string,
     service: string,
     handler: MajordomoHandler,
-    options?: MajordomoWorkerOptions,
+    options: MajordomoWorkerOptions,
   ) {
-    this.#endpoint = checkEndpoint("MajordomoWorker()", endpoint);
-    if (typeof service !== "string") {
-      throw new TypeError(`${CLS}: service must be a string`);
-    }
+    this.endpoint = endpoint;
     this.#service = validateServiceName(service);
     if (isMmiService(service)) {
       throw new RangeError(
-        `${CLS}: "${service}" is reserved for the broker (8/MMI)`,
+        `${CLS}.connect(): service "${service}" is reserved for the broker (8/MMI)`,
       );
     }
     this.#serviceText = service;
-    if (typeof handler !== "function") {
-      throw new TypeError(`${CLS}: handler must be a function`);
-    }
     this.#handler = handler;
-    const o = checkOptions(CLS, options);
-    this.#hbMs = numberOption(
+    const o = opt.readOptions(CLS, options, KEYS);
+    this.#hbMs = opt.durationMs(
       CLS,
       "heartbeatIntervalMs",
       o.heartbeatIntervalMs,
       2500,
+      { min: 1 },
+    );
+    this.#liveness = opt.count(CLS, "liveness", o.liveness, 3, 1, 1000);
+    this.#reconnectInitialMs = opt.durationMs(
+      CLS,
+      "reconnectInitialMs",
+      o.reconnectInitialMs,
+      1000,
+      { min: 0 },
+    );
+    this.#reconnectMaxMs = opt.durationMs(
+      CLS,
+      "reconnectMaxMs",
+      o.reconnectMaxMs,
+      Math.max(32000, this.#reconnectInitialMs),
+      { min: this.#reconnectInitialMs },
+    );
+    this.#onError = opt.fn(CLS, "onError", o.onError);
+    this.#lingerMs = opt.durationMs(CLS, "lingerMs", o.lingerMs, 500);
+    this.#maxFrameBytes = opt.count(
+      CLS,
+      "maxFrameBytes",
+      o.maxFrameBytes,
+      16 * 1024 * 1024,
       1,
     );
-    this.#liveness = numberOption(CLS, "liveness", o.liveness, 3, 1);
-    this.#reconnectMs = numberOption(
+    this.#maxMessageBytes = opt.count(
       CLS,
-      "reconnectIntervalMs",
-      o.reconnectIntervalMs,
-      2500,
-      0,
+      "maxMessageBytes",
+      o.maxMessageBytes,
+      64 * 1024 * 1024,
+      1,
     );
-    this.#reconnectMaxMs = numberOption(
-      CLS,
-      "reconnectIntervalMaxMs",
-      o.reconnectIntervalMaxMs,
-      32000,
-      this.#reconnectMs,
+    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions);
+    this.#log = opt.logger(CLS, o.logger, `${CLS} ${service}`);
+    this.#clock = opt.clock(CLS, o.clock);
+    this.#bad = new RateLimitedLog(this.#log, this.#clock);
+    this.#events = new EventHub(
+      this.#log,
+      opt.fn<(e: MajordomoWorkerEvent) => void>(CLS, "onEvent", o.onEvent),
     );
-    if (
-      o.correlation !== undefined && o.correlation !== "auto" &&
-      o.correlation !== "none"
-    ) {
-      throw new TypeError(`${CLS}: correlation must be "auto" or "none"`);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.ready.catch(() => {}); // a close before ready is not unhandled
+  }
+
+  /**
+   * Creates a worker and starts its conversation with the broker. Resolves
+   * at once; `worker.ready` resolves once it is registered.
+   *
+   * @param endpoint The broker's endpoint, e.g. `"tcp://127.0.0.1:5555"`.
+   * @param service The service to serve (1-255 bytes, not `mmi.*`).
+   * @param handler Turns a request body into a reply body.
+   * @param options Heartbeat, reconnect, error handling, limits, logger.
+   * @returns The worker.
+   * @throws {TypeError} On a malformed endpoint, a badly typed argument or
+   * an unknown option key.
+   * @throws {RangeError} On a bad service name or option value.
+   * @throws {ZmqError} When the endpoint is refused by ZeroMQ (e.g. an
+   * unknown transport).
+   * @example
+   * ```ts
+   * import { MajordomoWorker } from "@reliable/zmq";
+   * const worker = await MajordomoWorker.connect("tcp://127.0.0.1:5555", "echo", (req) => req);
+   * await worker.close(); // ready rejects with ClosedError: it never registered
+   * ```
+   */
+  static connect(
+    endpoint: string,
+    service: string,
+    handler: MajordomoHandler,
+    options?: MajordomoWorkerOptions,
+  ): Promise<MajordomoWorker> {
+    try {
+      const M = `${CLS}.connect()`;
+      checkEndpoint(M, endpoint);
+      if (typeof service !== "string") {
+        throw new TypeError(
+          `${M}: service must be a string, got ${typeof service}`,
+        );
+      }
+      if (typeof handler !== "function") {
+        throw new TypeError(
+          `${M}: handler must be a function, got ${typeof handler}`,
+        );
+      }
+      const w = new MajordomoWorker(endpoint, service, handler, options ?? {});
+      // The first socket is opened here, so that an endpoint ZeroMQ refuses
+      // fails the call instead of a background loop.
+      const first = w.#open();
+      w.#loop = w.#run(first);
+      return Promise.resolve(w);
+    } catch (e) {
+      return Promise.reject(e);
     }
-    this.#auto = o.correlation !== "none";
-    if (o.onError !== undefined && typeof o.onError !== "function") {
-      throw new TypeError(`${CLS}: onError must be a function`);
-    }
-    this.#onError = o.onError;
-    this.#lingerMs = numberOption(CLS, "lingerMs", o.lingerMs, 500, 0);
-    this.#log = loggerOption(CLS, o.logger);
   }
 
   /** The service this worker serves. */
@@ -272,186 +378,336 @@ export class MajordomoWorker implements AsyncDisposable {
     return this.#serviceText;
   }
 
-  /** A copy of the worker's counters. */
+  /** A snapshot of the worker's counters. */
   get stats(): MajordomoWorkerStats {
     return { ...this.#stats };
   }
 
   /**
-   * Connects to the broker, registers and starts serving. Idempotent.
+   * Adds an event listener (besides the `onEvent` option).
    *
-   * @throws {ClosedError} When the worker is closed.
-   * @example
-   * ```ts ignore
-   * import { MajordomoWorker } from "@reliable/zmq";
-   * new MajordomoWorker("tcp://127.0.0.1:5555", "echo", (r) => r).start();
-   * ```
+   * @param listener Called with every event.
+   * @returns A function that removes it.
    */
-  start(): void {
-    if (this.#stop.signal.aborted) {
-      throw new ClosedError(
-        `Cannot start worker "${this.#serviceText}": it is closed`,
-      );
-    }
-    if (!this.#loop) this.#loop = this.#run();
+  on(listener: (event: MajordomoWorkerEvent) => void): () => void {
+    return this.#events.on(listener);
   }
 
-  async #run(): Promise<void> {
-    let backoff = this.#reconnectMs;
+  #emit(e: MajordomoWorkerEvent): void {
+    if (this.#events.active) this.#events.emit(e);
+  }
+
+  #open(): DealerSocket {
+    return openDealer(this.endpoint, this.#socketOptions, {
+      // Replaced sockets go at once; close() sets lingerMs for the final
+      // DISCONNECT.
+      linger: 0,
+      maxMessageSize: this.#maxFrameBytes,
+    }, (s) => this.#monitor = s.monitor());
+  }
+
+  async #run(first: DealerSocket): Promise<void> {
     const stop = this.#stop.signal;
+    let failures = 0;
+    let sock: DealerSocket | null = first;
     while (!stop.aborted) {
-      const sock = new DealerSocket({ linger: this.#lingerMs });
-      try {
-        sock.connect(this.#endpoint);
-      } catch (e) {
-        sock.close();
-        this.#log.error("cannot connect", { error: String(e) });
-        await delay(backoff, stop);
-        backoff = Math.min(backoff * 2, this.#reconnectMaxMs);
-        continue;
-      }
-      this.#sock = sock;
+      sock ??= this.#open();
       const gen = ++this.#gen;
-      this.#stats.connections++;
-      this.#reconnectNow = false;
-      sock.trySend(encodeReady(this.#service));
-      this.#log.debug("READY sent", { service: this.#serviceText });
-      let now = performance.now();
-      this.#lastHeard = now;
-      let nextBeat = now + this.#hbMs;
-      let dead = false;
-      while (!stop.aborted && !this.#reconnectNow) {
-        // Take what is ready without arming a timer; wait only when idle.
-        let msg: Uint8Array[] | null = sock.closed ? null : sock.tryReceive();
-        if (msg === null && sock.closed) break;
-        if (msg === null) {
-          try {
-            msg = await sock.receive({
-              timeoutMs: Math.max(1, nextBeat - performance.now()),
-              signal: stop,
-            });
-          } catch (e) {
-            if (e instanceof ClosedError || stop.aborted) break;
-            if (!(e instanceof TimeoutError)) throw e;
-          }
-        }
-        now = performance.now();
-        if (msg !== null) {
-          const m = decodeWorkerInbound(msg);
-          if (m instanceof ProtocolError) {
-            this.#stats.invalidMessages++;
-            this.#log.warn("invalid message from broker dropped", {
-              reason: m.message,
-            });
-          } else {
-            this.#lastHeard = now;
-            backoff = this.#reconnectMs;
-            if (m.type === "request") {
-              this.#stats.requests++;
-              this.#jobs.push({ gen, address: m.address, body: m.body });
-              if (!this.#busy) this.#current = this.#work();
-            } else if (m.type === "disconnect") {
-              this.#log.info("broker sent DISCONNECT; reconnecting");
-              break;
-            }
-          }
-        }
-        if (now >= nextBeat) {
-          this.#trySend(sock, HEARTBEAT);
-          nextBeat = now + this.#hbMs;
-        }
-        if (
-          !this.#busy && now - this.#lastHeard > this.#hbMs * this.#liveness
-        ) {
-          this.#log.warn("broker silent; reconnecting", {
-            afterMs: Math.round(now - this.#lastHeard),
-          });
-          dead = true;
-          break;
-        }
-      }
-      if (this.#reconnectNow && !stop.aborted) {
-        this.#trySend(sock, DISCONNECT);
-      }
+      this.#sock = sock;
+      this.#restart = false;
+      this.#connected = false;
+      const watching = this.#watch(gen);
+      const outcome = await this.#converse(sock, gen);
       this.#sock = null;
+      this.#monitor?.close();
+      this.#monitor = null;
       if (stop.aborted) {
-        // close() sends DISCONNECT after the current request finished.
+        // close() sends DISCONNECT after the request in progress.
         this.#sock = sock;
+        await watching;
         break;
       }
+      if (outcome === "restart") this.#trySend(sock, DISCONNECT);
+      // The next socket opens before the old one closes (when there is no
+      // wait): the process's ZeroMQ context is never left without a socket
+      // in between.
+      const next = outcome === "silent" ? null : this.#open();
       sock.close();
-      this.#jobs.clear();
-      if (dead) {
-        await delay(backoff, stop);
-        backoff = Math.min(backoff * 2, this.#reconnectMaxMs);
+      await watching;
+      sock = next;
+      if (outcome === "silent") {
+        failures++;
+        const delayMs = backoffMs(failures, {
+          reconnectInitialMs: this.#reconnectInitialMs,
+          reconnectMaxMs: this.#reconnectMaxMs,
+          jitter: 0.5,
+        });
+        this.#log.warn("broker silent; reconnecting", {
+          endpoint: this.endpoint,
+          delayMs: Math.round(delayMs),
+        });
+        this.#emit({ type: "broker:silent", delayMs });
+        try {
+          await this.#clock.sleep(delayMs, stop);
+        } catch {
+          break; // closed
+        }
+      } else {
+        failures = 0;
       }
+    }
+    if (sock !== null && sock !== this.#sock) {
+      this.#monitor?.close();
+      sock.close(); // opened for a next conversation that never started
     }
   }
 
-  async #work(): Promise<void> {
-    this.#busy = true;
-    try {
-      for (let job = this.#jobs.shift(); job; job = this.#jobs.shift()) {
-        await this.#handle(job);
+  /** Watches the socket's connection events until it closes. */
+  async #watch(gen: number): Promise<void> {
+    const monitor = this.#monitor;
+    if (monitor === null) return;
+    for (;;) {
+      let ev: MonitorEvent | null;
+      try {
+        ev = await monitor.next();
+      } catch {
+        ev = null;
       }
-    } finally {
-      this.#busy = false;
-      this.#lastHeard = performance.now();
+      if (ev === null || gen !== this.#gen) break;
+      if (ev.type === "handshake-succeeded") {
+        this.#connected = true;
+      } else if (
+        ev.type === "connect-retried" || ev.type.startsWith("handshake-failed")
+      ) {
+        this.#stats.connectFailures++;
+        const reason = ev.type === "connect-retried"
+          ? "connection refused or unreachable; retrying"
+          : ev.type;
+        this.#bad.warn("connect", `cannot connect to the broker: ${reason}`, {
+          endpoint: this.endpoint,
+        });
+        this.#emit({
+          type: "connection:failed",
+          endpoint: this.endpoint,
+          reason,
+        });
+      } else if (ev.type === "disconnected") {
+        this.#connected = false;
+        this.#emit({ type: "connection:lost", endpoint: this.endpoint });
+        this.#restart = true; // start a new conversation at once
+        this.#wake?.();
+      }
     }
+    monitor.close();
+  }
+
+  /**
+   * One conversation: probe, READY, then serve until the broker goes
+   * silent, disconnects us, or the connection drops.
+   */
+  async #converse(
+    sock: DealerSocket,
+    gen: number,
+  ): Promise<"silent" | "restart" | "again" | "stopped"> {
+    const stop = this.#stop.signal;
+    const kind = await this.#probe(sock, stop);
+    if (kind === null) return stop.aborted ? "stopped" : "again";
+    this.#kind = kind;
+    this.#trySend(sock, encodeReady(this.#service));
+    this.#stats.connections++;
+    this.#resolveReady();
+    this.#emit({
+      type: "worker:registered",
+      service: this.#serviceText,
+      broker: kind,
+    });
+    const peer = new PeerLiveness(
+      { heartbeatIntervalMs: this.#hbMs, liveness: this.#liveness },
+      this.#clock.now(),
+    );
+    this.#peer = peer;
+    while (!stop.aborted && !this.#restart && !sock.closed) {
+      let msg: Uint8Array[] | null;
+      try {
+        msg = await this.#receive(sock, peer.nextCheckAt(), stop);
+      } catch {
+        break; // closed or stopped
+      }
+      const now = this.#clock.now();
+      if (msg !== null) {
+        const m = decodeWorkerInbound(msg);
+        if (m instanceof ProtocolError) {
+          this.#invalid(m.reason);
+        } else {
+          peer.heard(now);
+          if (m.type === "request") this.#take(gen, m.address, m.body);
+          else if (m.type === "disconnect") {
+            this.#log.info("broker sent DISCONNECT; re-registering");
+            this.#emit({ type: "broker:disconnect" });
+            return "again";
+          }
+        }
+      }
+      if (peer.heartbeatDue(now)) {
+        this.#trySend(sock, HEARTBEAT);
+        peer.sent(now);
+      }
+      if (this.#busy) peer.heard(now); // the countdown pauses while busy
+      else if (peer.expired(now)) return "silent";
+    }
+    if (stop.aborted) return "stopped";
+    return this.#restart ? "restart" : "again";
+  }
+
+  /** Receives until `dueAt`; wakes early when the monitor asks for a restart. */
+  #receive(
+    sock: DealerSocket,
+    dueAt: number,
+    stop: AbortSignal,
+  ): Promise<Uint8Array[] | null> {
+    const ac = new AbortController();
+    this.#wake = () => ac.abort();
+    const signal = AbortSignal.any([stop, ac.signal]);
+    return receiveUntil(sock, this.#clock, dueAt, signal).catch((e) => {
+      if (ac.signal.aborted && !stop.aborted) return null;
+      throw e;
+    }).finally(() => {
+      this.#wake = null;
+    });
+  }
+
+  /** Asks `mmi.rz` before READY; null when stopped or restarting. */
+  async #probe(
+    sock: DealerSocket,
+    stop: AbortSignal,
+  ): Promise<BrokerKind | null> {
+    this.#trySend(sock, encodeClientRequest(MMI_RZ, rzProbeBody()));
+    // A broker that is connected but does not answer (not 7/MDP-conforming)
+    // counts as foreign after liveness × heartbeat.
+    let connectedSince = Infinity;
+    for (;;) {
+      const now = this.#clock.now();
+      if (this.#connected && connectedSince === Infinity) connectedSince = now;
+      const giveUpAt = connectedSince + this.#hbMs * this.#liveness;
+      if (now >= giveUpAt) return "foreign";
+      let msg: Uint8Array[] | null;
+      try {
+        msg = await this.#receive(
+          sock,
+          Math.min(giveUpAt, now + this.#hbMs),
+          stop,
+        );
+      } catch {
+        return null;
+      }
+      if (this.#restart || stop.aborted) return null;
+      if (msg === null) continue;
+      const reply = decodeClientReply(msg);
+      if (reply instanceof ProtocolError || reply.service !== MMI_RZ) {
+        this.#invalid("unexpected message before READY");
+        continue;
+      }
+      return parseRzInfo(reply.body) ? "rz" : "foreign";
+    }
+  }
+
+  #invalid(reason: string): void {
+    this.#stats.invalidMessages++;
+    this.#bad.warn("invalid", "invalid message from broker dropped", {
+      reason,
+    });
+    this.#emit({ type: "message:invalid", reason });
+  }
+
+  #take(gen: number, address: Uint8Array, body: Uint8Array[]): void {
+    this.#stats.requests++;
+    const job: Job = { gen, address, body };
+    // 7/MDP gives a worker one request at a time; a second one while busy
+    // would be a broker bug: it waits its turn rather than running in
+    // parallel.
+    const prev = this.#current;
+    this.#current = prev.then(() => this.#handle(job));
   }
 
   async #handle(job: Job): Promise<void> {
-    let body = job.body;
-    let corr: Uint8Array | undefined;
-    if (this.#auto && body.length > 1 && readCorrelationId(body[0]) >= 0) {
-      corr = body[0];
-      body = body.slice(1);
-    }
-    let reply: Frame[] | undefined;
+    this.#busy = true;
     try {
-      reply = await this.#handler(body);
-      checkReply(reply);
-    } catch (e) {
-      this.#stats.handlerErrors++;
-      this.#log.error("handler failed", { error: String(e) });
-      reply = undefined;
-      if (this.#onError) {
-        try {
-          reply = this.#onError(e, body);
-          if (reply !== undefined) checkReply(reply);
-        } catch (e2) {
-          this.#log.error("onError failed", { error: String(e2) });
-          reply = undefined;
-        }
-      }
-      if (reply === undefined) {
-        // No reply: re-register so the broker does not keep us busy.
-        if (job.gen === this.#gen && !this.#stop.signal.aborted) {
-          this.#reconnectNow = true;
-          const sock = this.#sock;
-          if (sock !== null && !sock.closed) {
-            this.#trySend(sock, DISCONNECT);
-            sock.close();
-          }
-        }
+      const reply = await this.#run1(job);
+      const sock = this.#sock;
+      if (reply === null) return;
+      if (sock === null || job.gen !== this.#gen || sock.closed) {
+        this.#log.warn("reply dropped: the connection it came on is gone");
         return;
       }
+      const frames = encodeWorkerReply(job.address, reply);
+      try {
+        if (!sock.trySend(frames)) await sock.send(frames);
+        this.#stats.replies++;
+      } catch (e) {
+        this.#log.warn("reply not sent", { error: String(e) });
+      }
+    } finally {
+      this.#busy = false;
+      this.#peer?.heard(this.#clock.now());
     }
-    const sock = this.#sock;
-    if (sock === null || job.gen !== this.#gen) {
-      this.#log.warn("reply dropped: the connection it came on is gone");
-      return;
+  }
+
+  /** Runs the handler; returns the reply frames, or null for "no reply". */
+  async #run1(job: Job): Promise<Frame[] | null> {
+    let size = 0;
+    for (const f of job.body) size += f.byteLength;
+    let error: unknown;
+    if (size > this.#maxMessageBytes) {
+      this.#stats.oversize++;
+      this.#emit({ type: "request:oversize", bytes: size });
+      error = new RangeError(
+        `request of ${size} bytes is over the worker's limit of ${this.#maxMessageBytes} bytes (maxMessageBytes)`,
+      );
+    } else {
+      try {
+        const reply = await this.#handler(job.body);
+        checkReply(reply);
+        return reply;
+      } catch (e) {
+        error = e;
+      }
     }
-    const frames = encodeWorkerReply(
-      job.address,
-      corr ? [corr, ...reply] : reply,
-    );
-    try {
-      if (!sock.trySend(frames)) await sock.send(frames);
-      this.#stats.replies++;
-    } catch (e) {
-      this.#log.warn("reply not sent", { error: String(e) });
+    this.#stats.handlerErrors++;
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.#onError) {
+      try {
+        const r = this.#onError(error, job.body);
+        if (r !== undefined) {
+          checkReply(r);
+          this.#failed(message, "on-error");
+          return r;
+        }
+      } catch (e2) {
+        this.#log.error("onError failed", { error: String(e2) });
+      }
     }
+    if (this.#kind === "rz") {
+      this.#stats.errorReplies++;
+      this.#failed(message, "error-reply");
+      return [workerErrorFrame(), te.encode(message)];
+    }
+    // A foreign broker: 7/MDP has no error reply. Re-register so that the
+    // broker does not keep us busy; the client retries or times out.
+    this.#failed(message, "reconnect");
+    if (job.gen === this.#gen && !this.#stop.signal.aborted) {
+      this.#restart = true;
+      this.#wake?.();
+    }
+    return null;
+  }
+
+  #failed(message: string, outcome: "error-reply" | "reconnect" | "on-error") {
+    this.#bad.warn("handler", "handler failed", {
+      service: this.#serviceText,
+      error: message,
+      outcome,
+    });
+    this.#emit({ type: "handler:failed", error: message, outcome });
   }
 
   #trySend(sock: DealerSocket, frames: Uint8Array[]): void {
@@ -464,26 +720,40 @@ export class MajordomoWorker implements AsyncDisposable {
 
   /**
    * Stops serving: waits for the request in progress (its reply is sent),
-   * sends DISCONNECT and closes the socket. Idempotent.
+   * sends DISCONNECT and closes the socket. Idempotent. `ready` rejects
+   * with `ClosedError` if the worker never registered.
    *
    * @returns Resolves once the worker has stopped.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { MajordomoWorker } from "@reliable/zmq";
+   * const worker = await MajordomoWorker.connect("tcp://127.0.0.1:5555", "echo", (r) => r);
    * await worker.close();
    * ```
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#stop.abort();
+    this.#stop.abort(new ClosedError(`${CLS} closed`));
+    this.#rejectReady(
+      new ClosedError(
+        `Worker "${this.#serviceText}" closed before it registered`,
+      ),
+    );
     this.#closing = (async () => {
-      await this.#loop; // ends promptly: its waits watch the stop signal
+      await this.#loop;
       await this.#current;
       const s = this.#sock;
       this.#sock = null;
       if (s && !s.closed) {
+        try {
+          s.setOption("linger", this.#lingerMs);
+        } catch {
+          // closed meanwhile
+        }
         this.#trySend(s, DISCONNECT);
         s.close();
       }
+      this.#bad.flush();
     })();
     return this.#closing;
   }

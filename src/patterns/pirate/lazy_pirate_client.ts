@@ -1,54 +1,125 @@
 /**
  * Lazy Pirate: client-side reliability over a REQ socket (zguide
- * `lpclient`, chapter 4).
+ * `lpclient`, chapter 4), on the retry loop shared with `MajordomoClient`.
  * @module
  */
-import {
-  ClosedError,
-  RequestTimeoutError,
-  TimeoutError,
-} from "../../errors.ts";
+import { ClosedError, RequestTimeoutError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
+import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
 import { ReqSocket, type SocketOptions } from "../../transport/socket.ts";
-import {
-  checkFrames,
-  checkOptions,
-  checkSignal,
-  count,
-  durationMs,
-  endpoint as checkEndpoint,
-  logger as checkLogger,
-  optionalFn,
-} from "./_common.ts";
+import { EventHub } from "../_kit/events.ts";
+import { runWithRetries } from "../_kit/retry.ts";
 
-/** Options of {@linkcode LazyPirateClient}. */
+const CLS = "LazyPirateClient";
+const KEYS = [
+  "attemptTimeoutMs",
+  "maxAttempts",
+  "deadlineMs",
+  "validateReply",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
+const TIMED_OUT = Symbol("timed out");
+
+function checkEndpoint(method: string, endpoint: unknown): void {
+  if (typeof endpoint !== "string" || !/^[a-z]+:\/\/\S+$/.test(endpoint)) {
+    throw new TypeError(
+      `${method}: endpoint must be a ZeroMQ endpoint such as "tcp://127.0.0.1:5555", got ${
+        JSON.stringify(endpoint)
+      }`,
+    );
+  }
+}
+
+/**
+ * Events of a {@linkcode LazyPirateClient}.
+ *
+ * @example
+ * ```ts
+ * import type { LazyPirateClientEvent } from "@reliable/zmq";
+ * const onEvent = (e: LazyPirateClientEvent) => {
+ *   if (e.type === "request:retry") console.log("attempt", e.attempt, "failed:", e.cause);
+ * };
+ * onEvent({ type: "request:retry", attempt: 1, cause: "timeout" });
+ * ```
+ */
+export type LazyPirateClientEvent =
+  | {
+    /** An attempt failed; the socket is reopened and the request resent. */
+    readonly type: "request:retry";
+    /** The attempt that failed, from 1. */
+    readonly attempt: number;
+    /** `timeout`: no reply in time; `invalid`: `validateReply` refused it. */
+    readonly cause: "timeout" | "invalid";
+  }
+  | {
+    /** The request failed after its attempts (or its deadline). */
+    readonly type: "request:failed";
+    readonly attempts: number;
+  };
+
+/**
+ * Options of {@linkcode LazyPirateClient}.
+ *
+ * @example
+ * ```ts
+ * import type { LazyPirateClientOptions } from "@reliable/zmq";
+ * const options: LazyPirateClientOptions = { attemptTimeoutMs: 1000, maxAttempts: 5 };
+ * ```
+ */
 export interface LazyPirateClientOptions {
-  /** How long to wait for each attempt's reply, ms (guide REQUEST_TIMEOUT). @default 2500 */
-  requestTimeoutMs?: number;
-  /** Attempts per request in total: the first send plus resends (guide REQUEST_RETRIES). @default 3 */
-  attempts?: number;
+  /** How long each attempt waits for its reply, ms (guide REQUEST_TIMEOUT). @default 2500 */
+  attemptTimeoutMs?: number;
+  /** Sends per request in all: the first plus resends (guide REQUEST_RETRIES). @default 3 */
+  maxAttempts?: number;
+  /** The whole request's limit from the call, ms; `Infinity`: only the attempts bound it. @default Infinity */
+  deadlineMs?: number;
   /**
    * Checks that a reply belongs to its request (e.g. that it echoes a
    * sequence number). A reply that fails is counted in `stats.malformed`,
    * discarded, and the attempt fails: the socket is reopened and the request
-   * resent, as after a timeout.
+   * resent (after a short, growing delay when it keeps happening).
    * @default accept every reply
    */
   validateReply?: (request: readonly Frame[], reply: Message) => boolean;
   /** Socket options for each REQ socket (CURVE keys, reconnect interval...). @default {} */
   socketOptions?: SocketOptions;
-  /** Diagnostics. @default silent */
+  /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
+  /** Receives the client's events. @default none */
+  onEvent?: (event: LazyPirateClientEvent) => void;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
 }
 
-/** Options of one {@linkcode LazyPirateClient.request} call. */
+/**
+ * Options of one {@linkcode LazyPirateClient.request} call.
+ *
+ * @example
+ * ```ts
+ * import type { LazyPirateRequestOptions } from "@reliable/zmq";
+ * const options: LazyPirateRequestOptions = { signal: AbortSignal.timeout(10_000) };
+ * ```
+ */
 export interface LazyPirateRequestOptions {
   /** Abandons the request; it rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
 
-/** Counters of a {@linkcode LazyPirateClient}. */
+/**
+ * Counters of a {@linkcode LazyPirateClient}.
+ *
+ * @example
+ * ```ts
+ * import type { LazyPirateClientStats } from "@reliable/zmq";
+ * const s: Partial<LazyPirateClientStats> = { retries: 0 };
+ * console.log(s.retries); // 0
+ * ```
+ */
 export interface LazyPirateClientStats {
   /** Requests started. */
   requests: number;
@@ -64,14 +135,16 @@ export interface LazyPirateClientStats {
 
 /**
  * A Lazy Pirate client (zguide `lpclient`, chapter 4): sends each request
- * over a REQ socket, waits `requestTimeoutMs` for the reply, and on timeout
+ * over a REQ socket, waits `attemptTimeoutMs` for the reply, and on timeout
  * closes the socket (linger 0), opens a fresh one and resends the same
- * request, up to `attempts` times. A fresh socket has a fresh identity, so a
- * late reply to an abandoned attempt can never be mistaken for the current
- * one; `validateReply` adds an application check (the guide's sequence
- * echo). Concurrent `request()` calls are served one after the other.
+ * request, up to `maxAttempts` times and within `deadlineMs`. A fresh
+ * socket has a fresh identity, so a late reply to an abandoned attempt can
+ * never be mistaken for the current one; `validateReply` adds an
+ * application check (the guide's sequence echo). Concurrent `request()`
+ * calls are served one after the other.
  *
- * Requests must be idempotent: a server may see a request more than once.
+ * Requests must be idempotent: a server may see a request more than once
+ * (at most `maxAttempts` times).
  *
  * @example Ask a REP server, with retries
  * ```ts
@@ -79,21 +152,27 @@ export interface LazyPirateClientStats {
  * const server = new RepSocket();
  * const endpoint = server.bind("tcp://127.0.0.1:*");
  * (async () => { const m = await server.receive(); await server.send(m); })();
- * const client = await LazyPirateClient.connect(endpoint, { requestTimeoutMs: 1000 });
+ * const client = await LazyPirateClient.connect(endpoint, { attemptTimeoutMs: 1000 });
  * const [reply] = await client.request(["17"]);
  * console.log(new TextDecoder().decode(reply)); // "17"
- * client.close();
+ * await client.close();
  * server.close();
  * ```
  */
 export class LazyPirateClient implements AsyncDisposable {
   /** The server endpoint. */
   readonly endpoint: string;
-  readonly #timeoutMs: number;
-  readonly #attempts: number;
+  readonly #policy: {
+    maxAttempts: number;
+    attemptTimeoutMs: number;
+    deadlineMs: number;
+  };
   readonly #validate?: (request: readonly Frame[], reply: Message) => boolean;
   readonly #socketOptions: SocketOptions;
   readonly #log: Logger;
+  readonly #events: EventHub<LazyPirateClientEvent>;
+  readonly #clock: Clock;
+  readonly #close = new AbortController();
   #socket: ReqSocket | null = null;
   #closed = false;
   #chain: Promise<unknown> = Promise.resolve();
@@ -106,50 +185,73 @@ export class LazyPirateClient implements AsyncDisposable {
   };
 
   private constructor(endpoint: string, options: LazyPirateClientOptions) {
-    const owner = "LazyPirateClient";
     this.endpoint = endpoint;
-    this.#timeoutMs = durationMs(
-      owner,
-      "requestTimeoutMs",
-      options.requestTimeoutMs,
+    const o = opt.readOptions(CLS, options, KEYS);
+    const attemptTimeoutMs = opt.durationMs(
+      CLS,
+      "attemptTimeoutMs",
+      o.attemptTimeoutMs,
       2500,
+      { min: 1 },
     );
-    this.#attempts = count(owner, "attempts", options.attempts, 3, 1, 1000);
-    this.#validate = optionalFn(owner, "validateReply", options.validateReply);
+    const deadlineMs = opt.durationMs(
+      CLS,
+      "deadlineMs",
+      o.deadlineMs,
+      Infinity,
+      { min: 1, infinity: true },
+    );
+    opt.attemptWithinDeadline(CLS, attemptTimeoutMs, deadlineMs);
+    this.#policy = {
+      attemptTimeoutMs,
+      deadlineMs,
+      maxAttempts: opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1, 1000),
+    };
+    this.#validate = opt.fn(CLS, "validateReply", o.validateReply);
     if (
-      options.socketOptions !== undefined &&
-      (options.socketOptions === null ||
-        typeof options.socketOptions !== "object")
+      o.socketOptions !== undefined &&
+      (o.socketOptions === null || typeof o.socketOptions !== "object")
     ) {
-      throw new TypeError(`${owner}: socketOptions must be an object`);
+      throw new TypeError(`${CLS}: socketOptions must be an object`);
     }
-    this.#socketOptions = options.socketOptions ?? {};
-    this.#log = checkLogger(owner, options.logger);
+    this.#socketOptions = { ...o.socketOptions };
+    this.#log = opt.logger(CLS, o.logger, CLS);
+    this.#events = new EventHub(
+      this.#log,
+      opt.fn<(e: LazyPirateClientEvent) => void>(CLS, "onEvent", o.onEvent),
+    );
+    this.#clock = opt.clock(CLS, o.clock);
   }
 
   /**
    * Creates a client and connects its first REQ socket.
    *
    * @param endpoint The server endpoint, e.g. `"tcp://127.0.0.1:5555"`.
-   * @param options Timeout, attempts, reply check, logger.
+   * @param options Timeouts, attempts, reply check, socket options, logger.
    * @returns The client.
-   * @throws {TypeError} On a malformed endpoint or option.
+   * @throws {TypeError} On a malformed endpoint, an unknown option key or a
+   * badly typed option.
    * @throws {RangeError} On an option out of range.
    *
    * @example
-   * ```ts ignore
-   * const client = await LazyPirateClient.connect("tcp://127.0.0.1:5555", { attempts: 5 });
+   * ```ts
+   * import { LazyPirateClient } from "@reliable/zmq";
+   * const client = await LazyPirateClient.connect("tcp://127.0.0.1:5555", { maxAttempts: 5 });
+   * await client.close();
    * ```
    */
   static connect(
     endpoint: string,
     options: LazyPirateClientOptions = {},
   ): Promise<LazyPirateClient> {
-    checkEndpoint("LazyPirateClient.connect()", "endpoint", endpoint);
-    checkOptions("LazyPirateClient.connect()", options);
-    const client = new LazyPirateClient(endpoint, options);
-    client.#open();
-    return Promise.resolve(client);
+    try {
+      checkEndpoint(`${CLS}.connect()`, endpoint);
+      const client = new LazyPirateClient(endpoint, options);
+      client.#open();
+      return Promise.resolve(client);
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /** Counters since the client was created (a snapshot). */
@@ -162,8 +264,18 @@ export class LazyPirateClient implements AsyncDisposable {
     return this.#closed;
   }
 
+  /**
+   * Adds an event listener (besides the `onEvent` option).
+   *
+   * @param listener Called with every event.
+   * @returns A function that removes it.
+   */
+  on(listener: (event: LazyPirateClientEvent) => void): () => void {
+    return this.#events.on(listener);
+  }
+
   #open(): ReqSocket {
-    const s = new ReqSocket(this.#socketOptions);
+    const s = new ReqSocket({ linger: 0, ...this.#socketOptions });
     try {
       s.connect(this.endpoint);
     } catch (e) {
@@ -187,22 +299,31 @@ export class LazyPirateClient implements AsyncDisposable {
    * @param options An abort signal.
    * @returns The reply frames.
    * @throws {TypeError} If `frames` is not a non-empty array of frames.
-   * @throws {RequestTimeoutError} After `attempts` attempts got no valid
-   * reply (`attempts` and `elapsedMs` tell how many and how long).
+   * @throws {RequestTimeoutError} After `maxAttempts` attempts (or the
+   * deadline) got no valid reply (`attempts` and `elapsedMs` tell how many
+   * and how long).
    * @throws {ClosedError} If the client is or gets closed.
    *
    * @example
    * ```ts ignore
+   * // ignore: needs a REP server (see the class example)
    * const reply = await client.request(["hello"], { signal: AbortSignal.timeout(10_000) });
    * ```
    */
   request(
     frames: readonly Frame[],
-    options: LazyPirateRequestOptions = {},
+    options?: LazyPirateRequestOptions,
   ): Promise<Message> {
-    checkFrames("LazyPirateClient.request()", frames);
-    checkOptions("LazyPirateClient.request()", options);
-    checkSignal("LazyPirateClient.request()", options.signal);
+    const calledAt = this.#clock.now();
+    let signal: AbortSignal | undefined;
+    const M = `${CLS}.request()`;
+    try {
+      opt.frames(M, "frames", frames);
+      const o = opt.readOptions(M, options, ["signal"]);
+      signal = opt.signal(M, o.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     if (this.#closed) {
       return Promise.reject(
         new ClosedError(
@@ -211,85 +332,145 @@ export class LazyPirateClient implements AsyncDisposable {
       );
     }
     const copy = frames.slice();
-    const run = this.#chain.then(() => this.#run(copy, options.signal));
-    this.#chain = run.catch(() => {});
-    return run;
+    const run = () => this.#run(copy, signal, calledAt);
+    const result = this.#chain.then(run, run);
+    this.#chain = result.catch(() => {});
+    return result;
   }
 
-  async #run(frames: Frame[], signal?: AbortSignal): Promise<Message> {
-    this.#stats.requests++;
-    const started = performance.now();
-    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+  async #attempt(
+    frames: Frame[],
+    dueAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Message | null> {
+    const sock = this.#socket ?? this.#open();
+    const ac = new AbortController();
+    const timer = this.#clock.setTimeout(
+      () => ac.abort(TIMED_OUT),
+      dueAt - this.#clock.now(),
+    );
+    const all = AbortSignal.any([
+      ac.signal,
+      this.#close.signal,
+      ...(signal ? [signal] : []),
+    ]);
+    try {
+      await sock.send(frames, { signal: all });
+      return await sock.receive({ signal: all });
+    } catch (e) {
+      if (e === TIMED_OUT) return null;
+      // Abort or close: the REQ state machine is mid-request; discard it.
+      this.#drop();
       if (this.#closed) {
         throw new ClosedError(
-          `Cannot send request to "${this.endpoint}": client is closed`,
+          `Request to "${this.endpoint}" abandoned: client is closed`,
+          { cause: e },
         );
       }
-      signal?.throwIfAborted();
-      if (attempt > 1) this.#stats.retries++;
-      const sock = this.#socket ?? this.#open();
-      try {
-        await sock.send(frames, { timeoutMs: this.#timeoutMs, signal });
-        const reply = await sock.receive({
-          timeoutMs: this.#timeoutMs,
-          signal,
-        });
-        if (this.#validate && !this.#validate(frames, reply)) {
-          this.#stats.malformed++;
-          this.#log.warn("malformed reply discarded", { attempt });
-          this.#drop();
-          continue;
-        }
-        this.#stats.replies++;
-        return reply;
-      } catch (e) {
-        if (e instanceof TimeoutError) {
-          this.#log.warn("no reply, reopening the socket", {
-            endpoint: this.endpoint,
-            attempt,
-            attempts: this.#attempts,
-          });
-          this.#drop();
-          continue;
-        }
-        // Abort or close: the REQ state machine is mid-request; discard it.
-        this.#drop();
-        if (e instanceof ClosedError || this.#closed) {
-          throw new ClosedError(
-            `Request to "${this.endpoint}" abandoned: client is closed`,
-            { cause: e },
-          );
-        }
-        throw e;
-      }
+      throw e;
+    } finally {
+      this.#clock.clearTimeout(timer);
     }
-    this.#stats.failures++;
-    throw new RequestTimeoutError(
-      this.endpoint,
-      this.#attempts,
-      performance.now() - started,
-      this.#timeoutMs,
-    );
+  }
+
+  async #run(
+    frames: Frame[],
+    signal: AbortSignal | undefined,
+    calledAt: number,
+  ): Promise<Message> {
+    if (this.#closed) {
+      throw new ClosedError(
+        `Cannot send request to "${this.endpoint}": client is closed`,
+      );
+    }
+    this.#stats.requests++;
+    try {
+      const reply = await runWithRetries<Message>({
+        clock: this.#clock,
+        policy: this.#policy,
+        signal,
+        startedAt: calledAt,
+        attempt: async (_n, dueAt) => {
+          const reply = await this.#attempt(frames, dueAt, signal);
+          if (reply === null) return { ok: false, cause: "timeout" };
+          if (this.#validate && !this.#validate(frames, reply)) {
+            this.#stats.malformed++;
+            return { ok: false, cause: "lost", detail: "invalid" };
+          }
+          return { ok: true, value: reply };
+        },
+        afterFailure: () => this.#drop(),
+        onRetry: (n, cause) => {
+          this.#stats.retries++;
+          const c = cause === "timeout" ? "timeout" : "invalid";
+          this.#log.warn(
+            c === "timeout"
+              ? "no reply, reopening the socket"
+              : "malformed reply discarded, reopening the socket",
+            { endpoint: this.endpoint, attempt: n },
+          );
+          if (this.#events.active) {
+            this.#events.emit({ type: "request:retry", attempt: n, cause: c });
+          }
+        },
+        giveUp: (reason, n, elapsedMs) => {
+          this.#stats.failures++;
+          if (this.#events.active) {
+            this.#events.emit({ type: "request:failed", attempts: n });
+          }
+          return reason === "deadline"
+            ? new RequestTimeoutError(
+              this.endpoint,
+              n,
+              elapsedMs,
+              this.#policy.deadlineMs,
+              { limit: "deadline" },
+            )
+            : new RequestTimeoutError(
+              this.endpoint,
+              n,
+              elapsedMs,
+              this.#policy.attemptTimeoutMs,
+            );
+        },
+      });
+      this.#stats.replies++;
+      return reply;
+    } catch (e) {
+      if (this.#closed && !(e instanceof ClosedError)) {
+        throw new ClosedError(
+          `Request to "${this.endpoint}" abandoned: client is closed`,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
   }
 
   /**
    * Closes the socket; a pending request rejects with `ClosedError`.
    * Idempotent.
    *
+   * @returns Resolves once the socket is closed and the pending request
+   * has settled.
    * @example
-   * ```ts ignore
-   * client.close();
+   * ```ts
+   * import { LazyPirateClient } from "@reliable/zmq";
+   * const client = await LazyPirateClient.connect("tcp://127.0.0.1:5555");
+   * await client.close();
    * ```
    */
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#drop();
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#close.abort(new ClosedError(`${CLS} closed`));
+      this.#drop();
+    }
+    await this.#chain;
   }
 
   /** Closes the client (`await using`). */
   [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    return Promise.resolve();
+    return this.close();
   }
 }

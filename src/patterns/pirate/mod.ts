@@ -20,6 +20,7 @@
  */
 export {
   LazyPirateClient,
+  type LazyPirateClientEvent,
   type LazyPirateClientOptions,
   type LazyPirateClientStats,
   type LazyPirateRequestOptions,
@@ -46,4 +47,5 @@ export type { PirateQueueEvent, PirateQueueStats } from "./events.ts";
 // Shared types the Pirate API mentions (also exported by the root module).
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
+export type { Clock, Timer } from "../../_util/clock.ts";
 export type { SocketOptions } from "../../transport/socket.ts";

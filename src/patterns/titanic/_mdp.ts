@@ -14,6 +14,8 @@ import { parseMmiStatus } from "../../protocol/mmi/codec.ts";
 
 /** A running worker. */
 export interface WorkerPort {
+  /** Resolves once registered with the broker. */
+  readonly ready: Promise<void>;
   /** Stops serving (DISCONNECT) once the request in hand is answered. */
   close(): Promise<void>;
 }
@@ -38,15 +40,13 @@ export function startWorker(
   service: string,
   handler: (body: Uint8Array[]) => Promise<Frame[]>,
   s: WorkerSettings,
-): WorkerPort {
-  const w = new MajordomoWorker(endpoint, service, handler, {
+): Promise<WorkerPort> {
+  return MajordomoWorker.connect(endpoint, service, handler, {
     heartbeatIntervalMs: s.heartbeatIntervalMs,
     liveness: s.liveness,
-    reconnectIntervalMs: Math.min(1000, s.heartbeatIntervalMs),
+    reconnectInitialMs: Math.min(1000, s.heartbeatIntervalMs),
     logger: s.logger,
   });
-  w.start();
-  return w;
 }
 
 /** The result of an MMI `mmi.service` probe. */
@@ -86,23 +86,26 @@ export interface ClientPort {
  * @param logger Where diagnostics go.
  * @returns The client.
  */
-export function openClient(endpoint: string, logger: Logger): ClientPort {
-  const c = new MajordomoClient(endpoint, {
-    attempts: 1,
+export async function openClient(
+  endpoint: string,
+  logger: Logger,
+): Promise<ClientPort> {
+  const c = await MajordomoClient.connect(endpoint, {
+    maxAttempts: 1,
     checkServiceOnTimeout: false,
     logger,
   });
   return {
     request: (service, body, attemptTimeoutMs, more) =>
       c.request(service, body, {
-        timeoutMs: Math.max(1, attemptTimeoutMs),
-        attempts: more?.maxAttempts ?? 1,
+        attemptTimeoutMs: Math.max(1, attemptTimeoutMs),
+        maxAttempts: more?.maxAttempts ?? 1,
         signal: more?.signal,
       }),
     async probe(service, timeoutMs) {
       const r = await c.request("mmi.service", [service], {
-        timeoutMs: Math.max(1, timeoutMs),
-        attempts: 1,
+        attemptTimeoutMs: Math.max(1, timeoutMs),
+        maxAttempts: 1,
       });
       const status = parseMmiStatus(r);
       return status === "200"
@@ -111,9 +114,6 @@ export function openClient(endpoint: string, logger: Logger): ClientPort {
         ? "absent"
         : "no-mmi";
     },
-    close() {
-      c.close();
-      return Promise.resolve();
-    },
+    close: () => c.close(),
   };
 }

@@ -214,15 +214,15 @@ export class TitanicClient implements AsyncDisposable {
       });
       const log = loggerOption(CLS, o.logger, "titanic-client");
       const clock = clockOption(CLS, o.clock);
-      return Promise.resolve(
+      return openClient(endpoint, log).then((port) =>
         new TitanicClient(
-          openClient(endpoint, log),
+          port,
           attemptMs,
           attempts,
           { pollInitialMs, pollMaxMs },
           clock,
           log,
-        ),
+        )
       );
     } catch (e) {
       return Promise.reject(e);

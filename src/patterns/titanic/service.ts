@@ -169,12 +169,11 @@ export interface TitanicServiceStats extends ServiceCounters {
  * ```ts
  * import { MajordomoBroker, MajordomoWorker, shutdown } from "../../../mod.ts";
  * import { TitanicClient, TitanicService } from "./mod.ts";
- * const broker = new MajordomoBroker({ heartbeatIntervalMs: 250 });
- * const endpoint = broker.bind("tcp://127.0.0.1:*");
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", { heartbeatIntervalMs: 250 });
+ * const endpoint = broker.endpoints[0];
  * const dir = Deno.makeTempDirSync();
  * const titanic = await TitanicService.connect(endpoint, { dir, heartbeatIntervalMs: 250 });
- * const echo = new MajordomoWorker(endpoint, "echo", (r) => r, { heartbeatIntervalMs: 250 });
- * echo.start();
+ * const echo = await MajordomoWorker.connect(endpoint, "echo", (r) => r, { heartbeatIntervalMs: 250 });
  * await titanic.ready;
  * const client = await TitanicClient.connect(endpoint);
  * const reply = await client.call("echo", ["hello"], { deadlineMs: 10000 });
@@ -335,14 +334,16 @@ export class TitanicService implements AsyncDisposable {
         }`,
       );
     }
-    const clients = Array.from(
-      { length: settings.concurrency },
-      () => openClient(endpoint, log),
+    const clients = await Promise.all(
+      Array.from(
+        { length: settings.concurrency },
+        () => openClient(endpoint, log),
+      ),
     );
     const dispatcher = new Dispatcher(
       store,
       clients,
-      openClient(endpoint, log),
+      await openClient(endpoint, log),
       settings,
       clock,
       log,
@@ -362,34 +363,25 @@ export class TitanicService implements AsyncDisposable {
       limited: new RateLimitedLog(log, clock),
       counters,
     };
-    const workers: WorkerPort[] = [];
+    const starts: Promise<WorkerPort>[] = [];
     const add = (service: string, n: number, h: typeof handleRequest) => {
       for (let i = 0; i < n; i++) {
-        workers.push(startWorker(endpoint, service, (b) => h(ctx, b), worker));
+        starts.push(startWorker(endpoint, service, (b) => h(ctx, b), worker));
       }
     };
     add(TspService.REQUEST, requestWorkers, handleRequest);
     add(TspService.REPLY, replyWorkers, handleReply);
     add(TspService.CLOSE, replyWorkers, handleClose);
+    const workers = await Promise.all(starts);
     const ready = async (signal: AbortSignal) => {
-      const probe = openClient(endpoint, log);
-      try {
-        for (const service of Object.values(TspService)) {
-          for (let wait = 20;; wait = Math.min(1000, wait * 2)) {
-            if (signal.aborted) {
-              throw new ClosedError("Titanic was closed before it was ready");
-            }
-            const r = await probe.probe(service, 1000).catch(() => "unknown");
-            if (r === "present" || r === "no-mmi") break;
-            await clock.sleep(wait, signal).catch(() => {});
-          }
-        }
-        if (signal.aborted) {
-          throw new ClosedError("Titanic was closed before it was ready");
-        }
-      } finally {
-        await probe.close();
-      }
+      const registered = Promise.all(workers.map((w) => w.ready));
+      const closed = new Promise<never>((_, reject) =>
+        signal.addEventListener("abort", () =>
+          reject(
+            new ClosedError("Titanic was closed before it was ready"),
+          ), { once: true })
+      );
+      await Promise.race([registered, closed]);
     };
     return new TitanicService(
       store,
