@@ -780,3 +780,77 @@ export class FileDescriptorLimitError extends ZmqError {
     this.inUse = inUse;
   }
 }
+
+/**
+ * A store (the Titanic request log or database) could not do what was
+ * asked: a write or sync failed (disk full, I/O error), its directory is in
+ * use by another process, or it is closed. `operation` names what failed.
+ * The original error, if any, is the `cause`.
+ *
+ * @example
+ * ```ts
+ * import { StorageError } from "@reliable/zmq";
+ * const err = new StorageError("append", "No space left on device");
+ * console.log(err.operation); // "append"
+ * ```
+ */
+export class StorageError extends ZmqReliableError {
+  /** What the store was doing, e.g. `"append"`, `"sync"`, `"open"`. */
+  readonly operation: string;
+  /**
+   * Creates the error.
+   *
+   * @param operation What the store was doing.
+   * @param detail What went wrong.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(operation: string, detail: string, options?: ErrorOptions) {
+    super(`Storage ${operation} failed: ${detail}`, options);
+    this.name = "StorageError";
+    this.operation = operation;
+  }
+}
+
+/**
+ * A Titanic (9/TSP) service answered with an error status: `"400"` (the
+ * request or UUID is invalid or unknown: do not retry) or `"500"` (the
+ * service could not complete it, or gave up on it: see `text`).
+ *
+ * @example
+ * ```ts
+ * import { TitanicError } from "@reliable/zmq";
+ * const err = new TitanicError("titanic.reply", "500", "no reply after 5 attempts");
+ * console.log(err.status, err.service); // "500" "titanic.reply"
+ * ```
+ */
+export class TitanicError extends ZmqReliableError {
+  /** The TSP service that answered, e.g. `"titanic.request"`. */
+  readonly service: string;
+  /** The status code, `"400"` or `"500"`. */
+  readonly status: string;
+  /** The text that came with it (for people; never interpret it). */
+  readonly text: string;
+  /**
+   * Creates the error.
+   *
+   * @param service The TSP service that answered.
+   * @param status The status code.
+   * @param text The text that came with it.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    service: string,
+    status: string,
+    text: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${service} answered ${status}${text ? `: ${text}` : ""}`,
+      options,
+    );
+    this.name = "TitanicError";
+    this.service = service;
+    this.status = status;
+    this.text = text;
+  }
+}

@@ -14,6 +14,8 @@
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
+import { TitanicService } from "../patterns/titanic/service.ts";
+import { titanicOptions } from "./titanic.ts";
 import type {
   MajordomoBrokerOptions,
   MajordomoBrokerStats,
@@ -121,6 +123,16 @@ const SPEC: Record<string, FlagSpec> = {
     description: "json or text, for every line (ready and stats included)",
     default: "json",
   },
+  "titanic-dir": {
+    type: "string",
+    description:
+      "also run Titanic (9/TSP) in this process, storing in this directory",
+  },
+  "titanic-store": {
+    type: "string",
+    description: "Titanic's store: log or sqlite",
+    default: "log",
+  },
   version: { type: "boolean", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
@@ -139,6 +151,7 @@ interface Config {
   statsMs: number;
   spinUs?: number;
   options: Omit<MajordomoBrokerOptions, "logger">;
+  titanic?: { dir: string; options: ReturnType<typeof titanicOptions> };
 }
 
 function choice<T extends string>(
@@ -182,6 +195,10 @@ function readConfig(args: string[]): Config | "help" | "version" {
       maxFrameBytes: intFlag(flags, "max-frame-bytes", 1, 2 ** 29)!,
       core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
       expireBusyWorkers: !flags["keep-busy-workers"],
+    },
+    titanic: flags["titanic-dir"] === undefined ? undefined : {
+      dir: flags["titanic-dir"] as string,
+      options: titanicOptions(flags, "titanic-"),
     },
   };
 }
@@ -250,11 +267,16 @@ async function main(): Promise<void> {
   if (config.spinUs !== undefined) configureReactor({ spinUs: config.spinUs });
   const log = consoleLogger(level, "broker", format);
   let broker: MajordomoBroker;
+  // Titanic, when asked for, reaches the broker over an in-process endpoint.
+  const inproc = `inproc://titanic-broker-${Deno.pid}`;
   try {
-    broker = await MajordomoBroker.bind(config.endpoints, {
-      ...config.options,
-      logger: log,
-    });
+    broker = await MajordomoBroker.bind(
+      config.titanic ? [...config.endpoints, inproc] : config.endpoints,
+      {
+        ...config.options,
+        logger: log,
+      },
+    );
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) {
       fail(
@@ -267,6 +289,23 @@ async function main(): Promise<void> {
     });
     await shutdown();
     Deno.exit(1);
+  }
+  let titanic: TitanicService | undefined;
+  if (config.titanic) {
+    try {
+      titanic = await TitanicService.connect(inproc, {
+        ...config.titanic.options,
+        dir: config.titanic.dir,
+        heartbeatIntervalMs: config.options.heartbeatIntervalMs,
+        liveness: config.options.liveness,
+        logger: consoleLogger(level, "titanic", format),
+      });
+    } catch (e) {
+      log.error(`cannot start Titanic: ${e instanceof Error ? e.message : e}`);
+      await broker.close();
+      await shutdown();
+      Deno.exit(1);
+    }
   }
   let last = "";
   const statsTimer = statsMs > 0
@@ -293,6 +332,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info(`${sig}: shutting down`);
     clearInterval(statsTimer);
+    await titanic?.close();
     await broker.close();
     await shutdown();
     Deno.exit(0);
@@ -302,7 +342,8 @@ async function main(): Promise<void> {
   print(format, "ready", {
     event: "ready",
     endpoint: broker.endpoints[0],
-    endpoints: broker.endpoints,
+    endpoints: broker.endpoints.filter((e) => e !== inproc),
+    ...(config.titanic ? { titanic: config.titanic.dir } : {}),
     core: broker.core,
     instance: broker.instance,
     version: VERSION,

@@ -1,5 +1,5 @@
 /**
- * # The wire layer: 7/MDP, 8/MMI and 6/PPP as data and codecs
+ * # The wire layer: 7/MDP, 8/MMI, 6/PPP and 9/TSP as data and codecs
  *
  * Lower level than the patterns: use it to write your own peer, a proxy, a
  * load generator or a test that speaks the protocol byte by byte. The
@@ -24,6 +24,9 @@
  * | 8/MMI | client | {@linkcode decodeMmiReply} |
  * | 6/PPP | queue backend (ROUTER, identity first) | {@linkcode decodeQueueMessage} |
  * | 6/PPP | worker (DEALER) | {@linkcode decodeWorkerMessage} |
+ * | 9/TSP | Titanic (`titanic.request`) | {@linkcode decodeStoreRequest} |
+ * | 9/TSP | Titanic (`titanic.reply`, `titanic.close`) | {@linkcode decodeUuidRequest} |
+ * | 9/TSP | client | {@linkcode decodeStoreResult}, {@linkcode decodeReplyResult}, {@linkcode decodeCloseResult} |
  *
  * The same grammars run, without allocating, in the core's envelope
  * classifier (`@reliable/zmq/core`, WebAssembly and TypeScript); one set of
@@ -119,3 +122,38 @@ export {
   type PppWorkerMessage,
   splitEnvelope,
 } from "./ppp/codec.ts";
+export {
+  checkTargetService,
+  decodeCloseResult,
+  decodeReplyResult,
+  decodeStoreRequest,
+  decodeStoreResult,
+  decodeUuidRequest,
+  encodeStoreRequest,
+  encodeTspReply,
+  encodeUuidRequest,
+  isTspService,
+  newUuid,
+  normalizeUuid,
+  parseTspStatus,
+  TSP_SERVICE_PREFIX,
+  TSP_SERVICES,
+  TSP_SPEC,
+  TSP_STATUS_FRAME,
+  TspLimits,
+  TspMalformation,
+  TspMessage,
+  type TspMessageName,
+  tspMessageOf,
+  type TspNotOk,
+  type TspProtocolError,
+  type TspReplyResult,
+  TspService,
+  TspStatus,
+  type TspStatusLine,
+  type TspStoreRequest,
+  type TspStoreResult,
+  type TspUuidRequest,
+  uuidFromBytes,
+  uuidToBytes,
+} from "./tsp/codec.ts";
