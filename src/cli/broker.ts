@@ -177,6 +177,17 @@ function readConfig(args: string[]): Config | "help" | "version" {
   const ttl = flags["request-ttl-ms"] === "never"
     ? Infinity
     : intFlag(flags, "request-ttl-ms", 1, 2 ** 31 - 1)!;
+  // The Titanic flags are checked even without --titanic-dir, so that a
+  // typo is a usage error and not a broker that silently ignores it.
+  const titanicFlags = titanicOptions(flags, "titanic-");
+  const titanic = flags["titanic-dir"] as string | undefined;
+  if (titanic === undefined) {
+    const stray = Object.keys(flags).find((k) =>
+      k.startsWith("titanic-") && k !== "titanic-store" &&
+      flags[k] !== undefined && flags[k] !== false
+    );
+    if (stray) throw new UsageError(`--${stray} needs --titanic-dir`);
+  }
   return {
     endpoints: flags.bind as string[],
     level: choice(flags, "log-level", Object.keys(LogLevel) as LogLevelName[]),
@@ -196,9 +207,9 @@ function readConfig(args: string[]): Config | "help" | "version" {
       core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
       expireBusyWorkers: !flags["keep-busy-workers"],
     },
-    titanic: flags["titanic-dir"] === undefined ? undefined : {
-      dir: flags["titanic-dir"] as string,
-      options: titanicOptions(flags, "titanic-"),
+    titanic: titanic === undefined ? undefined : {
+      dir: titanic,
+      options: titanicFlags,
     },
   };
 }

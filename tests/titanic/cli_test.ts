@@ -150,8 +150,9 @@ Deno.test({
       ],
       stdout: "null",
       stderr: "piped",
+      signal: AbortSignal.timeout(30_000),
     }).output();
-    assertEquals(bad.code, 2);
+    assertEquals(bad.code, 2, td.decode(bad.stderr));
   },
 });
 
