@@ -157,7 +157,10 @@ export class FakeClock implements Clock {
   #seq = 0;
   #timers: FakeTimer[] = [];
 
-  /** @param start The initial time, in ms. */
+  /**
+   * A clock that reads `start` until it is advanced.
+   * @param start The initial time, in ms.
+   */
   constructor(start = 0) {
     this.#now = start;
   }
