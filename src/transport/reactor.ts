@@ -3,7 +3,7 @@
  *
  * Every socket's ZMQ_FD is registered once in an epoll set, together with an
  * eventfd used for wake-ups. While some socket has a pending receive or send,
- * an idle period goes through three phases (see PLATFORM.md, "Closing the gap
+ * an idle period goes through three phases (see docs/PLATFORM.md, "Closing the gap
  * to native speed"):
  *
  * 1. **spin**: an inline `epoll_wait(…, 0)` loop for `spinUs` microseconds,

@@ -1,6 +1,6 @@
 // Conformance: the broker runs as a real child process (the CLI) and raw
 // DEALER peers check, frame by frame, what it sends against 7/MDP and 8/MMI
-// (PROTOCOLS.md §5-6). No sleeps: "nothing was sent" is proven by a later
+// (docs/PROTOCOLS.md, 7/MDP and 8/MMI). No sleeps: "nothing was sent" is proven by a later
 // MMI round trip on the same socket (the broker answers in order).
 import { shutdown } from "../../mod.ts";
 import { spawnChild } from "../helpers/spawn.ts";
