@@ -3,8 +3,8 @@
  *
  * Every socket's ZMQ_FD is registered once in an epoll set, together with an
  * eventfd used for wake-ups. While some socket has a pending receive or send,
- * an idle period goes through three phases (see docs/PLATFORM.md, "Closing the gap
- * to native speed"):
+ * an idle period goes through three phases (see docs/PLATFORM.md, "The
+ * reactor"):
  *
  * 1. **spin**: an inline `epoll_wait(…, 0)` loop for `spinUs` microseconds,
  *    started from `setImmediate` after the microtasks that may produce the
