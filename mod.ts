@@ -15,7 +15,7 @@
  * | a worker per request (task or Web Worker) | {@linkcode DynamicWorkerServer} |
  * | raw sockets with timeouts and cancellation | {@linkcode DealerSocket}, {@linkcode RouterSocket}, ... |
  * | requests kept on disk, replies collected later (9/TSP) | {@linkcode TitanicService}, {@linkcode TitanicClient}, {@linkcode IdempotentCache} |
- * | checksummed message records, envelope classification, a worker LRU (WebAssembly) | {@linkcode createCore} |
+ * | checksummed message records, envelope classification, a worker LRU (WebAssembly) | `createCore` from `@reliable/zmq/core` |
  * | a clock tests can drive | {@linkcode FakeClock} |
  *
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
@@ -106,11 +106,6 @@ export {
 } from "./src/transport/mod.ts";
 export {
   type BrokerKind,
-  classifyRzReply,
-  CORRELATION_FRAME_BYTES,
-  correlationFrame,
-  errorFrame,
-  isWorkerErrorFrame,
   MajordomoAsyncClient,
   type MajordomoAsyncClientEvent,
   type MajordomoAsyncClientOptions,
@@ -135,15 +130,6 @@ export {
   type MajordomoWorkerLeaveReason,
   type MajordomoWorkerOptions,
   type MajordomoWorkerStats,
-  MMI_RZ,
-  parseRzInfo,
-  readCorrelationId,
-  readErrorId,
-  type RzBrokerInfo,
-  RzErrorCode,
-  rzProbeBody,
-  type RzReply,
-  workerErrorFrame,
 } from "./src/patterns/majordomo/mod.ts";
 export {
   denoFileLayer,
@@ -225,18 +211,3 @@ export {
   type LogLevelName,
   silentLogger,
 } from "./src/_util/logger.ts";
-export {
-  type Core,
-  type CoreImpl,
-  type CoreOptions,
-  createCore,
-  createEnvelope,
-  createFrameCodec,
-  createWorkerQueue,
-  type Envelope,
-  EnvelopeError,
-  type FrameCodec,
-  MessageKind,
-  RecordLimits,
-  type WorkerQueue,
-} from "./src/core/mod.ts";

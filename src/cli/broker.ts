@@ -11,6 +11,9 @@
  * cleanly (workers get DISCONNECT; exit 0). A bad flag prints one line and
  * the usage and exits 2; a bind failure exits 1.
  *
+ * Run from the package without a checkout:
+ * `deno run --allow-ffi jsr:@reliable/zmq/broker --bind tcp://*:5555`.
+ *
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
@@ -362,4 +365,4 @@ async function main(): Promise<void> {
   });
 }
 
-await main();
+if (import.meta.main) await main();

@@ -3,7 +3,10 @@
 // and src/protocol/mmi/ (vectors.ts, codec_test.ts), and
 // src/protocol/conformance_test.ts holds both core envelopes to the same
 // vectors.
-import { correlationFrame, readCorrelationId } from "../../mod.ts";
+import {
+  correlationFrame,
+  readCorrelationId,
+} from "../../src/patterns/majordomo/mod.ts";
 import { assertEquals, assertThrows } from "../helpers/assert.ts";
 import { te } from "./_helpers.ts";
 
