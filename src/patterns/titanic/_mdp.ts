@@ -10,6 +10,7 @@ import { MajordomoClient } from "../majordomo/client.ts";
 import { MajordomoWorker } from "../majordomo/worker.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame } from "../../types.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
 import { parseMmiStatus } from "../../protocol/mmi/codec.ts";
 
 /** A running worker. */
@@ -25,6 +26,7 @@ export interface WorkerSettings {
   heartbeatIntervalMs: number;
   liveness: number;
   logger: Logger;
+  socketOptions: SocketOptions;
 }
 
 /**
@@ -46,6 +48,7 @@ export function startWorker(
     liveness: s.liveness,
     reconnectInitialMs: Math.min(1000, s.heartbeatIntervalMs),
     logger: s.logger,
+    socketOptions: s.socketOptions,
   });
 }
 
@@ -84,16 +87,19 @@ export interface ClientPort {
  * Opens a client of the broker at `endpoint`.
  * @param endpoint The broker.
  * @param logger Where diagnostics go.
+ * @param socketOptions Applied to the client's sockets.
  * @returns The client.
  */
 export async function openClient(
   endpoint: string,
   logger: Logger,
+  socketOptions: SocketOptions = {},
 ): Promise<ClientPort> {
   const c = await MajordomoClient.connect(endpoint, {
     maxAttempts: 1,
     checkServiceOnTimeout: false,
     logger,
+    socketOptions,
   });
   return {
     request: (service, body, attemptTimeoutMs, more) =>

@@ -7,6 +7,8 @@ import { ClosedError, ProtocolError, TitanicError } from "../../errors.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Frame } from "../../types.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
+import { checkSocketOptions } from "../_kit/checks.ts";
 import {
   clock as clockOption,
   count,
@@ -75,6 +77,8 @@ export interface TitanicClientOptions {
   logger?: Logger;
   /** The time source (tests pass a `FakeClock`). @default the real clock */
   clock?: Clock;
+  /** ZeroMQ options for the client's sockets. @default none */
+  socketOptions?: SocketOptions;
 }
 
 /**
@@ -191,6 +195,7 @@ export class TitanicClient implements AsyncDisposable {
         "pollMaxMs",
         "logger",
         "clock",
+        "socketOptions",
       ]);
       const attemptMs = durationMs(
         CLS,
@@ -214,7 +219,8 @@ export class TitanicClient implements AsyncDisposable {
       });
       const log = loggerOption(CLS, o.logger, "titanic-client");
       const clock = clockOption(CLS, o.clock);
-      return openClient(endpoint, log).then((port) =>
+      const socketOptions = checkSocketOptions(CLS, o.socketOptions ?? {});
+      return openClient(endpoint, log, socketOptions).then((port) =>
         new TitanicClient(
           port,
           attemptMs,

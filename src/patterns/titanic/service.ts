@@ -22,6 +22,8 @@ import {
 import { EventHub } from "../_kit/events.ts";
 import { TspService } from "../../protocol/tsp/codec.ts";
 import type { TitanicStore, TitanicStoreStats } from "./store/types.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
+import { checkSocketOptions } from "../_kit/checks.ts";
 import { LogStore } from "./store/log_store.ts";
 import { SqliteStore } from "./store/sqlite_store.ts";
 import { Dispatcher, type DispatchStats } from "./_dispatcher.ts";
@@ -107,6 +109,8 @@ export interface TitanicServiceOptions {
   logger?: Logger;
   /** Receives the service's and the store's events. @default none */
   onEvent?: (event: TitanicEvent) => void;
+  /** ZeroMQ options for every socket Titanic opens to the broker. @default none */
+  socketOptions?: SocketOptions;
   /** The time source (tests pass a `FakeClock`). @default the real clock */
   clock?: Clock;
 }
@@ -128,6 +132,7 @@ const KNOWN: (keyof TitanicServiceOptions)[] = [
   "liveness",
   "logger",
   "onEvent",
+  "socketOptions",
   "clock",
 ];
 
@@ -293,7 +298,9 @@ export class TitanicService implements AsyncDisposable {
       16 << 20,
       1,
     );
+    const socketOptions = checkSocketOptions(CLS, o.socketOptions ?? {});
     const worker = {
+      socketOptions,
       heartbeatIntervalMs: durationMs(
         CLS,
         "heartbeatIntervalMs",
@@ -337,13 +344,13 @@ export class TitanicService implements AsyncDisposable {
     const clients = await Promise.all(
       Array.from(
         { length: settings.concurrency },
-        () => openClient(endpoint, log),
+        () => openClient(endpoint, log, socketOptions),
       ),
     );
     const dispatcher = new Dispatcher(
       store,
       clients,
-      await openClient(endpoint, log),
+      await openClient(endpoint, log, socketOptions),
       settings,
       clock,
       log,
