@@ -31,6 +31,18 @@ export {
   FreelanceServer,
   type FreelanceServerOptions,
 } from "./server.ts";
+export {
+  FreelanceShotgunClient,
+  type FreelanceShotgunClientOptions,
+} from "./shotgun_client.ts";
+export {
+  FreelanceRetryClient,
+  type FreelanceRetryClientOptions,
+} from "./retry_client.ts";
+export {
+  FreelanceRepServer,
+  type FreelanceRepServerOptions,
+} from "./rep_server.ts";
 export type {
   FreelanceClientEvent,
   FreelanceClientStats,
