@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { ClosedError } from "../../errors.ts";
+import { AddressInUseError, ClosedError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -114,7 +114,8 @@ export class FreelanceServer implements AsyncDisposable {
   readonly #log: Logger;
   readonly #bad: RateLimitedLog;
   readonly #events: EventHub<FreelanceServerEvent>;
-  readonly #loop: Promise<void>;
+  readonly #publicEndpoint: string | undefined;
+  #loop: Promise<void>;
   #closed = false;
   readonly #stats: FreelanceServerStats = {
     requests: 0,
@@ -142,30 +143,42 @@ export class FreelanceServer implements AsyncDisposable {
       this.#log,
       opt.fn<(e: FreelanceServerEvent) => void>(CLS, "onEvent", o.onEvent),
     );
-    const router = openSocket(M, PLAN, user);
-    try {
-      let identity = o.publicEndpoint;
-      if (identity === undefined && !/:\*$/.test(bind)) {
-        identity = bind.replace(WILDCARD, "tcp://localhost:");
-      }
-      if (identity !== undefined) {
-        router.setOption("routingId", identity);
-        router.bind(bind);
-      } else {
-        // A wildcard port: learn it, then bind again with the identity set
-        // (a listener takes the socket's options when it binds).
-        const first = router.bind(bind);
-        identity = first.replace(WILDCARD, "tcp://localhost:");
-        router.setOption("routingId", identity);
-        router.unbind(first);
-        router.bind(first);
-      }
-      this.endpoint = identity;
-    } catch (e) {
-      router.close();
-      throw e;
+    this.#router = openSocket(M, PLAN, user);
+    this.#publicEndpoint = o.publicEndpoint;
+    this.endpoint = "";
+    this.#loop = Promise.resolve();
+  }
+
+  /** Binds with the identity set (see `bind`), then starts serving. */
+  async #bind(bind: string): Promise<void> {
+    const router = this.#router;
+    let identity = this.#publicEndpoint;
+    if (identity === undefined && !/:\*$/.test(bind)) {
+      identity = bind.replace(WILDCARD, "tcp://localhost:");
     }
-    this.#router = router;
+    if (identity !== undefined) {
+      router.setOption("routingId", identity);
+      router.bind(bind);
+    } else {
+      // A wildcard port: learn it, then bind again with the identity set (a
+      // listener takes the socket's options when it binds). libzmq closes
+      // the first listener in its I/O thread, so the port may still be
+      // held for a moment.
+      const first = router.bind(bind);
+      identity = first.replace(WILDCARD, "tcp://localhost:");
+      router.setOption("routingId", identity);
+      router.unbind(first);
+      for (let i = 0;; i++) {
+        try {
+          router.bind(first);
+          break;
+        } catch (e) {
+          if (!(e instanceof AddressInUseError) || i >= 200) throw e;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    }
+    (this as { endpoint: string }).endpoint = identity;
     this.#loop = this.#run();
   }
 
@@ -196,7 +209,11 @@ export class FreelanceServer implements AsyncDisposable {
       if (typeof handler !== "function") {
         throw new TypeError(`${CLS}.bind(): handler must be a function`);
       }
-      return Promise.resolve(new FreelanceServer(endpoint, handler, options));
+      const server = new FreelanceServer(endpoint, handler, options);
+      return server.#bind(endpoint).then(() => server, (e) => {
+        server.#router.close();
+        throw e;
+      });
     } catch (e) {
       return Promise.reject(e);
     }
