@@ -13,11 +13,13 @@
  * | a load-balancing queue, no heartbeats | {@linkcode SimplePirateQueue}, {@linkcode SimplePirateWorker} |
  * | a queue with heartbeats, expiry and reconnect (6/PPP) | {@linkcode ParanoidPirateQueue}, {@linkcode ParanoidPirateWorker} |
  * | a worker per request (task or Web Worker) | {@linkcode DynamicWorkerServer} |
+ * | no broker: clients talk to several servers directly (Freelance, 10/FLP) | {@linkcode FreelanceClient}, {@linkcode FreelanceServer}, {@linkcode FreelanceShotgunClient}, {@linkcode FreelanceRetryClient}, {@linkcode FreelanceRepServer} |
  * | raw sockets with timeouts and cancellation | {@linkcode DealerSocket}, {@linkcode RouterSocket}, ... |
  * | checksummed message records, envelope classification, a worker LRU (WebAssembly) | {@linkcode createCore} |
  *
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
  * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`,
+ * `@reliable/zmq/freelance`,
  * `@reliable/zmq/core`, and the lower-level wire layer (7/MDP, 8/MMI and
  * 6/PPP as spec data and codecs) `@reliable/zmq/protocol`.
  *
@@ -51,6 +53,26 @@ export {
 export * from "./src/patterns/majordomo/mod.ts";
 export * from "./src/patterns/pirate/mod.ts";
 export * from "./src/patterns/dynamic/mod.ts";
+export {
+  FreelanceClient,
+  type FreelanceClientEvent,
+  type FreelanceClientOptions,
+  type FreelanceClientStats,
+  type FreelanceHandler,
+  FreelanceRepServer,
+  type FreelanceRepServerOptions,
+  type FreelanceRequestEvent,
+  type FreelanceRequestOptions,
+  type FreelanceRequestStats,
+  FreelanceRetryClient,
+  type FreelanceRetryClientOptions,
+  FreelanceServer,
+  type FreelanceServerEvent,
+  type FreelanceServerOptions,
+  type FreelanceServerStats,
+  FreelanceShotgunClient,
+  type FreelanceShotgunClientOptions,
+} from "./src/patterns/freelance/mod.ts";
 export {
   type Core,
   type CoreImpl,
