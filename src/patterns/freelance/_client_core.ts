@@ -10,9 +10,9 @@
  *   until it has been silent for `heartbeatIntervalMs × liveness` or its
  *   connection dropped;
  * - a server is pinged one interval after it was last heard (or pinged);
- * - a request goes to one live server, preferring servers it has not tried
- *   and then the one with the fewest requests in flight; with no live
- *   server it waits;
+ * - a request goes to one live server, preferring servers it has not tried,
+ *   then the one with the fewest requests in flight, then the one used
+ *   last; with no live server it waits;
  * - an attempt that gets no reply in `attemptTimeoutMs`, or whose server
  *   dies, moves to another live server (the same one if it is the only
  *   one), always within the request's deadline;
@@ -73,10 +73,10 @@ interface Server {
   state: ServerState;
   lastHeardAt: number;
   lastPingAt: number;
+  /** Wait before the next ping while the last one found no route, ms. */
+  probeMs: number;
   readonly inFlight: Set<Req>;
   due: Deadline<Server | Req> | undefined;
-  /** Order of connection, for round-robin ties. */
-  readonly order: number;
 }
 
 /** One request. */
@@ -96,6 +96,8 @@ interface Req {
 }
 
 const td = new TextDecoder();
+/** First wait before pinging again a server that had no route, ms. */
+const PROBE_FIRST_MS = 1;
 
 /** A Freelance client's decisions. */
 export class ClientCore {
@@ -108,7 +110,7 @@ export class ClientCore {
   readonly #waiting = new Set<Req>();
   readonly #timers: Deadlines<Server | Req>;
   #seq = 0;
-  #rr = 0;
+  #last: Server | undefined;
   #closed = false;
   readonly #stats: Omit<
     FreelanceClientStats,
@@ -178,9 +180,9 @@ export class ClientCore {
       state: "connecting",
       lastHeardAt: -Infinity,
       lastPingAt: -Infinity,
+      probeMs: 0,
       inFlight: new Set(),
       due: undefined,
-      order: this.#servers.size,
     };
     this.#servers.set(endpoint, s);
     this.#ping(s, now);
@@ -196,6 +198,7 @@ export class ClientCore {
   connected(endpoint: string): void {
     const s = this.#servers.get(endpoint);
     if (!s || this.#closed) return;
+    s.probeMs = 0;
     this.#ping(s, this.#clock.now());
     this.#schedule(s);
   }
@@ -281,6 +284,7 @@ export class ClientCore {
     }
     const now = this.#clock.now();
     s.lastHeardAt = now;
+    s.probeMs = 0;
     if (s.state !== "alive") this.#fire(s, "heard");
     if (m.type === "pong") {
       this.#stats.pongs++;
@@ -342,14 +346,31 @@ export class ClientCore {
   #ping(s: Server, now: number): void {
     s.lastPingAt = now;
     const r = this.#out.send(encodePing(s.id));
-    if (r === "sent") this.#stats.pings++;
-    else if (r === "unreachable" && s.state === "alive") this.#fire(s, "lost");
+    if (r === "sent") {
+      this.#stats.pings++;
+      s.probeMs = 0;
+    } else if (r === "unreachable") {
+      // No route yet (or any more): probe again soon, then less and less
+      // often, up to the interval; a connection reported up may take a
+      // moment to be routable.
+      s.probeMs = Math.min(
+        s.probeMs > 0 ? s.probeMs * 2 : PROBE_FIRST_MS,
+        this.#p.heartbeatIntervalMs,
+      );
+      if (s.state === "alive") this.#fire(s, "lost");
+    }
+  }
+
+  /** When `s` is next pinged. */
+  #pingAt(s: Server): number {
+    return s.probeMs > 0
+      ? s.lastPingAt + s.probeMs
+      : Math.max(s.lastHeardAt, s.lastPingAt) + this.#p.heartbeatIntervalMs;
   }
 
   /** When `s` next needs a look: its ping, and its expiry while alive. */
   #nextCheckAt(s: Server): number {
-    const ping = Math.max(s.lastHeardAt, s.lastPingAt) +
-      this.#p.heartbeatIntervalMs;
+    const ping = this.#pingAt(s);
     return s.state === "alive"
       ? Math.min(ping, s.lastHeardAt + this.#expiry)
       : ping;
@@ -367,9 +388,7 @@ export class ClientCore {
     if (s.state === "alive" && now - s.lastHeardAt >= this.#expiry) {
       this.#fire(s, "expired");
     }
-    const ping = Math.max(s.lastHeardAt, s.lastPingAt) +
-      this.#p.heartbeatIntervalMs;
-    if (now >= ping) this.#ping(s, now);
+    if (now >= this.#pingAt(s)) this.#ping(s, now);
     this.#schedule(s);
   }
 
@@ -394,17 +413,20 @@ export class ClientCore {
 
   // ---- requests --------------------------------------------------------------
 
-  /** The live server for `r`: untried first, then fewest in flight, then round-robin. */
+  /**
+   * The live server for `r`: one it has not tried, then the fewest
+   * requests in flight, then the server used last (so one client's
+   * sequential requests stay on one warm server, as in the guide), then
+   * the first connected.
+   */
   #choose(r: Req, skip: Set<Server> | undefined): Server | undefined {
     let best: Server | undefined;
     let bestKey = Infinity;
-    const n = this.#servers.size;
     for (const s of this.#servers.values()) {
       if (s.state !== "alive" || skip?.has(s)) continue;
-      const tried = r.tried.includes(s.endpoint) ? 1 : 0;
-      // untried before tried, then load, then rotation from #rr
-      const rot = (s.order - this.#rr + n) % n;
-      const key = (tried * 1e6 + s.inFlight.size) * (n + 1) + rot;
+      const tried = r.attempts > 0 && r.tried.includes(s.endpoint) ? 1 : 0;
+      const key = (tried * 1e7 + s.inFlight.size) * 2 +
+        (s === this.#last ? 0 : 1);
       if (key < bestKey) {
         bestKey = key;
         best = s;
@@ -420,7 +442,7 @@ export class ClientCore {
       if (s === undefined) break;
       const res = this.#out.send([s.id, ...r.frames]);
       if (res === "sent") {
-        this.#rr = (s.order + 1) % this.#servers.size;
+        this.#last = s;
         r.attempts++;
         r.tried.push(s.endpoint);
         r.server = s;

@@ -12,7 +12,7 @@
  */
 import { ClosedError, NoServerAnsweredError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
-import type { Clock } from "../../_util/clock.ts";
+import type { Clock, Timer } from "../../_util/clock.ts";
 import { type Deadline, Deadlines } from "../_kit/deadlines.ts";
 import { encodeSeq, parseSeq } from "./_seq.ts";
 import type { FreelanceRequestEvent, FreelanceRequestStats } from "./events.ts";
@@ -42,6 +42,9 @@ interface Req {
 }
 
 const EMPTY = new Uint8Array(0);
+/** First and longest wait before sending again a request that found no server, ms. */
+const RETRY_FIRST_MS = 1;
+const RETRY_MAX_MS = 100;
 /** How many settled requests are remembered to tell duplicates from late replies. */
 const REMEMBER = 4096;
 
@@ -57,6 +60,8 @@ export class ShotgunCore {
   readonly #timers: Deadlines<Req>;
   readonly #peers: () => readonly string[];
   #servers = 0;
+  #retry: Timer | undefined;
+  #retryMs = RETRY_FIRST_MS;
   #seq = 0;
   #closed = false;
   readonly #stats: FreelanceRequestStats = {
@@ -104,11 +109,32 @@ export class ShotgunCore {
    */
   setServers(n: number): void {
     this.#servers = n;
-    if (n > 0 && this.#unsent.size > 0) {
-      for (const r of [...this.#unsent]) {
-        this.#unsent.delete(r);
-        this.#send(r);
-      }
+    if (n > 0) this.#resend();
+  }
+
+  /** Sends the requests that found no server; polls while some remain. */
+  #resend(): void {
+    for (const r of [...this.#unsent]) {
+      this.#unsent.delete(r);
+      this.#send(r);
+      if (this.#unsent.has(r)) break; // still no connected server
+    }
+    if (this.#unsent.size === 0) {
+      this.#retryMs = RETRY_FIRST_MS;
+      this.#clock.clearTimeout(this.#retry);
+      this.#retry = undefined;
+    } else this.#armRetry();
+  }
+
+  #armRetry(): void {
+    if (this.#retry === undefined && !this.#closed) {
+      // A connection reported up may not be attached to the socket yet, and
+      // a connection may come up unreported: look again, less and less often.
+      this.#retry = this.#clock.setTimeout(() => {
+        this.#retry = undefined;
+        this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+        this.#resend();
+      }, this.#retryMs);
     }
   }
 
@@ -158,6 +184,7 @@ export class ShotgunCore {
       this.#pending.set(seq, r);
       r.due = this.#timers.add(now + deadlineMs, r);
       this.#send(r);
+      if (this.#unsent.size > 0) this.#armRetry();
     });
   }
 
@@ -199,6 +226,7 @@ export class ShotgunCore {
     if (this.#closed) return;
     this.#closed = true;
     this.#timers.close();
+    this.#clock.clearTimeout(this.#retry);
     const reqs = [...this.#pending.values()];
     this.#pending.clear();
     this.#unsent.clear();
