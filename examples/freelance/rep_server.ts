@@ -37,6 +37,11 @@ Kill one server: the clients keep working while any one lives.`,
       type: "boolean",
       description: "model two: echo the sequence frame and answer OK",
     },
+    tag: {
+      type: "string",
+      description:
+        "put this text in front of every reply (which server answered)",
+    },
     "work-ms": {
       type: "string",
       description: "time each request takes, ms",
@@ -49,11 +54,12 @@ const f = parse(PROGRAM);
 await run(PROGRAM, async () => {
   const workMs = int(f, "work-ms", 0, 600_000);
   const sequenced = f.sequenced === true;
+  const tag = typeof f.tag === "string" ? [f.tag] : [];
   const server = await FreelanceRepServer.bind(
     str(f, "bind"),
     async (req) => {
       await sleep(workMs);
-      return sequenced ? ["OK"] : req;
+      return [...tag, ...(sequenced ? ["OK"] : req)];
     },
     { sequenced },
   );

@@ -44,6 +44,11 @@ its heartbeats stop, and use it again when it comes back.`,
       description: "time each request takes, ms",
       default: "0",
     },
+    tag: {
+      type: "string",
+      description:
+        "put this text in front of every reply (which server answered)",
+    },
     reply: {
       type: "string",
       description: "answer this text instead of echoing (e.g. OK)",
@@ -61,12 +66,14 @@ await run(PROGRAM, async () => {
   const workMs = int(f, "work-ms", 0, 600_000);
   const statsMs = int(f, "stats-ms", 0, 3_600_000);
   const fixed = typeof f.reply === "string" ? [f.reply] : null;
+  const tag = typeof f.tag === "string" ? [f.tag] : [];
+  const answer = (req: Uint8Array[]) => [...tag, ...(fixed ?? req)];
   const handler = workMs > 0
     ? async (req: Uint8Array[]) => {
       await sleep(workMs);
-      return fixed ?? req;
+      return answer(req);
     }
-    : (req: Uint8Array[]) => fixed ?? req;
+    : answer;
   const server = await FreelanceServer.bind(str(f, "bind"), handler, {
     publicEndpoint: typeof f["public-endpoint"] === "string"
       ? f["public-endpoint"]
