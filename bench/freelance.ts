@@ -37,7 +37,10 @@ const f = parseFlags(Deno.args, {
     default: "10000",
   },
   rounds: { type: "string", description: "rounds", default: "3" },
-  c: { type: "string", description: "anchors build dir (measure the C clients)" },
+  c: {
+    type: "string",
+    description: "anchors build dir (measure the C clients)",
+  },
 });
 const REQUESTS = intFlag(f, "requests", 100)!;
 const ROUNDS = intFlag(f, "rounds", 1)!;
@@ -55,14 +58,17 @@ function record(r: Row) {
 
 async function servers(model: 2 | 3, n: number): Promise<Child[]> {
   return await Promise.all(
-    Array.from({ length: n }, () =>
-      model === 2
-        ? spawnChild(ex("rep_server.ts"), {
-          args: ["--bind", "tcp://127.0.0.1:*", "--sequenced"],
-        })
-        : spawnChild(ex("server.ts"), {
-          args: ["--bind", "tcp://127.0.0.1:*", "--reply", "OK"],
-        })),
+    Array.from(
+      { length: n },
+      () =>
+        model === 2
+          ? spawnChild(ex("rep_server.ts"), {
+            args: ["--bind", "tcp://127.0.0.1:*", "--sequenced"],
+          })
+          : spawnChild(ex("server.ts"), {
+            args: ["--bind", "tcp://127.0.0.1:*", "--reply", "OK"],
+          }),
+    ),
   );
 }
 
@@ -128,7 +134,7 @@ function cmd(line: string, ns: boolean): Promise<string> {
   }).output().then((o) => new TextDecoder().decode(o.stdout));
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -139,7 +145,7 @@ async function cModel(out: string, model: 2 | 3, n: number, preload: boolean) {
   const env = preload ? `LD_PRELOAD=${out}/bin/noresolve.so ` : "";
   let text: string;
   if (model === 2) {
-    const ports = await Promise.all(Array.from({ length: n }, freePort));
+    const ports = Array.from({ length: n }, freePort);
     const srv = ports.map((p) =>
       `${env}${out}/bin/flserver2 tcp://127.0.0.1:${p} >/dev/null & `
     ).join("");

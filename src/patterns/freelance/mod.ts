@@ -51,7 +51,12 @@ export type {
   FreelanceServerEvent,
   FreelanceServerStats,
 } from "./events.ts";
-export { NoServerAnsweredError, PeerUnavailableError } from "../../errors.ts";
+export {
+  ClosedError,
+  NoServerAnsweredError,
+  PeerUnavailableError,
+  ZmqReliableError,
+} from "../../errors.ts";
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
 export type { Clock, Timer } from "../../_util/clock.ts";

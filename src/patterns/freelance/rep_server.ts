@@ -7,7 +7,7 @@
  * @module
  */
 import { ClosedError } from "../../errors.ts";
-import type { Frame, Message } from "../../types.ts";
+import type { Frame } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";

@@ -126,7 +126,6 @@ export class FreelanceServer implements AsyncDisposable {
   };
 
   private constructor(
-    bind: string,
     handler: FreelanceHandler,
     options: FreelanceServerOptions,
   ) {
@@ -209,7 +208,7 @@ export class FreelanceServer implements AsyncDisposable {
       if (typeof handler !== "function") {
         throw new TypeError(`${CLS}.bind(): handler must be a function`);
       }
-      const server = new FreelanceServer(endpoint, handler, options);
+      const server = new FreelanceServer(handler, options);
       return server.#bind(endpoint).then(() => server, (e) => {
         server.#router.close();
         throw e;
