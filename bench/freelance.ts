@@ -26,6 +26,7 @@ import {
   FreelanceShotgunClient,
 } from "../src/patterns/freelance/mod.ts";
 import { shutdown } from "../src/transport/socket.ts";
+import { RouterSocket } from "../src/transport/sockets.ts";
 import { silentLogger } from "../src/_util/logger.ts";
 import { intFlag, parseFlags } from "../src/_util/args.ts";
 import { type Child, spawnChild } from "../tests/helpers/spawn.ts";
@@ -123,6 +124,43 @@ async function ours(model: 2 | 3, n: number) {
   }
 }
 
+/**
+ * The transport's floor under model three: a bare ROUTER in this process
+ * sending `[server][seq]["random name"]` to the same server process and
+ * waiting for each reply; no client agent, no heartbeats, no failover.
+ */
+async function rawFlp() {
+  const [child] = await servers(3, 1);
+  const router = new RouterSocket({ routerMandatory: true, lingerMs: 0 });
+  router.connect(child.endpoint);
+  try {
+    for (;;) {
+      try {
+        if (router.trySend([child.endpoint, "PING"])) break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    await router.receive();
+    const one = async (i: number) => {
+      await router.send([child.endpoint, String(i), "random name"]);
+      await router.receive();
+    };
+    for (let i = 1; i <= WARMUP; i++) await one(i);
+    const t = performance.now();
+    for (let i = 1; i <= REQUESTS; i++) await one(i);
+    record({
+      name: "raw ROUTER round trip to the model-3 server (floor)",
+      servers: 1,
+      value: ((performance.now() - t) * 1000) / REQUESTS,
+      unit: "µs/request",
+    });
+  } finally {
+    router.close();
+    await child.terminate();
+  }
+}
+
 function cmd(line: string, ns: boolean): Promise<string> {
   const args = ns
     ? ["-n", "bash", "-c", `ip link set lo up; ${line}`]
@@ -189,6 +227,7 @@ console.log(
   }),
 );
 for (let round = 0; round < ROUNDS; round++) {
+  await rawFlp();
   for (const n of [1, 3]) {
     await ours(2, n);
     await ours(3, n);
@@ -216,7 +255,9 @@ for (const [key, values] of results) {
   const [name, servers, unit] = key.split("|");
   if (unit !== "µs/request") continue;
   const v = median(values);
-  const model = name.includes("2") ? "2" : "3";
+  const model = name.includes("model 2") || name.includes("flclient2")
+    ? "2"
+    : "3";
   const n = Number(servers);
   const cn = model === "3" ? 3 : n;
   const built = c(model, cn);
