@@ -204,7 +204,6 @@ export class FreelanceServer implements AsyncDisposable {
   ): Promise<FreelanceServer> {
     try {
       checkEndpoint(`${CLS}.bind()`, endpoint, "bind");
-      opt.fn(`${CLS}.bind()`, "handler", handler);
       if (typeof handler !== "function") {
         throw new TypeError(`${CLS}.bind(): handler must be a function`);
       }
