@@ -13,6 +13,7 @@
  * | a load-balancing queue, no heartbeats | {@linkcode SimplePirateQueue}, {@linkcode SimplePirateWorker} |
  * | a queue with heartbeats, expiry and reconnect (6/PPP) | {@linkcode ParanoidPirateQueue}, {@linkcode ParanoidPirateWorker} |
  * | a worker per request (task or Web Worker) | {@linkcode DynamicWorkerServer} |
+ * | no broker: clients talk to several servers directly (Freelance, 10/FLP) | {@linkcode FreelanceClient}, {@linkcode FreelanceServer}, {@linkcode FreelanceShotgunClient}, {@linkcode FreelanceRetryClient}, {@linkcode FreelanceRepServer} |
  * | raw sockets with timeouts and cancellation | {@linkcode DealerSocket}, {@linkcode RouterSocket}, ... |
  * | requests kept on disk, replies collected later (9/TSP) | {@linkcode TitanicService}, {@linkcode TitanicClient}, {@linkcode IdempotentCache} |
  * | checksummed message records, envelope classification, a worker LRU (WebAssembly) | `createCore` from `@reliable/zmq/core` |
@@ -20,7 +21,7 @@
  *
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
  * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`,
- * `@reliable/zmq/titanic`,
+ * `@reliable/zmq/titanic`, `@reliable/zmq/freelance`,
  * `@reliable/zmq/core`, and the lower-level wire layer (7/MDP, 8/MMI and
  * 6/PPP as spec data and codecs) `@reliable/zmq/protocol`.
  *
@@ -211,3 +212,23 @@ export {
   type LogLevelName,
   silentLogger,
 } from "./src/_util/logger.ts";
+export {
+  FreelanceClient,
+  type FreelanceClientEvent,
+  type FreelanceClientOptions,
+  type FreelanceClientStats,
+  type FreelanceHandler,
+  FreelanceRepServer,
+  type FreelanceRepServerOptions,
+  type FreelanceRequestEvent,
+  type FreelanceRequestOptions,
+  type FreelanceRequestStats,
+  FreelanceRetryClient,
+  type FreelanceRetryClientOptions,
+  FreelanceServer,
+  type FreelanceServerEvent,
+  type FreelanceServerOptions,
+  type FreelanceServerStats,
+  FreelanceShotgunClient,
+  type FreelanceShotgunClientOptions,
+} from "./src/patterns/freelance/mod.ts";

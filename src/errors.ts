@@ -301,6 +301,60 @@ export class PeerUnavailableError extends ZmqReliableError {
   }
 }
 
+/**
+ * A Freelance request got no reply from any server within its deadline
+ * (or its attempts): every server tried was dead, silent or slow, or none
+ * was alive to try. `peers` lists the servers the request was sent to, in
+ * order (empty when none was alive).
+ *
+ * @example
+ * ```ts
+ * import { NoServerAnsweredError, PeerUnavailableError } from "@reliable/zmq";
+ * const err = new NoServerAnsweredError(["tcp://127.0.0.1:5555"], 2, 3000, 3000);
+ * console.log(err instanceof PeerUnavailableError, err.attempts); // true 2
+ * ```
+ */
+export class NoServerAnsweredError extends PeerUnavailableError {
+  /** How many times the request was sent (to one server each time, or to all for the shotgun). */
+  readonly attempts: number;
+  /** Time from the call to giving up, in milliseconds. */
+  readonly elapsedMs: number;
+  /** The request's deadline, in milliseconds. */
+  readonly deadlineMs: number;
+  /**
+   * Creates the error.
+   *
+   * @param peers The servers the request was sent to, in order.
+   * @param attempts How many times it was sent.
+   * @param elapsedMs Time from the call to giving up, in milliseconds.
+   * @param deadlineMs The request's deadline, in milliseconds.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(
+    peers: readonly string[],
+    attempts: number,
+    elapsedMs: number,
+    deadlineMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `No server answered after ${attempts} attempt(s) in ${
+        Math.round(elapsedMs)
+      } ms (deadline ${deadlineMs} ms)${
+        peers.length
+          ? `; tried ${[...new Set(peers)].join(", ")}`
+          : "; no server was alive"
+      }`,
+      peers,
+      options,
+    );
+    this.name = "NoServerAnsweredError";
+    this.attempts = attempts;
+    this.elapsedMs = elapsedMs;
+    this.deadlineMs = deadlineMs;
+  }
+}
+
 /** Options of {@linkcode LibraryLoadError}. */
 export interface LibraryLoadErrorOptions extends ErrorOptions {
   /**

@@ -50,6 +50,11 @@ Deno.test("examples: the smoke test finds the example programs", () => {
       "pirate/lazy_pirate_client.ts",
       "pirate/paranoid_pirate_queue.ts",
       "dynamic/server.ts",
+      "freelance/client.ts",
+      "freelance/server.ts",
+      "freelance/shotgun_client.ts",
+      "freelance/retry_client.ts",
+      "freelance/rep_server.ts",
     ]
   ) assert(found.includes(p), p);
 });

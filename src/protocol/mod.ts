@@ -1,5 +1,5 @@
 /**
- * # The wire layer: 7/MDP, 8/MMI, 6/PPP and 9/TSP as data and codecs
+ * # The wire layer: 7/MDP, 8/MMI, 6/PPP, 9/TSP and 10/FLP as data and codecs
  *
  * Lower level than the patterns: use it to write your own peer, a proxy, a
  * load generator or a test that speaks the protocol byte by byte. The
@@ -27,6 +27,8 @@
  * | 9/TSP | Titanic (`titanic.request`) | {@linkcode decodeStoreRequest} |
  * | 9/TSP | Titanic (`titanic.reply`, `titanic.close`) | {@linkcode decodeUuidRequest} |
  * | 9/TSP | client | {@linkcode decodeStoreResult}, {@linkcode decodeReplyResult}, {@linkcode decodeCloseResult} |
+ * | 10/FLP | Freelance server (ROUTER, identity first) | {@linkcode decodeServerInbound} |
+ * | 10/FLP | Freelance client (ROUTER, identity first) | {@linkcode decodeClientInbound} |
  *
  * The same grammars run, without allocating, in the core's envelope
  * classifier (`@reliable/zmq/core`, WebAssembly and TypeScript); one set of
@@ -157,3 +159,22 @@ export {
   uuidFromBytes,
   uuidToBytes,
 } from "./tsp/codec.ts";
+export {
+  decodeClientInbound,
+  decodeServerInbound,
+  encodePing as encodeFlpPing,
+  encodePong as encodeFlpPong,
+  encodeReply as encodeFlpReply,
+  encodeRequest as encodeFlpRequest,
+  FLP_PING,
+  FLP_PONG,
+  FLP_SPEC,
+  type FlpClientMessage,
+  FlpCommand,
+  FlpLimits,
+  FlpMalformation,
+  FlpMessage,
+  type FlpMessageName,
+  type FlpProtocolError,
+  type FlpServerMessage,
+} from "./flp/codec.ts";
