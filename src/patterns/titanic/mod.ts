@@ -78,3 +78,4 @@ export {
   type StoreFile,
 } from "./store/file_layer.ts";
 export { TspStatus } from "../../protocol/tsp/codec.ts";
+export type { SocketOptions } from "../../transport/mod.ts";
