@@ -25,6 +25,21 @@
  * `@reliable/zmq/core`, and the lower-level wire layer (7/MDP, 8/MMI and
  * 6/PPP as spec data and codecs) `@reliable/zmq/protocol`.
  *
+ * @example Quick start: a broker, a worker and a client
+ * ```ts
+ * import { MajordomoBroker, MajordomoClient, MajordomoWorker } from "@reliable/zmq";
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*"); // a free port
+ * const [endpoint] = broker.endpoints;
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (req) => req);
+ * await worker.ready;
+ * const client = await MajordomoClient.connect(endpoint);
+ * const [reply] = await client.request("echo", ["hello"]);
+ * console.log(new TextDecoder().decode(reply)); // "hello"
+ * await client.close();
+ * await worker.close();
+ * await broker.close();
+ * ```
+ *
  * @example Quick start: a DEALER and a ROUTER
  * ```ts
  * import { DealerSocket, RouterSocket } from "@reliable/zmq";

@@ -132,14 +132,25 @@ export interface TitanicClientStats {
  * turn); open several clients to have more in flight.
  *
  * @example
- * ```ts ignore
- * import { TitanicClient } from "@reliable/zmq/titanic";
- * const client = await TitanicClient.connect("tcp://127.0.0.1:5555");
+ * ```ts
+ * import { MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
+ * import { TitanicClient, TitanicService } from "@reliable/zmq/titanic";
+ * const dir = await Deno.makeTempDir();
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
+ * const titanic = await TitanicService.connect(endpoint, { dir });
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (r) => r);
+ * const client = await TitanicClient.connect(endpoint);
  * const uuid = await client.request("echo", ["hello"]);
- * // ... store uuid, come back later ...
+ * // ... store uuid durably, come back later ...
  * const reply = await client.waitForReply(uuid, { deadlineMs: 60000 });
  * await client.closeRequest(uuid);
+ * console.log(new TextDecoder().decode(reply[0])); // "hello"
  * await client.close();
+ * await worker.close();
+ * await titanic.close();
+ * await broker.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export class TitanicClient implements AsyncDisposable {

@@ -13,12 +13,26 @@
  * - The stores (`LogStore`, `SqliteStore`) and their contract
  *   (`TitanicStore`) are `@experimental`.
  *
- * @example
- * ```ts ignore
+ * @example A request stored, then answered by a worker that came later
+ * ```ts
+ * import { MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
  * import { TitanicClient, TitanicService } from "@reliable/zmq/titanic";
- * const titanic = await TitanicService.connect("tcp://127.0.0.1:5555", { dir: ".titanic" });
- * const client = await TitanicClient.connect("tcp://127.0.0.1:5555");
- * const reply = await client.call("echo", ["hello"], { deadlineMs: 60000 });
+ * const dir = await Deno.makeTempDir();
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
+ * const titanic = await TitanicService.connect(endpoint, { dir });
+ * await titanic.ready;
+ * const client = await TitanicClient.connect(endpoint);
+ * const uuid = await client.request("echo", ["hello"]); // on disk: 200 + UUID
+ * const worker = await MajordomoWorker.connect(endpoint, "echo", (r) => r);
+ * const reply = await client.waitForReply(uuid, { deadlineMs: 30000 });
+ * console.log(new TextDecoder().decode(reply[0])); // "hello"
+ * await client.closeRequest(uuid);
+ * await client.close();
+ * await worker.close();
+ * await titanic.close();
+ * await broker.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  *
  * @module
