@@ -67,6 +67,7 @@ export {
   HostUnreachableError,
   LibraryLoadError,
   type LibraryLoadErrorOptions,
+  NoServerAnsweredError,
   PeerUnavailableError,
   ProtocolError,
   type ProtocolErrorOptions,
