@@ -284,8 +284,9 @@ export class ClientCore {
     }
     const now = this.#clock.now();
     s.lastHeardAt = now;
+    const wasAlive = s.state === "alive";
     s.probeMs = 0;
-    if (s.state !== "alive") this.#fire(s, "heard");
+    if (!wasAlive) this.#fire(s, "heard");
     if (m.type === "pong") {
       this.#stats.pongs++;
     } else {
@@ -298,7 +299,10 @@ export class ClientCore {
         req.resolve(m.body);
       }
     }
-    this.#schedule(s);
+    // Hearing from a live server only moves its next check later: its
+    // entry fires early, finds nothing due and is put back (no heap work
+    // per message).
+    if (!wasAlive) this.#schedule(s);
   }
 
   /** Rejects every request with `ClosedError` and stops every timer. */
