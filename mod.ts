@@ -66,3 +66,18 @@ export {
   RecordLimits,
   type WorkerQueue,
 } from "./src/core/mod.ts";
+export {
+  BinaryStar,
+  BinaryStarClient,
+  type BinaryStarClientEvent,
+  type BinaryStarClientOptions,
+  type BinaryStarClientStats,
+  type BinaryStarEvent,
+  type BinaryStarHandler,
+  type BinaryStarOptions,
+  BinaryStarServer,
+  type BinaryStarServerOptions,
+  type BinaryStarState,
+  type BinaryStarStats,
+  type BinaryStarVoterHandler,
+} from "./src/patterns/binary_star/mod.ts";
