@@ -80,4 +80,6 @@ export {
   type BinaryStarState,
   type BinaryStarStats,
   type BinaryStarVoterHandler,
+  MajordomoBrokerPair,
+  type MajordomoBrokerPairOptions,
 } from "./src/patterns/binary_star/mod.ts";

@@ -424,7 +424,9 @@ export class BinaryStar implements AsyncDisposable {
    */
   vote(): boolean {
     if (this.#closed) return false;
-    this.#drainPeer();
+    // An active node serves whatever the peer's waiting messages say (a
+    // dual active is found by the peer loop): no need to read them first.
+    if (this.#core.state !== "ACTIVE") this.#drainPeer();
     const s = this.#core.onClientRequest(this.#now());
     this.#run(s);
     return s.accept && !this.#closed;

@@ -46,6 +46,10 @@ export {
   type BinaryStarClientOptions,
   type BinaryStarClientStats,
 } from "./client.ts";
+export {
+  MajordomoBrokerPair,
+  type MajordomoBrokerPairOptions,
+} from "./majordomo_pair.ts";
 export type {
   BinaryStarEvent,
   BinaryStarState,
