@@ -62,11 +62,11 @@ export interface MajordomoBrokerPairOptions {
  * const pair = { heartbeatIntervalMs: 50, logger: silentLogger };
  * const primary = await MajordomoBrokerPair.bind("tcp://127.0.0.1:*", {
  *   pair: { ...pair, role: "primary", stateBind: "tcp://127.0.0.1:*", statePeer: "tcp://127.0.0.1:5989" },
- *   broker: { logger: silentLogger },
+ *   broker: { heartbeatIntervalMs: 100, logger: silentLogger },
  * });
  * const backup = await MajordomoBrokerPair.bind("tcp://127.0.0.1:*", {
  *   pair: { ...pair, role: "backup", stateBind: "tcp://127.0.0.1:*", statePeer: primary.node.stateEndpoint },
- *   broker: { logger: silentLogger },
+ *   broker: { heartbeatIntervalMs: 100, logger: silentLogger },
  * });
  * primary.node.connectPeer(backup.node.stateEndpoint);
  * const endpoints = [primary.endpoint, backup.endpoint] as const;
