@@ -226,6 +226,11 @@ function readConfig(args: string[]): Config | "help" | "version" {
       heartbeatIntervalMs: intFlag(flags, "pair-heartbeat-ms", 1, 2 ** 31 - 1)!,
       liveness: intFlag(flags, "pair-liveness", 1, 1000)!,
     };
+    if (flags["titanic-dir"] !== undefined) {
+      throw new UsageError(
+        "--titanic-dir cannot be combined with --primary/--backup (Titanic is not pair-aware)",
+      );
+    }
   } else if (flags.local !== undefined || flags.peer !== undefined) {
     throw new UsageError("--local and --peer need --primary or --backup");
   }
