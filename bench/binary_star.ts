@@ -15,6 +15,10 @@
  *
  *   unshare -n sh -c 'ip link set lo up; BSTAR_C=/tmp/anchors/bin/bstarsrv deno task bench:bstar'
  *
+ * (On 2026-12-05 the C pair never exchanged state in such a namespace: its
+ * SUB connects to `localhost`, its PUB binds IPv4 `*`; the C measurement then
+ * hangs at its first failover. See BENCHMARKS.md.)
+ *
  * Flags: `--runs N` (default 20), `--only short|guide`.
  *
  * @module

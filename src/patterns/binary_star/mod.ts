@@ -55,8 +55,21 @@ export type {
   BinaryStarState,
   BinaryStarStats,
 } from "./events.ts";
-export { PeerUnavailableError } from "../../errors.ts";
+export { PeerUnavailableError, ZmqReliableError } from "../../errors.ts";
+export {
+  MajordomoBroker,
+  type MajordomoBrokerCounters,
+  type MajordomoBrokerEvent,
+  type MajordomoBrokerOptions,
+  type MajordomoBrokerStats,
+  type MajordomoCoreImpl,
+  type MajordomoServiceStats,
+} from "../majordomo/broker.ts";
+export type {
+  MajordomoDropReason,
+  MajordomoWorkerLeaveReason,
+} from "../majordomo/broker_types.ts";
 export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
-export type { Clock } from "../../_util/clock.ts";
+export type { Clock, Timer } from "../../_util/clock.ts";
 export type { SocketOptions } from "../../transport/mod.ts";
