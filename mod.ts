@@ -248,3 +248,20 @@ export {
   FreelanceShotgunClient,
   type FreelanceShotgunClientOptions,
 } from "./src/patterns/freelance/mod.ts";
+export {
+  BinaryStar,
+  BinaryStarClient,
+  type BinaryStarClientEvent,
+  type BinaryStarClientOptions,
+  type BinaryStarClientStats,
+  type BinaryStarEvent,
+  type BinaryStarHandler,
+  type BinaryStarOptions,
+  BinaryStarServer,
+  type BinaryStarServerOptions,
+  type BinaryStarState,
+  type BinaryStarStats,
+  type BinaryStarVoterHandler,
+  MajordomoBrokerPair,
+  type MajordomoBrokerPairOptions,
+} from "./src/patterns/binary_star/mod.ts";

@@ -17,6 +17,7 @@
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
+import { MajordomoBrokerPair } from "../patterns/binary_star/majordomo_pair.ts";
 import { TitanicService } from "../patterns/titanic/service.ts";
 import { titanicOptions } from "./titanic.ts";
 import type {
@@ -136,6 +137,35 @@ const SPEC: Record<string, FlagSpec> = {
     description: "Titanic's store: log or sqlite",
     default: "log",
   },
+  primary: {
+    type: "boolean",
+    description:
+      "run as the primary of a Binary Star pair (needs --local, --peer)",
+  },
+  backup: {
+    type: "boolean",
+    description:
+      "run as the backup of a Binary Star pair (needs --local, --peer)",
+  },
+  local: {
+    type: "string",
+    description: "Binary Star: endpoint to publish this broker's state on",
+  },
+  peer: {
+    type: "string",
+    description: "Binary Star: the other broker's state endpoint",
+  },
+  "pair-heartbeat-ms": {
+    type: "string",
+    description: "Binary Star: state heartbeat, ms (same on both brokers)",
+    default: "1000",
+  },
+  "pair-liveness": {
+    type: "string",
+    description:
+      "Binary Star: missed heartbeats before the peer is gone (failover timeout = heartbeat x liveness)",
+    default: "2",
+  },
   version: { type: "boolean", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
@@ -155,6 +185,13 @@ interface Config {
   spinUs?: number;
   options: Omit<MajordomoBrokerOptions, "logger">;
   titanic?: { dir: string; options: ReturnType<typeof titanicOptions> };
+  pair?: {
+    role: "primary" | "backup";
+    local: string;
+    peer: string;
+    heartbeatIntervalMs: number;
+    liveness: number;
+  };
 }
 
 function choice<T extends string>(
@@ -177,6 +214,29 @@ function readConfig(args: string[]): Config | "help" | "version" {
   const flags = parseFlags(args, SPEC);
   if (flags.help) return "help";
   if (flags.version) return "version";
+  let pair: Config["pair"];
+  if (flags.primary || flags.backup) {
+    if (flags.primary && flags.backup) {
+      throw new UsageError("--primary and --backup exclude each other");
+    }
+    if (typeof flags.local !== "string" || typeof flags.peer !== "string") {
+      throw new UsageError("--primary/--backup need --local and --peer");
+    }
+    pair = {
+      role: flags.primary ? "primary" : "backup",
+      local: flags.local,
+      peer: flags.peer,
+      heartbeatIntervalMs: intFlag(flags, "pair-heartbeat-ms", 1, 2 ** 31 - 1)!,
+      liveness: intFlag(flags, "pair-liveness", 1, 1000)!,
+    };
+    if (flags["titanic-dir"] !== undefined) {
+      throw new UsageError(
+        "--titanic-dir cannot be combined with --primary/--backup (Titanic is not pair-aware)",
+      );
+    }
+  } else if (flags.local !== undefined || flags.peer !== undefined) {
+    throw new UsageError("--local and --peer need --primary or --backup");
+  }
   const ttl = flags["request-ttl-ms"] === "never"
     ? Infinity
     : intFlag(flags, "request-ttl-ms", 1, 2 ** 31 - 1)!;
@@ -210,6 +270,7 @@ function readConfig(args: string[]): Config | "help" | "version" {
       core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
       expireBusyWorkers: !flags["keep-busy-workers"],
     },
+    pair,
     titanic: titanic === undefined ? undefined : {
       dir: titanic,
       options: titanicFlags,
@@ -281,16 +342,43 @@ async function main(): Promise<void> {
   if (config.spinUs !== undefined) configureReactor({ spinUs: config.spinUs });
   const log = consoleLogger(level, "broker", format);
   let broker: MajordomoBroker;
+  let pair: MajordomoBrokerPair | undefined;
   // Titanic, when asked for, reaches the broker over an in-process endpoint.
   const inproc = `inproc://titanic-broker-${Deno.pid}`;
   try {
-    broker = await MajordomoBroker.bind(
-      config.titanic ? [...config.endpoints, inproc] : config.endpoints,
-      {
+    const endpoints = config.titanic
+      ? [...config.endpoints, inproc]
+      : config.endpoints;
+    if (config.pair) {
+      const p = config.pair;
+      pair = await MajordomoBrokerPair.bind(endpoints, {
+        pair: {
+          role: p.role,
+          stateBind: p.local,
+          statePeer: p.peer,
+          heartbeatIntervalMs: p.heartbeatIntervalMs,
+          liveness: p.liveness,
+          logger: consoleLogger(level, `bstar-${p.role}`, format),
+          onEvent: (e) => {
+            if (e.type === "state:changed") {
+              print(format, "state", {
+                event: "state",
+                state: e.to,
+                from: e.from,
+                cause: e.cause,
+              });
+            }
+          },
+        },
+        broker: { ...config.options, logger: log },
+      });
+      broker = pair.broker;
+    } else {
+      broker = await MajordomoBroker.bind(endpoints, {
         ...config.options,
         logger: log,
-      },
-    );
+      });
+    }
   } catch (e) {
     if (e instanceof TypeError || e instanceof RangeError) {
       fail(
@@ -348,6 +436,7 @@ async function main(): Promise<void> {
     clearInterval(statsTimer);
     await titanic?.close();
     await broker.close();
+    await pair?.close();
     await shutdown();
     Deno.exit(0);
   };
@@ -358,6 +447,13 @@ async function main(): Promise<void> {
     endpoint: broker.endpoints[0],
     endpoints: broker.endpoints.filter((e) => e !== inproc),
     ...(config.titanic ? { titanic: config.titanic.dir } : {}),
+    ...(pair
+      ? {
+        role: pair.node.role,
+        state: pair.node.state,
+        stateEndpoint: pair.node.stateEndpoint,
+      }
+      : {}),
     core: broker.core,
     instance: broker.instance,
     version: VERSION,

@@ -60,7 +60,7 @@ export interface AsyncPort {
    * Closes the main DEALER and opens a new one (a new connection, a new
    * identity); messages of the old one are never delivered afterwards.
    */
-  replaceMain(): void;
+  replaceMain(other?: boolean): void;
   /** Foreign mode: opens a DEALER of its own for one request; returns its id. */
   openSlot(): number;
   /** Sends on a slot's DEALER. */
@@ -81,6 +81,11 @@ export interface AsyncPolicy {
   readonly fallbackConcurrency: number;
   /** First backoff delay after repeated fast failures, ms. */
   readonly retryInitialMs?: number;
+  /**
+   * The broker is a Binary Star pair: on silence (a probe or an attempt
+   * unanswered) or a dropped connection, move to the other broker.
+   */
+  readonly pair?: boolean;
 }
 
 /** Counters of the async client (see `MajordomoAsyncClientStats`). */
@@ -501,7 +506,7 @@ export class AsyncClientCore {
    * The main DEALER's connection dropped: replace the socket, and resend
    * exactly the requests that were sent on it, once the new one is probed.
    */
-  onDisconnected(): void {
+  onDisconnected(other: boolean = this.#p.pair === true): void {
     if (this.#closed) return;
     const lost: Req[] = [];
     for (const r of this.#reqs.values()) {
@@ -518,11 +523,16 @@ export class AsyncClientCore {
     this.#mode = null;
     this.#probesOut = 0;
     this.#probeMisses = 0;
-    this.#port.replaceMain();
-    this.#log.warn("connection to the broker lost; resending on a new one", {
-      endpoint: this.#endpoint,
-      outstanding: lost.length,
-    });
+    this.#port.replaceMain(other);
+    this.#log.warn(
+      other
+        ? "broker silent or gone; moving to the other broker of the pair"
+        : "connection to the broker lost; resending on a new one",
+      {
+        endpoint: this.#endpoint,
+        outstanding: lost.length,
+      },
+    );
     if (this.#events.active) {
       this.#events.emit({ type: "connection:lost", outstanding: lost.length });
     }
@@ -610,6 +620,12 @@ export class AsyncClientCore {
     if (item === "probe") {
       this.#probeEntry = undefined;
       if (this.#mode !== null || this.#closed) return;
+      if (this.#p.pair) {
+        // A pair: a passive broker drops the probe, a dead one never
+        // connects: try the other one.
+        this.onDisconnected(true);
+        return;
+      }
       if (!this.#connected) {
         // Not connected: ask again (one probe per attempt timeout at most
         // waits in the socket), without counting a miss.
@@ -646,6 +662,12 @@ export class AsyncClientCore {
     // The attempt timed out.
     r.timeouts++;
     const onSlot = r.slot >= 0;
+    if (this.#p.pair && !onSlot) {
+      // A pair: the broker went silent (dead, or passive now); every
+      // request sent on this connection is resent to the other one.
+      this.onDisconnected(true);
+      return;
+    }
     if (onSlot) this.#releaseSlot(r, true);
     if (r.timeouts === 1 && !r.internal) this.#checkService(r.service);
     this.#retry(r, "timeout", onSlot);

@@ -34,7 +34,12 @@ import { Sent, snapshot } from "./_broker_out.ts";
 import { BrokerReport } from "./_broker_report.ts";
 import type { BrokerOutput, BrokerState, Worker } from "./_broker_state.ts";
 import { dispatch, onClient, unqueue } from "./_broker_clients.ts";
-import { forget, leave, onWorker } from "./_broker_workers.ts";
+import {
+  disconnectSender,
+  forget,
+  leave,
+  onWorker,
+} from "./_broker_workers.ts";
 import type {
   MajordomoBrokerCounters,
   MajordomoBrokerEvent,
@@ -58,6 +63,8 @@ export interface BrokerCoreDeps {
   readonly impl: MajordomoCoreImpl;
   readonly instance: string;
   readonly memory: () => MajordomoBrokerStats["memory"];
+  /** The `admit` option (Binary Star): serve this message now? */
+  readonly admit?: (from: "client" | "worker") => boolean;
 }
 
 const HEARTBEAT = COMMAND_FRAME[MdpWorkerCommand.HEARTBEAT];
@@ -162,6 +169,22 @@ export class BrokerCore implements MmiContext {
     const env = st.env;
     const kind = env.classifyMdp();
     const over = totalBytes > st.p.maxFrameBytes && this.#oversize();
+    const admit = this.#deps.admit;
+    if (
+      admit !== undefined &&
+      (kind === MessageKind.MDP_CLIENT || kind === MessageKind.MDP_WORKER) &&
+      !admit(kind === MessageKind.MDP_CLIENT ? "client" : "worker")
+    ) {
+      st.rep.counters.notAdmitted++;
+      if (kind === MessageKind.MDP_WORKER) {
+        const w = st.reg.get(env.find(0));
+        if (w) leave(st, w, "closing", true);
+        else if (env.command !== MdpWorkerCommand.DISCONNECT) {
+          disconnectSender(st);
+        }
+      }
+      return;
+    }
     if (kind === MessageKind.MDP_CLIENT) return onClient(st, now, live, over);
     if (
       kind === MessageKind.MDP_WORKER &&

@@ -79,6 +79,7 @@ export function newCounters(): MajordomoBrokerCounters {
     pauses: 0,
     peersGone: 0,
     internalErrors: 0,
+    notAdmitted: 0,
   };
 }
 

@@ -37,6 +37,7 @@ export interface BrokerSetup {
   readonly logger: Logger;
   readonly onEvent?: (event: MajordomoBrokerEvent) => void;
   readonly clock: Clock;
+  readonly admit?: (from: "client" | "worker") => boolean;
 }
 
 /** The defaults, in one place (README and the CLI's help quote them). */
@@ -79,6 +80,7 @@ const KEYS: readonly (keyof MajordomoBrokerOptions)[] = [
   "logger",
   "onEvent",
   "clock",
+  "admit",
 ];
 
 /** The ROUTER options only the broker sets. */
@@ -225,5 +227,10 @@ export function readBrokerOptions(
       o.onEvent,
     ),
     clock: opt.clock(owner, o.clock),
+    admit: opt.fn<(from: "client" | "worker") => boolean>(
+      owner,
+      "admit",
+      o.admit,
+    ),
   };
 }

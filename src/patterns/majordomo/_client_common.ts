@@ -7,6 +7,7 @@
  * @module
  */
 import type { Clock } from "../../_util/clock.ts";
+import { checkEndpoint, checkEndpoints } from "../../_util/endpoint.ts";
 import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
 import type { Message } from "../../types.ts";
 import {
@@ -179,4 +180,25 @@ export function errorReply(
         `unknown error code ${JSON.stringify(code)}: ${text}`,
       );
   }
+}
+
+/**
+ * Reads the endpoint argument of a Majordomo client or worker: one broker
+ * (a string), or the two brokers of a Binary Star pair (`[primary,
+ * backup]`), which the caller follows by moving to the other one whenever
+ * its broker goes silent, disconnects or refuses it.
+ * @param owner The method, for messages.
+ * @param value The argument given.
+ * @returns One or two endpoints.
+ * @throws {TypeError} On a malformed endpoint, or an array that does not
+ * hold exactly two.
+ */
+export function brokerEndpoints(owner: string, value: unknown): string[] {
+  if (!Array.isArray(value)) return [checkEndpoint(owner, value, "connect")];
+  if (value.length !== 2) {
+    throw new TypeError(
+      `${owner}: endpoint must be a string, or an array of the two endpoints of a Binary Star pair, got an array of ${value.length}`,
+    );
+  }
+  return checkEndpoints(owner, value, "connect");
 }

@@ -26,12 +26,12 @@ import { MMI_SERVICE, parseMmiStatus } from "../../protocol/mmi/codec.ts";
 import { AsyncClientCore, type AsyncPort, type Req } from "./_async_core.ts";
 import type { MajordomoAsyncClientEvent } from "./client_events.ts";
 import {
+  brokerEndpoints,
   failoverSocketOptions,
   openDealer,
   randomFirstId,
   socketOptionsOf,
 } from "./_client_common.ts";
-import { checkEndpoint } from "../../_util/endpoint.ts";
 import { Deque } from "./_deque.ts";
 
 const CLS = "MajordomoAsyncClient";
@@ -219,8 +219,12 @@ export interface MajordomoAsyncClientStats {
  * ```
  */
 export class MajordomoAsyncClient implements AsyncDisposable {
-  /** The broker's endpoint. */
-  readonly endpoint: string;
+  /**
+   * The brokers: one, or the two of a Binary Star pair (primary first),
+   * which the client follows.
+   */
+  readonly endpoints: readonly string[];
+  #at = 0;
   readonly #deadlineMs: number;
   readonly #attemptTimeoutMs: number;
   readonly #maxInFlight: number;
@@ -240,8 +244,11 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   #closed = false;
   readonly #loops = new Set<Promise<void>>();
 
-  private constructor(endpoint: string, options: MajordomoAsyncClientOptions) {
-    this.endpoint = endpoint;
+  private constructor(
+    endpoints: string[],
+    options: MajordomoAsyncClientOptions,
+  ) {
+    this.endpoints = Object.freeze(endpoints);
     const o = opt.readOptions(CLS, options, KEYS);
     this.#deadlineMs = opt.durationMs(CLS, "deadlineMs", o.deadlineMs, 30000, {
       min: 1,
@@ -278,7 +285,10 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     this.#clock = opt.clock(CLS, o.clock);
     const port: AsyncPort = {
       sendMain: (frames) => this.#send(this.#sock, frames),
-      replaceMain: () => this.#openMain(),
+      replaceMain: (other) => {
+        if (other && this.endpoints.length > 1) this.#at = 1 - this.#at;
+        this.#openMain();
+      },
       openSlot: () => this.#openSlot(),
       sendSlot: (id, frames) => this.#send(this.#slots.get(id) ?? null, frames),
       closeSlot: (id) => {
@@ -294,11 +304,12 @@ export class MajordomoAsyncClient implements AsyncDisposable {
         attemptTimeoutMs: this.#attemptTimeoutMs,
         maxAttempts,
         fallbackConcurrency,
+        pair: endpoints.length > 1,
       },
       this.#events,
       this.#log,
       new RateLimitedLog(this.#log, this.#clock),
-      endpoint,
+      endpoints.join(" or "),
     );
   }
 
@@ -322,18 +333,23 @@ export class MajordomoAsyncClient implements AsyncDisposable {
    * ```
    */
   static connect(
-    endpoint: string,
+    endpoint: string | readonly [string, string],
     options?: MajordomoAsyncClientOptions,
   ): Promise<MajordomoAsyncClient> {
     try {
-      checkEndpoint(`${CLS}.connect()`, endpoint, "connect");
-      const client = new MajordomoAsyncClient(endpoint, options ?? {});
+      const endpoints = brokerEndpoints(`${CLS}.connect()`, endpoint);
+      const client = new MajordomoAsyncClient(endpoints, options ?? {});
       client.#openMain();
       client.#core.start();
       return Promise.resolve(client);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** The broker the client talks to now (of `endpoints`). */
+  get endpoint(): string {
+    return this.endpoints[this.#at];
   }
 
   /** A snapshot of the client's counters. */

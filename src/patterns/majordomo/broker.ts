@@ -186,6 +186,7 @@ export class MajordomoBroker implements AsyncDisposable {
       impl: core.impl,
       instance: randomInstance(),
       memory: () => Deno.memoryUsage(),
+      admit: setup.admit,
     });
   }
 
@@ -232,6 +233,21 @@ export class MajordomoBroker implements AsyncDisposable {
   /** Endpoints bound, as actually bound (a `*` port resolved). */
   get endpoints(): readonly string[] {
     return this.#endpoints;
+  }
+
+  /**
+   * Sends DISCONNECT to every registered worker and forgets them (their
+   * requests are lost; RZ clients get `502`); the broker keeps running. A
+   * Binary Star broker calls it when it becomes passive, so that its
+   * workers move to the active broker.
+   */
+  disconnectWorkers(): void {
+    if (this.#closed) return;
+    try {
+      this.#core.disconnectAll();
+    } catch (e) {
+      this.#log.error("cannot disconnect workers", { error: String(e) });
+    }
   }
 
   /** A random id per broker start (also in `mmi.rz` and `stats`). */

@@ -155,6 +155,18 @@ export interface MajordomoBrokerOptions {
   onEvent?: (event: MajordomoBrokerEvent) => void;
   /** The time source (tests pass a `FakeClock`). @default the real clock */
   clock?: Clock;
+  /**
+   * Decides, for every valid client or worker message, whether this broker
+   * serves it now: the hook that makes the broker one node of a Binary
+   * Star pair (`MajordomoBrokerPair`), where it asks the pair's node
+   * (`vote()` for a client, `active` for a worker). A refused client
+   * message is dropped unanswered (the client times out and tries the
+   * other broker); a refused worker message is answered with DISCONNECT
+   * (a registered worker is forgotten), so the worker reconnects to the
+   * other broker. Both are counted in `counters.notAdmitted`.
+   * @default every message is served
+   */
+  admit?: (from: "client" | "worker") => boolean;
 }
 
 /**
@@ -207,6 +219,8 @@ export interface MajordomoBrokerCounters {
   peersGone: number;
   /** Errors caught inside the broker loop (should stay 0). */
   internalErrors: number;
+  /** Messages refused by the `admit` option (a Binary Star broker not active). */
+  notAdmitted: number;
 }
 
 /**

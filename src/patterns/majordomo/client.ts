@@ -44,6 +44,7 @@ import {
 } from "./correlation.ts";
 import type { BrokerKind, MajordomoClientEvent } from "./client_events.ts";
 import {
+  brokerEndpoints,
   checkFrameLimit,
   errorReply,
   failoverSocketOptions,
@@ -52,7 +53,6 @@ import {
   receiveUntil,
   socketOptionsOf,
 } from "./_client_common.ts";
-import { checkEndpoint } from "../../_util/endpoint.ts";
 
 const CLS = "MajordomoClient";
 const M_REQ = `${CLS}.request()`;
@@ -217,8 +217,12 @@ export interface MajordomoClientStats {
  * ```
  */
 export class MajordomoClient implements AsyncDisposable {
-  /** The broker's endpoint. */
-  readonly endpoint: string;
+  /**
+   * The brokers: one, or the two of a Binary Star pair (primary first),
+   * which the client follows.
+   */
+  readonly endpoints: readonly string[];
+  #at = 0;
   readonly #attemptTimeoutMs: number;
   readonly #maxAttempts: number;
   readonly #deadlineMs: number;
@@ -248,8 +252,8 @@ export class MajordomoClient implements AsyncDisposable {
     sockets: 0,
   };
 
-  private constructor(endpoint: string, options: MajordomoClientOptions) {
-    this.endpoint = endpoint;
+  private constructor(endpoints: string[], options: MajordomoClientOptions) {
+    this.endpoints = Object.freeze(endpoints);
     const o = opt.readOptions(CLS, options, KEYS);
     this.#deadlineMs = opt.durationMs(
       CLS,
@@ -308,17 +312,22 @@ export class MajordomoClient implements AsyncDisposable {
    * ```
    */
   static connect(
-    endpoint: string,
+    endpoint: string | readonly [string, string],
     options?: MajordomoClientOptions,
   ): Promise<MajordomoClient> {
     try {
-      checkEndpoint(`${CLS}.connect()`, endpoint, "connect");
-      const client = new MajordomoClient(endpoint, options ?? {});
+      const endpoints = brokerEndpoints(`${CLS}.connect()`, endpoint);
+      const client = new MajordomoClient(endpoints, options ?? {});
       client.#open();
       return Promise.resolve(client);
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** The broker the client asks now (of `endpoints`). */
+  get endpoint(): string {
+    return this.endpoints[this.#at];
   }
 
   /** A snapshot of the client's counters. */
@@ -618,6 +627,13 @@ export class MajordomoClient implements AsyncDisposable {
           throw errorReply(service, r.code, r.text);
         },
         afterFailure: async (n, outcome) => {
+          if (this.endpoints.length > 1 && outcome.cause === "timeout") {
+            // A Binary Star pair: the silent broker is dead or passive;
+            // resend on a new socket to the other one.
+            this.#drop();
+            this.#at = 1 - this.#at;
+            return;
+          }
           if (this.#kind !== "rz") this.#drop(); // Lazy Pirate: a new socket
           if (
             outcome.cause !== "timeout" || checked || !checkMmi ||
@@ -655,7 +671,7 @@ export class MajordomoClient implements AsyncDisposable {
           }
           if (this.#unreachable(calledAt)) {
             return new BrokerUnreachableError(
-              this.endpoint,
+              this.endpoints.join(" or "),
               service,
               n,
               elapsedMs,

@@ -35,8 +35,12 @@ import {
   workerErrorFrame,
 } from "./correlation.ts";
 import type { BrokerKind, MajordomoWorkerEvent } from "./client_events.ts";
-import { openDealer, receiveUntil, socketOptionsOf } from "./_client_common.ts";
-import { checkEndpoint } from "../../_util/endpoint.ts";
+import {
+  brokerEndpoints,
+  openDealer,
+  receiveUntil,
+  socketOptionsOf,
+} from "./_client_common.ts";
 
 const CLS = "MajordomoWorker";
 const HEARTBEAT = encodeWorkerSignal(MdpWorkerCommand.HEARTBEAT);
@@ -207,8 +211,12 @@ interface Job {
  * ```
  */
 export class MajordomoWorker implements AsyncDisposable {
-  /** The broker's endpoint. */
-  readonly endpoint: string;
+  /**
+   * The brokers: one, or the two of a Binary Star pair (primary first),
+   * which the worker follows.
+   */
+  readonly endpoints: readonly string[];
+  #at = 0;
   /** Resolves once connected to the broker and registered (READY sent). */
   readonly ready: Promise<void>;
   readonly #service: Uint8Array;
@@ -254,12 +262,12 @@ export class MajordomoWorker implements AsyncDisposable {
   };
 
   private constructor(
-    endpoint: string,
+    endpoints: string[],
     service: string,
     handler: MajordomoHandler,
     options: MajordomoWorkerOptions,
   ) {
-    this.endpoint = endpoint;
+    this.endpoints = Object.freeze(endpoints);
     this.#service = validateServiceName(service);
     if (isMmiService(service)) {
       throw new RangeError(
@@ -344,14 +352,14 @@ export class MajordomoWorker implements AsyncDisposable {
    * ```
    */
   static connect(
-    endpoint: string,
+    endpoint: string | readonly [string, string],
     service: string,
     handler: MajordomoHandler,
     options?: MajordomoWorkerOptions,
   ): Promise<MajordomoWorker> {
     try {
       const M = `${CLS}.connect()`;
-      checkEndpoint(M, endpoint, "connect");
+      const endpoints = brokerEndpoints(M, endpoint);
       if (typeof service !== "string") {
         throw new TypeError(
           `${M}: service must be a string, got ${typeof service}`,
@@ -362,7 +370,12 @@ export class MajordomoWorker implements AsyncDisposable {
           `${M}: handler must be a function, got ${typeof handler}`,
         );
       }
-      const w = new MajordomoWorker(endpoint, service, handler, options ?? {});
+      const w = new MajordomoWorker(
+        endpoints,
+        service,
+        handler,
+        options ?? {},
+      );
       // The first socket is opened here, so that an endpoint ZeroMQ refuses
       // fails the call instead of a background loop.
       const first = w.#open();
@@ -371,6 +384,11 @@ export class MajordomoWorker implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** The broker the worker talks to now (of `endpoints`). */
+  get endpoint(): string {
+    return this.endpoints[this.#at];
   }
 
   /** The service this worker serves. */
@@ -428,6 +446,10 @@ export class MajordomoWorker implements AsyncDisposable {
         break;
       }
       if (outcome === "restart") this.#trySend(sock, DISCONNECT);
+      // A Binary Star pair: whatever ended the conversation (silence,
+      // DISCONNECT from a passive broker, a dropped connection, no answer
+      // to the probe), the other broker is the one to try next.
+      if (this.endpoints.length > 1) this.#at = 1 - this.#at;
       // The next socket opens before the old one closes (when there is no
       // wait): the process's ZeroMQ context is never left without a socket
       // in between.
@@ -585,11 +607,23 @@ export class MajordomoWorker implements AsyncDisposable {
     // A broker that is connected but does not answer (not 7/MDP-conforming)
     // counts as foreign after liveness × heartbeat.
     let connectedSince = Infinity;
+    // A Binary Star pair: a passive broker drops the probe, a dead one
+    // never connects; either way, after liveness × heartbeat, try the
+    // other broker. The probe is resent every heartbeat meanwhile (each
+    // one is a client's vote for the broker that may take over).
+    const pair = this.endpoints.length > 1;
+    const startedAt = this.#clock.now();
+    let sentAt = startedAt;
     for (;;) {
       const now = this.#clock.now();
       if (this.#connected && connectedSince === Infinity) connectedSince = now;
-      const giveUpAt = connectedSince + this.#hbMs * this.#liveness;
-      if (now >= giveUpAt) return "foreign";
+      const giveUpAt = (pair ? startedAt : connectedSince) +
+        this.#hbMs * this.#liveness;
+      if (now >= giveUpAt) return pair ? null : "foreign";
+      if (pair && now - sentAt >= this.#hbMs) {
+        this.#trySend(sock, encodeClientRequest(MMI_RZ, rzProbeBody()));
+        sentAt = now;
+      }
       let msg: Uint8Array[] | null;
       try {
         msg = await this.#receive(

@@ -1,0 +1,474 @@
+/**
+ * The Binary Star client (zguide `bstarcli`): Lazy Pirate over the two
+ * servers of a pair, switching server after each silent attempt.
+ *
+ * @module
+ */
+import { ClosedError, PeerUnavailableError } from "../../errors.ts";
+import type { Frame, Message } from "../../types.ts";
+import type { Clock } from "../../_util/clock.ts";
+import type { Logger } from "../../_util/logger.ts";
+import * as opt from "../../_util/options.ts";
+import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
+import { EventHub } from "../_kit/events.ts";
+import { runWithRetries } from "../_kit/retry.ts";
+import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
+
+const CLS = "BinaryStarClient";
+const KEYS = [
+  "attemptTimeoutMs",
+  "settleMs",
+  "deadlineMs",
+  "validateReply",
+  "socketOptions",
+  "logger",
+  "onEvent",
+  "clock",
+] as const;
+const TIMED_OUT = Symbol("timed out");
+
+/**
+ * Events of a {@linkcode BinaryStarClient}.
+ *
+ * @example
+ * ```ts
+ * import type { BinaryStarClientEvent } from "@reliable/zmq/binary-star";
+ * const onEvent = (e: BinaryStarClientEvent) => {
+ *   if (e.type === "server:switched") console.log("now asking", e.to);
+ * };
+ * onEvent({ type: "server:switched", from: "tcp://a:5001", to: "tcp://b:5002", attempt: 1 });
+ * ```
+ */
+export type BinaryStarClientEvent =
+  | {
+    /** An attempt got no reply; the client moves to the other server. */
+    readonly type: "server:switched";
+    readonly from: string;
+    readonly to: string;
+    /** The attempt that failed, from 1. */
+    readonly attempt: number;
+  }
+  | {
+    /** The request failed: neither server answered within its deadline. */
+    readonly type: "request:failed";
+    readonly attempts: number;
+  };
+
+/**
+ * Options of {@linkcode BinaryStarClient.connect}.
+ *
+ * @example
+ * ```ts
+ * import type { BinaryStarClientOptions } from "@reliable/zmq/binary-star";
+ * const guide: BinaryStarClientOptions = { attemptTimeoutMs: 1000, settleMs: 2000 };
+ * ```
+ */
+export interface BinaryStarClientOptions {
+  /** How long one attempt waits for its reply, ms (guide REQUEST_TIMEOUT). @default 1000 */
+  attemptTimeoutMs?: number;
+  /**
+   * How long to wait after switching server before resending, ms (guide
+   * SETTLE_DELAY). Make it at least the pair's failover timeout
+   * (`heartbeatIntervalMs × liveness`), or the resend reaches the passive
+   * server before it may take over and is dropped again.
+   * @default 2000
+   */
+  settleMs?: number;
+  /**
+   * The whole request's limit from the call, ms. The guide's client tries
+   * forever; ours fails with `PeerUnavailableError` when neither server
+   * answered in time.
+   * @default 30000
+   */
+  deadlineMs?: number;
+  /**
+   * Checks that a reply belongs to its request. A reply that fails it is
+   * dropped and the attempt counts as silent.
+   * @default accept every reply
+   */
+  validateReply?: (request: readonly Frame[], reply: Message) => boolean;
+  /** Options for each REQ socket. @default {} */
+  socketOptions?: SocketOptions;
+  /** Diagnostics. @default warnings and errors to stderr */
+  logger?: Logger;
+  /** Receives the client's events. @default none */
+  onEvent?: (event: BinaryStarClientEvent) => void;
+  /** The time source (tests pass a `FakeClock`). @default the real clock */
+  clock?: Clock;
+}
+
+/**
+ * Counters of a {@linkcode BinaryStarClient}.
+ *
+ * @example
+ * ```ts
+ * import type { BinaryStarClientStats } from "@reliable/zmq/binary-star";
+ * const s: Partial<BinaryStarClientStats> = { switches: 0 };
+ * console.log(s.switches); // 0
+ * ```
+ */
+export interface BinaryStarClientStats {
+  /** Requests made. */
+  requests: number;
+  /** Requests answered. */
+  replies: number;
+  /** Server switches (silent attempts). */
+  switches: number;
+  /** Requests that failed with `PeerUnavailableError`. */
+  failures: number;
+}
+
+/**
+ * A client of a Binary Star pair (zguide `bstarcli`): it knows both
+ * servers, sends each request on a REQ socket to the current one, and when
+ * no reply comes within `attemptTimeoutMs` it closes the socket (a late
+ * reply can never be taken for a later request), switches to the other
+ * server, waits `settleMs` and resends. It stays on the server that
+ * answered. When neither answers within `deadlineMs` the request fails
+ * with `PeerUnavailableError`. Requests run one at a time.
+ *
+ * A request may run on both servers (the first got it and died, or was
+ * merely slow): use idempotent requests.
+ *
+ * @example
+ * ```ts
+ * import { BinaryStarClient } from "@reliable/zmq/binary-star";
+ * import { PeerUnavailableError } from "@reliable/zmq";
+ * const client = await BinaryStarClient.connect(
+ *   ["tcp://127.0.0.1:5991", "tcp://127.0.0.1:5992"],
+ *   { attemptTimeoutMs: 50, settleMs: 50, deadlineMs: 300 },
+ * );
+ * try {
+ *   await client.request(["hello"]);
+ * } catch (e) {
+ *   console.log(e instanceof PeerUnavailableError); // true: nobody there
+ * }
+ * await client.close();
+ * ```
+ */
+export class BinaryStarClient implements AsyncDisposable {
+  /** The two servers, primary first. */
+  readonly endpoints: readonly [string, string];
+  readonly #policy: {
+    maxAttempts: number;
+    attemptTimeoutMs: number;
+    deadlineMs: number;
+  };
+  readonly #settleMs: number;
+  readonly #validate?: (request: readonly Frame[], reply: Message) => boolean;
+  readonly #socketOptions: SocketOptions;
+  readonly #log: Logger;
+  readonly #events: EventHub<BinaryStarClientEvent>;
+  readonly #clock: Clock;
+  readonly #close = new AbortController();
+  #server = 0;
+  #socket: ReqSocket | null = null;
+  #closed = false;
+  #chain: Promise<unknown> = Promise.resolve();
+  readonly #stats: BinaryStarClientStats = {
+    requests: 0,
+    replies: 0,
+    switches: 0,
+    failures: 0,
+  };
+
+  private constructor(
+    endpoints: readonly [string, string],
+    options: BinaryStarClientOptions,
+  ) {
+    this.endpoints = endpoints;
+    const o = opt.readOptions(CLS, options, KEYS);
+    const attemptTimeoutMs = opt.durationMs(
+      CLS,
+      "attemptTimeoutMs",
+      o.attemptTimeoutMs,
+      1000,
+      { min: 1 },
+    );
+    const deadlineMs = opt.durationMs(
+      CLS,
+      "deadlineMs",
+      o.deadlineMs,
+      30_000,
+      { min: 1, infinity: true },
+    );
+    opt.attemptWithinDeadline(CLS, attemptTimeoutMs, deadlineMs);
+    this.#policy = {
+      attemptTimeoutMs,
+      deadlineMs,
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+    };
+    this.#settleMs = opt.durationMs(CLS, "settleMs", o.settleMs, 2000);
+    this.#validate = opt.fn(CLS, "validateReply", o.validateReply);
+    this.#socketOptions = checkSocketOptions(CLS, o.socketOptions);
+    this.#log = opt.logger(CLS, o.logger, CLS);
+    this.#events = new EventHub(
+      this.#log,
+      opt.fn<(e: BinaryStarClientEvent) => void>(CLS, "onEvent", o.onEvent),
+    );
+    this.#clock = opt.clock(CLS, o.clock);
+  }
+
+  /**
+   * Creates a client of a pair and connects to the primary.
+   *
+   * @param endpoints The primary's and the backup's client endpoints.
+   * @param options Timeouts, settle delay, deadline, logger, events.
+   * @returns The client.
+   * @throws {TypeError} On malformed endpoints or options.
+   * @throws {RangeError} On an option out of range.
+   * @example
+   * ```ts
+   * import { BinaryStarClient } from "@reliable/zmq/binary-star";
+   * const client = await BinaryStarClient.connect(["tcp://127.0.0.1:5001", "tcp://127.0.0.1:5002"]);
+   * console.log(client.endpoint); // "tcp://127.0.0.1:5001"
+   * await client.close();
+   * ```
+   */
+  static connect(
+    endpoints: readonly [string, string],
+    options: BinaryStarClientOptions = {},
+  ): Promise<BinaryStarClient> {
+    const M = `${CLS}.connect()`;
+    try {
+      if (!Array.isArray(endpoints) || endpoints.length !== 2) {
+        throw new TypeError(
+          `${M}: endpoints must be an array of two endpoints (primary, backup)`,
+        );
+      }
+      checkEndpoint(M, "endpoints[0]", endpoints[0], "connect");
+      checkEndpoint(M, "endpoints[1]", endpoints[1], "connect");
+      const client = new BinaryStarClient(
+        [endpoints[0], endpoints[1]],
+        options,
+      );
+      client.#open();
+      return Promise.resolve(client);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** The server the client asks now. */
+  get endpoint(): string {
+    return this.endpoints[this.#server];
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): BinaryStarClientStats {
+    return { ...this.#stats };
+  }
+
+  /**
+   * Adds an event listener (besides the `onEvent` option).
+   * @param listener Called with every event.
+   * @returns A function that removes it.
+   */
+  on(listener: (event: BinaryStarClientEvent) => void): () => void {
+    return this.#events.on(listener);
+  }
+
+  #open(): ReqSocket {
+    const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
+    try {
+      s.connect(this.endpoint);
+    } catch (e) {
+      s.close();
+      throw e;
+    }
+    this.#socket = s;
+    return s;
+  }
+
+  #drop(): void {
+    this.#socket?.close();
+    this.#socket = null;
+  }
+
+  /**
+   * Sends a request and returns its reply, failing over between the two
+   * servers on silence.
+   *
+   * @param frames The request, one or more frames.
+   * @param options An abort signal.
+   * @returns The reply frames.
+   * @throws {TypeError} If `frames` is not a non-empty array of frames.
+   * @throws {PeerUnavailableError} When neither server answered within
+   * `deadlineMs` (`peers` lists the servers tried, in order).
+   * @throws {ClosedError} If the client is or gets closed.
+   * @example
+   * ```ts ignore
+   * // ignore: needs a running pair (see BinaryStarServer)
+   * const reply = await client.request(["hello"]);
+   * ```
+   */
+  request(
+    frames: readonly Frame[],
+    options?: { signal?: AbortSignal },
+  ): Promise<Message> {
+    const calledAt = this.#clock.now();
+    const M = `${CLS}.request()`;
+    let signal: AbortSignal | undefined;
+    try {
+      opt.frames(M, "frames", frames);
+      const o = opt.readOptions(M, options, ["signal"]);
+      signal = opt.signal(M, o.signal);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#closed) {
+      return Promise.reject(new ClosedError(`${M}: client is closed`));
+    }
+    const copy = frames.slice();
+    const run = () => this.#run(copy, signal, calledAt);
+    const result = this.#chain.then(run, run);
+    this.#chain = result.catch(() => {});
+    return result;
+  }
+
+  async #attempt(
+    frames: Frame[],
+    dueAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Message | null> {
+    const sock = this.#socket ?? this.#open();
+    const ac = new AbortController();
+    const timer = this.#clock.setTimeout(
+      () => ac.abort(TIMED_OUT),
+      dueAt - this.#clock.now(),
+    );
+    const all = AbortSignal.any([
+      ac.signal,
+      this.#close.signal,
+      ...(signal ? [signal] : []),
+    ]);
+    try {
+      await sock.send(frames, { signal: all });
+      return await sock.receive({ signal: all });
+    } catch (e) {
+      if (e === TIMED_OUT) return null;
+      this.#drop();
+      if (this.#closed) {
+        throw new ClosedError(`${CLS}: request abandoned, client is closed`, {
+          cause: e,
+        });
+      }
+      throw e;
+    } finally {
+      this.#clock.clearTimeout(timer);
+    }
+  }
+
+  async #run(
+    frames: Frame[],
+    signal: AbortSignal | undefined,
+    calledAt: number,
+  ): Promise<Message> {
+    if (this.#closed) throw new ClosedError(`${CLS}: client is closed`);
+    this.#stats.requests++;
+    const tried: string[] = [];
+    try {
+      const reply = await runWithRetries<Message>({
+        clock: this.#clock,
+        policy: this.#policy,
+        signal,
+        startedAt: calledAt,
+        attempt: async (_n, dueAt) => {
+          tried.push(this.endpoint);
+          const reply = await this.#attempt(frames, dueAt, signal);
+          if (reply === null) return { ok: false, cause: "timeout" };
+          if (this.#validate && !this.#validate(frames, reply)) {
+            return { ok: false, cause: "timeout", detail: "invalid" };
+          }
+          return { ok: true, value: reply };
+        },
+        afterFailure: async (n) => {
+          // Close, switch server, settle (guide: at least the failover
+          // timeout), then the loop resends on a fresh socket.
+          this.#drop();
+          const from = this.endpoint;
+          this.#server = 1 - this.#server;
+          this.#stats.switches++;
+          this.#log.warn("no reply; switching server", {
+            from,
+            to: this.endpoint,
+            attempt: n,
+          });
+          if (this.#events.active) {
+            this.#events.emit({
+              type: "server:switched",
+              from,
+              to: this.endpoint,
+              attempt: n,
+            });
+          }
+          const left = calledAt + this.#policy.deadlineMs - this.#clock.now();
+          const wait = Math.min(this.#settleMs, Math.max(0, left));
+          if (wait > 0) {
+            const both = signal
+              ? AbortSignal.any([signal, this.#close.signal])
+              : this.#close.signal;
+            try {
+              await this.#clock.sleep(wait, both);
+            } catch (e) {
+              if (this.#closed) {
+                throw new ClosedError(
+                  `${CLS}: request abandoned, client is closed`,
+                );
+              }
+              throw e;
+            }
+          }
+        },
+        giveUp: (_reason, n, elapsedMs) => {
+          this.#stats.failures++;
+          if (this.#events.active) {
+            this.#events.emit({ type: "request:failed", attempts: n });
+          }
+          return new PeerUnavailableError(
+            `Neither server of the Binary Star pair answered: ${n} attempt(s) in ${
+              Math.round(elapsedMs)
+            } ms (deadline ${this.#policy.deadlineMs} ms; tried ${
+              tried.join(", ")
+            })`,
+            tried,
+          );
+        },
+      });
+      this.#stats.replies++;
+      return reply;
+    } catch (e) {
+      if (this.#closed && !(e instanceof ClosedError)) {
+        throw new ClosedError(`${CLS}: request abandoned, client is closed`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Closes the socket; a pending request rejects with `ClosedError`.
+   * Idempotent.
+   * @returns Resolves once the pending request has settled.
+   * @example
+   * ```ts
+   * import { BinaryStarClient } from "@reliable/zmq/binary-star";
+   * const client = await BinaryStarClient.connect(["tcp://127.0.0.1:5001", "tcp://127.0.0.1:5002"]);
+   * await client.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#close.abort(new ClosedError(`${CLS} closed`));
+      this.#drop();
+    }
+    await this.#chain;
+  }
+
+  /** Closes the client (`await using`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,276 @@
+/**
+ * Binary Star's transition tables and core under the fake clock: every
+ * state × event pair of both roles against an expected table written out
+ * here (not read from the source), the client vote (request AND silent
+ * peer), expiry, publishing, and whole histories (failover, restart, dual
+ * active, dual passive).
+ */
+import assert from "node:assert/strict";
+import { FakeClock } from "../../src/_util/clock.ts";
+import { step } from "../../src/patterns/_kit/fsm.ts";
+import {
+  BACKUP_MACHINE,
+  type BstarEvent,
+  type BstarStateName,
+  EVENTS,
+  PRIMARY_MACHINE,
+  STATES,
+} from "../../src/patterns/binary_star/_fsm.ts";
+import { BinaryStarCore } from "../../src/patterns/binary_star/_core.ts";
+import {
+  BstarState,
+  decodeStateMessage,
+  encodeStateMessage,
+} from "../../src/protocol/bstar/codec.ts";
+import { ProtocolError } from "../../src/errors.ts";
+
+type Row = [BstarStateName, string];
+/** Expected [next state, actions joined by ","] per state and event. */
+const SHARED: Record<"PRIMARY" | "BACKUP", Record<BstarEvent, Row>> = {
+  PRIMARY: {
+    PEER_PRIMARY: ["PRIMARY", "same-role"],
+    PEER_BACKUP: ["ACTIVE", "become-active"],
+    PEER_ACTIVE: ["PASSIVE", "become-passive"],
+    PEER_PASSIVE: ["PRIMARY", ""],
+    CLIENT_REQUEST: ["PRIMARY", "reject"],
+    CLIENT_VOTE: ["ACTIVE", "become-active,accept"],
+    PEER_EXPIRED: ["PRIMARY", "peer-lost"],
+  },
+  BACKUP: {
+    PEER_PRIMARY: ["BACKUP", ""],
+    PEER_BACKUP: ["BACKUP", "same-role"],
+    PEER_ACTIVE: ["PASSIVE", "become-passive"],
+    PEER_PASSIVE: ["BACKUP", ""],
+    CLIENT_REQUEST: ["BACKUP", "reject"],
+    CLIENT_VOTE: ["BACKUP", "reject"],
+    PEER_EXPIRED: ["BACKUP", "peer-lost"],
+  },
+};
+const ACTIVE: Record<BstarEvent, Row> = {
+  PEER_PRIMARY: ["ACTIVE", ""],
+  PEER_BACKUP: ["ACTIVE", ""],
+  PEER_ACTIVE: ["ACTIVE", "?"],
+  PEER_PASSIVE: ["ACTIVE", ""],
+  CLIENT_REQUEST: ["ACTIVE", "accept"],
+  CLIENT_VOTE: ["ACTIVE", "accept"],
+  PEER_EXPIRED: ["ACTIVE", "peer-lost"],
+};
+const PASSIVE: Record<BstarEvent, Row> = {
+  PEER_PRIMARY: ["ACTIVE", "become-active"],
+  PEER_BACKUP: ["ACTIVE", "become-active"],
+  PEER_ACTIVE: ["PASSIVE", ""],
+  PEER_PASSIVE: ["PASSIVE", "?"],
+  CLIENT_REQUEST: ["PASSIVE", "reject"],
+  CLIENT_VOTE: ["ACTIVE", "become-active,accept"],
+  PEER_EXPIRED: ["PASSIVE", "peer-lost"],
+};
+const EXPECTED = {
+  primary: {
+    ...SHARED,
+    ACTIVE: {
+      ...ACTIVE,
+      PEER_ACTIVE: ["PASSIVE", "dual-active,become-passive"] as Row,
+    },
+    PASSIVE: {
+      ...PASSIVE,
+      PEER_PASSIVE: ["ACTIVE", "dual-passive,become-active"] as Row,
+    },
+  },
+  backup: {
+    ...SHARED,
+    ACTIVE: { ...ACTIVE, PEER_ACTIVE: ["ACTIVE", "dual-active"] as Row },
+    PASSIVE: { ...PASSIVE, PEER_PASSIVE: ["PASSIVE", "dual-passive"] as Row },
+  },
+};
+
+for (
+  const [role, machine] of [["primary", PRIMARY_MACHINE], [
+    "backup",
+    BACKUP_MACHINE,
+  ]] as const
+) {
+  Deno.test(`fsm ${role}: every state x event pair (${STATES.length}x${EVENTS.length})`, () => {
+    let n = 0;
+    for (const s of STATES) {
+      for (const e of EVENTS) {
+        const t = step(machine, s, e);
+        assert.ok(t, `${role} ${s} ${e}: no transition`);
+        const [next, actions] = EXPECTED[role][s][e];
+        assert.equal(t.next, next, `${role} ${s} ${e}: next`);
+        assert.equal(
+          t.actions.join(","),
+          actions,
+          `${role} ${s} ${e}: actions`,
+        );
+        n++;
+      }
+    }
+    assert.equal(n, 28);
+  });
+}
+
+Deno.test("fsm: only ACTIVE accepts, and only ACTIVE or a vote leads into ACTIVE with accept", () => {
+  for (const m of [PRIMARY_MACHINE, BACKUP_MACHINE]) {
+    for (const s of STATES) {
+      for (const e of EVENTS) {
+        const t = step(m, s, e)!;
+        if (t.actions.includes("accept")) assert.equal(t.next, "ACTIVE");
+        if (e === "CLIENT_REQUEST" || e === "CLIENT_VOTE") {
+          assert.ok(
+            t.actions.includes("accept") !== t.actions.includes("reject"),
+            `${s} ${e}: accept xor reject`,
+          );
+        }
+        // The rule against split brain: a silent peer alone never activates.
+        if (e === "PEER_EXPIRED") assert.equal(t.next, s);
+      }
+    }
+  }
+});
+
+const P = { heartbeatIntervalMs: 100, liveness: 2 };
+
+Deno.test("core under the fake clock: a client request counts as a vote only once the peer is silent for liveness x heartbeat", () => {
+  const clock = new FakeClock(1000);
+  const b = new BinaryStarCore("backup", P, clock.now());
+  b.onPeerState(BstarState.ACTIVE, clock.now());
+  assert.equal(b.state, "PASSIVE");
+  clock.advance(199);
+  let s = b.onClientRequest(clock.now());
+  assert.equal(s.event, "CLIENT_REQUEST");
+  assert.equal(s.accept, false);
+  assert.equal(b.state, "PASSIVE");
+  clock.advance(1);
+  s = b.onClientRequest(clock.now());
+  assert.equal(s.event, "CLIENT_VOTE");
+  assert.deepEqual(s.actions, ["become-active", "accept"]);
+  assert.equal(b.state, "ACTIVE");
+});
+
+Deno.test("core: a silent peer alone (no client) never makes the backup active; PEER_EXPIRED is reported once per silence", () => {
+  const clock = new FakeClock();
+  const b = new BinaryStarCore("backup", P, 0);
+  b.onPeerState(BstarState.ACTIVE, 0);
+  const seen: string[] = [];
+  for (let t = 0; t <= 2000; t += 10) {
+    clock.advance(t - clock.now());
+    const s = b.checkExpiry(clock.now());
+    if (s) seen.push(`${clock.now()}:${s.event}:${s.state}`);
+  }
+  assert.deepEqual(seen, ["200:PEER_EXPIRED:PASSIVE"]);
+  assert.equal(b.state, "PASSIVE");
+  b.onPeerState(BstarState.ACTIVE, 2000); // heard again: a new silence may be reported
+  assert.equal(b.checkExpiry(2199), undefined);
+  assert.equal(b.checkExpiry(2200)?.event, "PEER_EXPIRED");
+});
+
+Deno.test("core: publish due every heartbeat; nextDueAt is the earlier of publish and expiry", () => {
+  const c = new BinaryStarCore("primary", P, 0);
+  assert.equal(c.publishDue(99), false);
+  assert.equal(c.publishDue(100), true);
+  assert.equal(c.nextDueAt(), 100);
+  c.published(100);
+  c.onPeerState(BstarState.BACKUP, 50);
+  assert.equal(c.nextDueAt(), 200);
+  c.published(200);
+  assert.equal(c.nextDueAt(), 250); // the peer's expiry (50 + 200)
+  c.checkExpiry(250);
+  assert.equal(c.nextDueAt(), 300); // reported: only the publish is left
+});
+
+Deno.test("core: a lone primary serves after the expiry window, a lone backup never", () => {
+  const p = new BinaryStarCore("primary", P, 0);
+  assert.equal(p.onClientRequest(150).accept, false); // may be a failback
+  assert.equal(p.onClientRequest(200).accept, true);
+  assert.equal(p.state, "ACTIVE");
+  const b = new BinaryStarCore("backup", P, 0);
+  assert.equal(b.onClientRequest(10_000).accept, false);
+  assert.equal(b.state, "BACKUP");
+});
+
+Deno.test("core histories: start, failover, primary restarts passive, manual recovery", () => {
+  const p = new BinaryStarCore("primary", P, 0);
+  const b = new BinaryStarCore("backup", P, 0);
+  p.onPeerState(BstarState.BACKUP, 10);
+  assert.equal(p.state, "ACTIVE");
+  b.onPeerState(BstarState.ACTIVE, 20);
+  assert.equal(b.state, "PASSIVE");
+  assert.equal(b.onClientRequest(30).accept, false);
+  // the primary dies at 20; the backup takes over at the first vote
+  assert.equal(b.onClientRequest(219).accept, false);
+  assert.equal(b.onClientRequest(220).accept, true);
+  assert.equal(b.state, "ACTIVE");
+  // the primary restarts and comes back passive
+  const p2 = new BinaryStarCore("primary", P, 500);
+  assert.equal(p2.onClientRequest(510).accept, false);
+  b.onPeerState(BstarState.PRIMARY, 510);
+  assert.equal(b.state, "ACTIVE");
+  p2.onPeerState(BstarState.ACTIVE, 520);
+  assert.equal(p2.state, "PASSIVE");
+  // manual recovery: stop the backup; the primary takes over on a vote
+  assert.equal(p2.onClientRequest(700).accept, false);
+  assert.equal(p2.onClientRequest(720).accept, true);
+  assert.equal(p2.state, "ACTIVE");
+});
+
+Deno.test("core: dual active is detected on both sides and resolved to one active (the backup)", () => {
+  const p = new BinaryStarCore("primary", P, 0);
+  const b = new BinaryStarCore("backup", P, 0);
+  p.onPeerState(BstarState.BACKUP, 0);
+  b.onPeerState(BstarState.ACTIVE, 0);
+  // the primary is paused; the backup takes over on a vote
+  assert.equal(b.onClientRequest(300).accept, true);
+  // both wake up: each hears the other say ACTIVE
+  const sb = b.onPeerState(BstarState.ACTIVE, 400);
+  const sp = p.onPeerState(BstarState.ACTIVE, 400);
+  assert.deepEqual(sp.actions, ["dual-active", "become-passive"]);
+  assert.deepEqual(sb.actions, ["dual-active"]);
+  assert.equal(p.state, "PASSIVE");
+  assert.equal(b.state, "ACTIVE");
+  // afterwards each sees a consistent peer
+  assert.deepEqual(b.onPeerState(BstarState.PASSIVE, 410).actions, []);
+  assert.deepEqual(p.onPeerState(BstarState.ACTIVE, 410).actions, []);
+});
+
+Deno.test("core: dual passive is resolved by the primary taking over", () => {
+  const p = new BinaryStarCore("primary", P, 0);
+  const b = new BinaryStarCore("backup", P, 0);
+  p.apply("PEER_ACTIVE");
+  b.apply("PEER_ACTIVE");
+  assert.equal(p.state, "PASSIVE");
+  assert.equal(b.state, "PASSIVE");
+  p.onPeerState(BstarState.PASSIVE, 0);
+  b.onPeerState(BstarState.PASSIVE, 0);
+  assert.equal(p.state, "ACTIVE");
+  assert.equal(b.state, "PASSIVE");
+});
+
+Deno.test("codec: state messages round-trip; anything else is a typed malformation", () => {
+  for (const n of [1, 2, 3, 4] as const) {
+    assert.equal(decodeStateMessage(encodeStateMessage(n)), n);
+  }
+  const bad: [unknown, string, number][] = [
+    ["3", "NOT_FRAMES", -1],
+    [[], "FRAME_COUNT", -1],
+    [[new Uint8Array([0x33]), new Uint8Array()], "FRAME_COUNT", -1],
+    [[new Uint8Array([0x35])], "BAD_STATE", 0],
+    [[new Uint8Array([0x30])], "BAD_STATE", 0],
+    [[new Uint8Array([0x33, 0x33])], "BAD_STATE", 0],
+    [[new Uint8Array()], "BAD_STATE", 0],
+  ];
+  for (const [input, code, frame] of bad) {
+    const r = decodeStateMessage(input);
+    assert.ok(r instanceof ProtocolError, String(input));
+    assert.equal(r.code, code);
+    assert.equal(r.frame, frame);
+  }
+  assert.throws(() => encodeStateMessage(5 as 1), RangeError);
+});
+
+Deno.test("docs/BINARY_STAR.md holds the diagrams generated from the tables (deno task docs:fsm)", async () => {
+  const { diagrams } = await import("../../tools/docs_fsm.ts");
+  const doc = await Deno.readTextFile(
+    new URL("../../docs/BINARY_STAR.md", import.meta.url),
+  );
+  assert.ok(doc.includes(diagrams()), "run deno task docs:fsm");
+});
