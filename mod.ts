@@ -66,3 +66,13 @@ export {
   RecordLimits,
   type WorkerQueue,
 } from "./src/core/mod.ts";
+export {
+  type CurveKeyPair,
+  isCurveKey,
+  type KeyFile,
+  loadAllowedKeys,
+  loadKeyFile,
+  loadKeyPair,
+  writeKeyPair,
+  type WriteKeyPairOptions,
+} from "./src/security/mod.ts";

@@ -1,0 +1,18 @@
+/**
+ * Security: CURVE key files, the ZAP handler (RFC 27) and the `security`
+ * settings every pattern takes. See docs/SECURITY.md.
+ *
+ * @module
+ */
+export {
+  type CurveKeyPair,
+  isCurveKey,
+  type KeyFile,
+  loadAllowedKeys,
+  loadKeyFile,
+  loadKeyPair,
+  writeKeyPair,
+  type WriteKeyPairOptions,
+} from "./keys.ts";
+export { KeyFileError } from "../errors.ts";
+export { curveKeyPair, curvePublicKey } from "../transport/mod.ts";
