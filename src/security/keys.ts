@@ -222,7 +222,9 @@ export function parseKeyFile(path: string, text: string): KeyFile {
   if (!isCurveKey(pub)) {
     throw new KeyFileError(
       path,
-      `malformed public-key: must be 40 characters of Z85, got ${String(pub).length} characters`,
+      `malformed public-key: must be 40 characters of Z85, got ${
+        String(pub).length
+      } characters`,
     );
   }
   const sec = curve["secret-key"];
@@ -230,7 +232,9 @@ export function parseKeyFile(path: string, text: string): KeyFile {
   if (!isCurveKey(sec)) {
     throw new KeyFileError(
       path,
-      `malformed secret-key: must be 40 characters of Z85, got ${String(sec).length} characters`,
+      `malformed secret-key: must be 40 characters of Z85, got ${
+        String(sec).length
+      } characters`,
     );
   }
   let derived: string;

@@ -16,3 +16,21 @@ export {
 } from "./keys.ts";
 export { KeyFileError } from "../errors.ts";
 export { curveKeyPair, curvePublicKey } from "../transport/mod.ts";
+export {
+  type AllowList,
+  type ClientSecurity,
+  type CurveClientSecurity,
+  type CurveServerSecurity,
+  type PlainClientSecurity,
+  type PlainServerSecurity,
+  type SecurityStats,
+  type ServerSecurity,
+} from "./settings.ts";
+export {
+  ZAP_ENDPOINT,
+  type ZapCounters,
+  type ZapDecision,
+  type ZapRefusal,
+  zapStats,
+  type ZapStats,
+} from "./zap.ts";
