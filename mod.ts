@@ -87,6 +87,6 @@ export {
   type ZapCounters,
   type ZapDecision,
   type ZapRefusal,
-  zapStats,
   type ZapStats,
+  zapStats,
 } from "./src/security/mod.ts";

@@ -31,6 +31,6 @@ export {
   type ZapCounters,
   type ZapDecision,
   type ZapRefusal,
-  zapStats,
   type ZapStats,
+  zapStats,
 } from "./zap.ts";

@@ -58,6 +58,8 @@ export interface BrokerCoreDeps {
   readonly impl: MajordomoCoreImpl;
   readonly instance: string;
   readonly memory: () => MajordomoBrokerStats["memory"];
+  /** Whether the sender of the READY at hand may register; absent: all. */
+  readonly workerAllowed?: () => boolean;
 }
 
 const HEARTBEAT = COMMAND_FRAME[MdpWorkerCommand.HEARTBEAT];
@@ -106,6 +108,7 @@ export class BrokerCore implements MmiContext {
         forget(st, w);
       },
       dispatch: (s, now, live) => dispatch(st, s, now, live),
+      workerAllowed: deps.workerAllowed,
     };
     this.#st = st;
   }
