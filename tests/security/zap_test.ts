@@ -248,3 +248,50 @@ Deno.test("zap: a CURVE ROUTER admits an allowed key (User-Id = its key), refuse
   assert(!zapStats().running);
   assert(zapStats().total.refused >= 1);
 });
+
+Deno.test("zap: PLAIN users and NULL address lists on real sockets", async () => {
+  const plan = readServerSecurity("t", { plain: { users: { bob: "pw" } } })!;
+  const sec = openServerSecurity(plan, silentLogger);
+  const router = new RouterSocket(sec.options);
+  router.captureUserId();
+  const ep = router.bind("tcp://127.0.0.1:*");
+  const denyPlan = readServerSecurity("t", { ipDeny: ["127.0.0.1"] })!;
+  const deny = openServerSecurity(denyPlan, silentLogger);
+  const denied = new RouterSocket(deny.options);
+  const denyEp = denied.bind("tcp://127.0.0.1:*");
+  const bob = new DealerSocket(
+    readClientSecurity("c", { plain: { username: "bob", password: "pw" } }),
+  );
+  const eve = new DealerSocket({
+    ...readClientSecurity("c", {
+      plain: { username: "bob", password: "guess" },
+    }),
+    reconnectInitialMs: 50,
+  });
+  const nul = new DealerSocket({ reconnectInitialMs: 50 });
+  try {
+    eve.connect(ep);
+    bob.connect(ep);
+    nul.connect(denyEp);
+    await bob.send(["hi"]);
+    void eve.send(["let me in"]).catch(() => {});
+    void nul.send(["me too"]).catch(() => {});
+    const [, body] = await router.receive({ timeoutMs: 10000 });
+    assertEquals(new TextDecoder().decode(body), "hi");
+    assertEquals(router.lastUserId, "bob");
+    const t0 = Date.now();
+    while (
+      (sec.registration.counters.refused === 0 ||
+        deny.registration.counters.refused === 0) &&
+      Date.now() - t0 < 10000
+    ) await new Promise((r) => setTimeout(r, 20));
+    assert(sec.registration.counters.refusedBy["wrong-password"]! >= 1);
+    assert(deny.registration.counters.refusedBy["address-denied"]! >= 1);
+    assertEquals(denied.tryReceive(), null);
+    assertEquals(router.tryReceive(), null);
+  } finally {
+    for (const s of [bob, eve, nul, router, denied]) s.close();
+    sec.registration.release();
+    deny.registration.release();
+  }
+});
