@@ -908,3 +908,38 @@ export class TitanicError extends ZmqReliableError {
     this.text = text;
   }
 }
+
+/**
+ * A CURVE key or key file cannot be used: the file is missing or
+ * unreadable, a secret key file is readable by others than its owner, or
+ * the content is not a key (not 40 characters of Z85, no `public-key` /
+ * `secret-key` line, a secret key that does not match its public key).
+ * `path` names the file (empty for a key given as a string), `reason` says
+ * what is wrong in a few words.
+ *
+ * @example
+ * ```ts
+ * import { KeyFileError } from "@reliable/zmq";
+ * const err = new KeyFileError("/etc/zmq/broker_secret", "permissions 0644, must be 0600");
+ * console.log(err.name, err.reason); // "KeyFileError" "permissions 0644, must be 0600"
+ * ```
+ */
+export class KeyFileError extends ZmqReliableError {
+  /** The file concerned, or `""` for a key given in code. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly reason: string;
+  /**
+   * Creates the error.
+   *
+   * @param path The file concerned, or `""`.
+   * @param reason What is wrong, and if possible what to do.
+   * @param options Standard error options (`cause`).
+   */
+  constructor(path: string, reason: string, options?: ErrorOptions) {
+    super(path ? `Key file ${path}: ${reason}` : `Key: ${reason}`, options);
+    this.name = "KeyFileError";
+    this.path = path;
+    this.reason = reason;
+  }
+}

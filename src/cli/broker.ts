@@ -26,6 +26,7 @@ import type {
 } from "../patterns/majordomo/broker_types.ts";
 import { BROKER_DEFAULTS } from "../patterns/majordomo/_broker_policy.ts";
 import { shutdown } from "../transport/mod.ts";
+import { KeyFileError } from "../errors.ts";
 import { configureReactor } from "../transport/reactor.ts";
 import {
   consoleLogger,
@@ -166,6 +167,21 @@ const SPEC: Record<string, FlagSpec> = {
       "Binary Star: missed heartbeats before the peer is gone (failover timeout = heartbeat x liveness)",
     default: "2",
   },
+  "curve-secret": {
+    type: "string",
+    description:
+      "CURVE: the broker's secret key file (deno task keygen; 0600); needs --allow-clients",
+  },
+  "allow-clients": {
+    type: "string",
+    description:
+      "CURVE: directory of client public key files admitted, or 'any' (every key)",
+  },
+  "allow-workers": {
+    type: "string",
+    description:
+      "CURVE: directory of worker public key files; only these may register (default: any admitted key)",
+  },
   version: { type: "boolean", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
@@ -251,6 +267,40 @@ function readConfig(args: string[]): Config | "help" | "version" {
     );
     if (stray) throw new UsageError(`--${stray} needs --titanic-dir`);
   }
+  const curveSecret = flags["curve-secret"] as string | undefined;
+  const allowClients = flags["allow-clients"] as string | undefined;
+  const allowWorkers = flags["allow-workers"] as string | undefined;
+  let security: Pick<MajordomoBrokerOptions, "security" | "workerSecurity"> =
+    {};
+  if (curveSecret === undefined) {
+    if (allowClients !== undefined || allowWorkers !== undefined) {
+      throw new UsageError(
+        `--${
+          allowClients !== undefined ? "allow-clients" : "allow-workers"
+        } needs --curve-secret`,
+      );
+    }
+  } else {
+    if (allowClients === undefined) {
+      throw new UsageError(
+        "--curve-secret needs --allow-clients DIR (or --allow-clients any, to admit every key)",
+      );
+    }
+    if (titanic !== undefined) {
+      throw new UsageError(
+        "--titanic-dir cannot be combined with --curve-secret yet (run titanic as its own process)",
+      );
+    }
+    const allow = (v: string) => v === "any" ? "any" as const : { dir: v };
+    security = {
+      security: {
+        curve: { secretFile: curveSecret, allow: allow(allowClients) },
+      },
+      ...(allowWorkers !== undefined
+        ? { workerSecurity: { allow: allow(allowWorkers) } }
+        : {}),
+    };
+  }
   return {
     endpoints: flags.bind as string[],
     level: choice(flags, "log-level", Object.keys(LogLevel) as LogLevelName[]),
@@ -269,6 +319,7 @@ function readConfig(args: string[]): Config | "help" | "version" {
       maxFrameBytes: intFlag(flags, "max-frame-bytes", 1, 2 ** 29)!,
       core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
       expireBusyWorkers: !flags["keep-busy-workers"],
+      ...security,
     },
     pair,
     titanic: titanic === undefined ? undefined : {
@@ -380,6 +431,7 @@ async function main(): Promise<void> {
       });
     }
   } catch (e) {
+    if (e instanceof KeyFileError) fail(e.message);
     if (e instanceof TypeError || e instanceof RangeError) {
       fail(
         e.message.replace(/^MajordomoBroker\.bind\(\): /, "")
@@ -412,7 +464,17 @@ async function main(): Promise<void> {
   let last = "";
   const statsTimer = statsMs > 0
     ? setInterval(() => {
-      const fields = statsFields(broker.stats);
+      const sec = broker.securityStats?.counters;
+      const fields = {
+        ...statsFields(broker.stats),
+        ...(sec
+          ? {
+            refusedWorkers: broker.stats.counters.refusedWorkers,
+            connectionsAdmitted: sec.allowed,
+            connectionsRefused: sec.refused,
+          }
+          : {}),
+      };
       const key = JSON.stringify(fields);
       const changed = key !== last;
       last = key;
@@ -455,6 +517,9 @@ async function main(): Promise<void> {
       }
       : {}),
     core: broker.core,
+    ...(broker.securityStats?.publicKey
+      ? { curvePublicKey: broker.securityStats.publicKey }
+      : {}),
     instance: broker.instance,
     version: VERSION,
     pid: Deno.pid,

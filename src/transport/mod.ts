@@ -22,7 +22,7 @@ export {
 } from "./options.ts";
 export type { WaitOptions } from "./waiters.ts";
 export { type MonitorEvent, SocketMonitor } from "./monitor.ts";
-export { curveKeyPair } from "./curve.ts";
+export { curveKeyPair, curvePublicKey } from "./curve.ts";
 export { resolveEndpoint } from "./resolve.ts";
 export {
   configureReactor,

@@ -86,6 +86,16 @@ export interface SocketOptions {
   curveSecretKey?: Uint8Array | string;
   /** `ZMQ_CURVE_SERVERKEY`: the server's public key, on a CURVE client. @default none */
   curveServerKey?: Uint8Array | string;
+  /** `ZMQ_PLAIN_SERVER`: act as PLAIN server (clear-text user and password, checked by ZAP). @default false */
+  plainServer?: boolean;
+  /** `ZMQ_PLAIN_USERNAME`: the user name a PLAIN client sends (0-255 bytes). @default none */
+  plainUsername?: string;
+  /** `ZMQ_PLAIN_PASSWORD`: the password a PLAIN client sends (0-255 bytes). @default none */
+  plainPassword?: string;
+  /** `ZMQ_ZAP_DOMAIN`: the RFC 27 domain of a server socket; set, even NULL connections are checked by the ZAP handler (0-255 bytes). @default "" */
+  zapDomain?: string;
+  /** `ZMQ_ZAP_ENFORCE_DOMAIN` (libzmq draft API): refuse connections when no ZAP handler answers, instead of accepting them. @default false */
+  zapEnforceDomain?: boolean;
 }
 
 /** Options of a ROUTER socket. */
@@ -133,13 +143,13 @@ export const RouterNotify = {
  * How an option's value is checked and encoded: `count` an int32 of at
  * least `min`; `bytes64` an int64 of at least `min`; `ms` a duration
  * (`forever` is the libzmq value `Infinity` maps to, when allowed); `bool`;
- * `bytes` 1-255 bytes; `key` a CURVE key.
+ * `bytes` 1-255 bytes; `key` a CURVE key; `text` a string of 0-255 bytes.
  */
 type OptSpec =
   | { id: number; kind: "count" | "bytes64"; min: number }
   | { id: number; kind: "ms"; forever?: number }
   | { id: number; kind: "sec" }
-  | { id: number; kind: "bool" | "bytes" | "key" };
+  | { id: number; kind: "bool" | "bytes" | "key" | "text" };
 
 /** Option name → how libzmq takes it. @internal */
 export const OPTIONS: Record<string, OptSpec> = {
@@ -160,6 +170,11 @@ export const OPTIONS: Record<string, OptSpec> = {
   curvePublicKey: { id: 48, kind: "key" },
   curveSecretKey: { id: 49, kind: "key" },
   curveServerKey: { id: 50, kind: "key" },
+  plainServer: { id: 44, kind: "bool" },
+  plainUsername: { id: 45, kind: "text" },
+  plainPassword: { id: 46, kind: "text" },
+  zapDomain: { id: 55, kind: "text" },
+  zapEnforceDomain: { id: 93, kind: "bool" },
   routerHandover: { id: 56, kind: "bool" },
   handshakeIntervalMs: { id: 66, kind: "ms", forever: 0 },
   zmtpHeartbeatIntervalMs: { id: 75, kind: "ms" },
@@ -293,6 +308,20 @@ export function encodeOption(
       }
       view.setInt32(0, value ? 1 : 0, true);
       return { id: spec.id, bytes: out.subarray(0, 4) };
+    case "text": {
+      if (typeof value !== "string") {
+        throw new TypeError(
+          `${owner}: ${name} must be a string, got ${show(value)}`,
+        );
+      }
+      const bytes = encoder.encode(value);
+      if (bytes.length > 255) {
+        throw new RangeError(
+          `${owner}: ${name} must be at most 255 bytes, got ${bytes.length}`,
+        );
+      }
+      return { id: spec.id, bytes };
+    }
     case "bytes":
     case "key": {
       let bytes: Uint8Array;

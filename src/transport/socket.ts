@@ -43,7 +43,7 @@ import {
   ZMQ_RECONNECT_IVL_MAX,
   ZMQ_ROUTING_ID,
 } from "./options.ts";
-import { fillSink, stage, takeMessage } from "./staging.ts";
+import { fillSink, stage, stagedUserId, takeMessage } from "./staging.ts";
 import { enqueue, settle, type Waiter, type WaitOptions } from "./waiters.ts";
 import { SocketMonitor } from "./monitor.ts";
 import { checkFrames, checkWait } from "./checks.ts";
@@ -136,6 +136,8 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   #connections = 0;
   #reconnectIvl = 100;
   #reconnectMax = 0;
+  #wantUserId = false;
+  #userId = "";
 
   /**
    * Creates a socket of the given type in the process's context.
@@ -397,9 +399,31 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
 
   // ---- receiving -------------------------------------------------------------
 
+  /**
+   * Makes every receive also read the `User-Id` of the connection the
+   * message came from (what the ZAP handler answered: the client's CURVE
+   * public key or PLAIN user name), at the cost of one more libzmq call
+   * per message; see {@linkcode Socket.lastUserId}.
+   * @internal
+   */
+  captureUserId(): void {
+    this.#wantUserId = true;
+  }
+
+  /**
+   * The `User-Id` of the connection the last message received came from,
+   * once {@linkcode Socket.captureUserId} was called (`""` when the
+   * connection has none: no ZAP handler, or NULL security).
+   * @internal
+   */
+  get lastUserId(): string {
+    return this.#userId;
+  }
+
   /** Stages one message's frames in msg slots; 0 when none is ready. */
   #stage(): number {
-    const n = stage(this.#h("receive"), this.type);
+    const n = stage(this.#h("receive"), this.type, this.#wantUserId);
+    if (this.#wantUserId && n > 0) this.#userId = stagedUserId;
     if (n > 0 && this.#sendQ.length > 0 && !this.#recheckSendsQueued) {
       this.#recheckSendsQueued = true;
       queueMicrotask(this.#recheckSends);

@@ -31,6 +31,8 @@ interface SlotOps {
   close(i: number): void;
   /** Copies the frame in slot `i` (`dst.length` bytes, > 0) into `dst`. */
   copy(i: number, dst: Uint8Array): void;
+  /** `zmq_msg_gets` on slot `i`: a metadata property, or null. */
+  gets(i: number, property: Uint8Array): Deno.PointerValue;
 }
 
 let ops: SlotOps | undefined;
@@ -57,6 +59,7 @@ function pointerOps(): SlotOps {
     close: (i) => void zmq.zmq_msg_close(slot(i)),
     copy: (i, dst) =>
       Deno.UnsafePointerView.copyInto(zmq.zmq_msg_data(slot(i))!, dst),
+    gets: (i, property) => zmq.zmq_msg_gets(slot(i), property),
   };
 }
 
@@ -79,6 +82,7 @@ function bufferOps(): SlotOps {
     close: (i) => void zmq.zmq_msg_close_b(slot(i)),
     copy: (i, dst) =>
       libc.memcpy(dst, zmq.zmq_msg_data_b(slot(i)), usize(dst.length)),
+    gets: (i, property) => zmq.zmq_msg_gets_b(slot(i), property),
   };
 }
 
@@ -93,15 +97,42 @@ function releaseStaged(o: SlotOps, n: number): void {
   for (let i = 0; i < n; i++) o.close(i);
 }
 
+const USER_ID = new TextEncoder().encode("User-Id\0");
+const userIdBuf = new Uint8Array(256);
+const userIdDecoder = new TextDecoder();
+
+/**
+ * The `User-Id` of the connection the last message staged with `userId`
+ * came from (what the ZAP handler answered; `""` when none).
+ * @internal
+ */
+export let stagedUserId = "";
+
+function readUserId(o: SlotOps): string {
+  const p = o.gets(0, USER_ID);
+  if (p === null) return "";
+  const { libc } = lib();
+  const n = Number(libc.strnlen(p, usize(userIdBuf.length)));
+  if (n === 0) return "";
+  libc.memcpy(userIdBuf, p, usize(n));
+  return userIdDecoder.decode(userIdBuf.subarray(0, n));
+}
+
 /**
  * Stages one message's frames in msg slots without waiting.
  * @param h The socket handle.
  * @param type The socket type, for error messages.
+ * @param userId Also read the connection's `User-Id` into
+ *   {@linkcode stagedUserId} (one more libzmq call per message).
  * @returns The number of frames staged; 0 when no message is ready.
  * @throws {ZmqError} When libzmq fails for another reason than `EAGAIN`.
  * @internal
  */
-export function stage(h: Deno.PointerObject, type: string): number {
+export function stage(
+  h: Deno.PointerObject,
+  type: string,
+  userId = false,
+): number {
   const o = slotOps();
   let n = 0;
   let total = 0;
@@ -121,6 +152,7 @@ export function stage(h: Deno.PointerObject, type: string): number {
     if (o.more(n - 1) === 0) break;
   }
   stagedTotal = total;
+  if (userId) stagedUserId = readUserId(o);
   return n;
 }
 

@@ -63,6 +63,13 @@ export const ZMQ_SYMBOLS = {
     result: "i32",
   },
   zmq_msg_data: { parameters: ["pointer"], result: "pointer" },
+  // A frame's connection metadata (the ZAP handler's User-Id).
+  zmq_msg_gets: { parameters: ["pointer", "buffer"], result: "pointer" },
+  zmq_msg_gets_b: {
+    name: "zmq_msg_gets",
+    parameters: ["buffer", "buffer"],
+    result: "pointer",
+  },
   zmq_msg_more: { parameters: ["pointer"], result: "i32" },
   zmq_msg_close: { parameters: ["pointer"], result: "i32" },
   zmq_socket_monitor: {

@@ -95,10 +95,12 @@ export class PyChild implements AsyncDisposable {
 export async function spawnPython(
   script: string,
   args: string[],
+  env?: Record<string, string>,
 ): Promise<PyChild & { endpoint: string }> {
   const path = new URL(script, import.meta.url).pathname;
   const process = new Deno.Command(python ?? "python3", {
     args: ["-u", path, ...args],
+    ...(env ? { env } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -7,6 +7,7 @@ usage: mdp_client.py endpoint [service] [count]
 Prints {"event":"ready"} first and {"event":"done","ok":N,...} at the end.
 """
 import json
+import os
 import sys
 
 import zmq
@@ -16,6 +17,17 @@ SERVICE = (sys.argv[2] if len(sys.argv) > 2 else "echo").encode()
 COUNT = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
 TIMEOUT = 2500
 
+
+def curve(sock):
+    """CURVE client keys from MDP_CURVE_SERVERKEY / MDP_CURVE_PUBLICKEY /
+    MDP_CURVE_SECRETKEY (Z85), when set (tests/security)."""
+    server = os.environ.get("MDP_CURVE_SERVERKEY")
+    if server:
+        sock.curve_serverkey = server.encode()
+        sock.curve_publickey = os.environ["MDP_CURVE_PUBLICKEY"].encode()
+        sock.curve_secretkey = os.environ["MDP_CURVE_SECRETKEY"].encode()
+
+
 ctx = zmq.Context()
 print(json.dumps({"event": "ready", "endpoint": EP}), flush=True)
 
@@ -23,6 +35,7 @@ print(json.dumps({"event": "ready", "endpoint": EP}), flush=True)
 def new_socket():
     s = ctx.socket(zmq.REQ)
     s.linger = 0
+    curve(s)
     s.connect(EP)
     return s
 

@@ -9,6 +9,7 @@ usage: mdp_worker.py endpoint [service] [heartbeat_ms] [echo|transform]
 Prints {"event":"ready",...} on stdout once started.
 """
 import json
+import os
 import sys
 import time
 
@@ -20,11 +21,23 @@ HB = int(sys.argv[3]) if len(sys.argv) > 3 else 2500
 MODE = sys.argv[4] if len(sys.argv) > 4 else "echo"
 W = b"MDPW01"
 
+
+def curve(sock):
+    """CURVE client keys from MDP_CURVE_SERVERKEY / MDP_CURVE_PUBLICKEY /
+    MDP_CURVE_SECRETKEY (Z85), when set (tests/security)."""
+    server = os.environ.get("MDP_CURVE_SERVERKEY")
+    if server:
+        sock.curve_serverkey = server.encode()
+        sock.curve_publickey = os.environ["MDP_CURVE_PUBLICKEY"].encode()
+        sock.curve_secretkey = os.environ["MDP_CURVE_SECRETKEY"].encode()
+
+
 ctx = zmq.Context()
 print(json.dumps({"event": "ready", "endpoint": EP}), flush=True)
 while True:
     sock = ctx.socket(zmq.DEALER)
     sock.linger = 0
+    curve(sock)
     sock.connect(EP)
     sock.send_multipart([b"", W, b"\x01", SERVICE])
     poller = zmq.Poller()

@@ -2,6 +2,11 @@
  * Private: validation of `DynamicWorkerServer.bind()`'s arguments.
  * @module
  */
+import {
+  readServerSecurity,
+  refuseSecurityOverrides,
+  type ServerSecurityPlan,
+} from "../../security/settings.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
@@ -24,6 +29,7 @@ const KEYS = [
   "maxFrameBytes",
   "maxMessageBytes",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -43,6 +49,7 @@ export interface ParsedOptions {
   reuse: boolean;
   limits: SizeLimits;
   socketOptions: SocketOptions;
+  security?: ServerSecurityPlan;
   log: Logger;
   onEvent?: (e: DynamicWorkerServerEvent) => void;
   clock: Clock;
@@ -129,8 +136,19 @@ export function parseOptions(
     reuse: opt.bool(owner, "reuseWebWorkers", o.reuseWebWorkers, true),
     limits: readLimits(owner, o),
     socketOptions: checkSocketOptions(owner, o.socketOptions),
+    security: readSecurity(owner, o.security, o.socketOptions),
     log: opt.logger(owner, o.logger, "DynamicWorkerServer"),
     onEvent: opt.fn(owner, "onEvent", o.onEvent),
     clock: opt.clock(owner, o.clock),
   };
+}
+
+function readSecurity(
+  owner: string,
+  security: unknown,
+  socketOptions: unknown,
+): ServerSecurityPlan | undefined {
+  const plan = readServerSecurity(`${owner} security`, security);
+  if (plan) refuseSecurityOverrides(owner, socketOptions);
+  return plan;
 }

@@ -4,6 +4,11 @@
  * every worker replies to.
  * @module
  */
+import {
+  openServerSecurity,
+  type SecurityStats,
+  type ServerSecurityHandle,
+} from "../../security/settings.ts";
 import { ClosedError, HostUnreachableError } from "../../errors.ts";
 import { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { Frame, Message } from "../../types.ts";
@@ -80,6 +85,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
   readonly #core: DynamicCore;
   readonly #events: EventHub<DynamicWorkerServerEvent>;
   readonly #bad: RateLimitedLog;
+  readonly #security: ServerSecurityHandle | undefined;
   #loops: Promise<unknown> = Promise.resolve();
 
   private constructor(o: ParsedOptions) {
@@ -88,11 +94,21 @@ export class DynamicWorkerServer implements AsyncDisposable {
     this.#events = new EventHub(o.log, o.onEvent);
     this.#bad = new RateLimitedLog(o.log, o.clock);
     const cap = capSocketOptions(o.limits);
-    this.#router = new RouterSocket({
-      ...o.socketOptions,
-      ...cap,
-      routerMandatory: true,
-    });
+    const sec = o.security
+      ? openServerSecurity(o.security, o.log, o.clock)
+      : undefined;
+    this.#security = sec;
+    try {
+      this.#router = new RouterSocket({
+        ...o.socketOptions,
+        ...cap,
+        ...sec?.options,
+        routerMandatory: true,
+      });
+    } catch (e) {
+      sec?.registration.release();
+      throw e;
+    }
     this.#back = new DealerSocket({
       ...o.socketOptions,
       ...cap,
@@ -116,6 +132,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#router.close();
       this.#back.close();
       this.#taskOut?.close();
+      sec?.registration.release();
       throw e;
     }
     this.#runner = new JobRunner(
@@ -189,6 +206,14 @@ export class DynamicWorkerServer implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * The frontend's security: mechanism, public key and the ZAP handler's
+   * admissions and refusals (`undefined` without `security`).
+   */
+  get securityStats(): SecurityStats | undefined {
+    return this.#security?.stats();
   }
 
   /** Counters (a snapshot). */
@@ -373,6 +398,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#router.close();
       this.#back.close();
       this.#taskOut?.close();
+      this.#security?.registration.release();
       this.#bad.flush();
     }
     await Promise.all([this.#loops, this.#runner.close()]);

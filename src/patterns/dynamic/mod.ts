@@ -36,3 +36,11 @@ export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
 export type { Clock, Timer } from "../../_util/clock.ts";
 export type { SocketOptions } from "../../transport/mod.ts";
+export type {
+  AllowList,
+  CurveServerSecurity,
+  PlainServerSecurity,
+  SecurityStats,
+  ServerSecurity,
+} from "../../security/settings.ts";
+export type { ZapCounters, ZapRefusal } from "../../security/zap.ts";

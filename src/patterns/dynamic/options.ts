@@ -2,6 +2,7 @@
  * Options and counters of `DynamicWorkerServer`.
  * @module
  */
+import type { ServerSecurity } from "../../security/settings.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
@@ -88,6 +89,14 @@ export interface DynamicWorkerServerOptions {
   maxMessageBytes?: number;
   /** Options for the ROUTER and the DEALER (CURVE keys, high-water marks...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * Who may connect to the frontend (clients), checked by the process's
+   * ZAP handler: CURVE with an allow-list, PLAIN, or address lists
+   * (docs/SECURITY.md). The backend is for this server's own workers:
+   * bind it on `ipc://` or 127.0.0.1.
+   * @default none
+   */
+  security?: ServerSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Called for each {@linkcode DynamicWorkerServerEvent}. @default none */

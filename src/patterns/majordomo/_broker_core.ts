@@ -65,6 +65,9 @@ export interface BrokerCoreDeps {
   readonly memory: () => MajordomoBrokerStats["memory"];
   /** The `admit` option (Binary Star): serve this message now? */
   readonly admit?: (from: "client" | "worker") => boolean;
+
+  /** Whether the sender of the READY at hand may register; absent: all. */
+  readonly workerAllowed?: () => boolean;
 }
 
 const HEARTBEAT = COMMAND_FRAME[MdpWorkerCommand.HEARTBEAT];
@@ -113,6 +116,7 @@ export class BrokerCore implements MmiContext {
         forget(st, w);
       },
       dispatch: (s, now, live) => dispatch(st, s, now, live),
+      workerAllowed: deps.workerAllowed,
     };
     this.#st = st;
   }

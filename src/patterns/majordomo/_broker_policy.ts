@@ -9,6 +9,12 @@ import * as opt from "../../_util/options.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { RouterSocketOptions } from "../../transport/mod.ts";
+import {
+  readAllowList,
+  readServerSecurity,
+  refuseSecurityOverrides,
+  type ServerSecurityPlan,
+} from "../../security/settings.ts";
 import type {
   MajordomoBrokerEvent,
   MajordomoBrokerOptions,
@@ -38,6 +44,11 @@ export interface BrokerSetup {
   readonly onEvent?: (event: MajordomoBrokerEvent) => void;
   readonly clock: Clock;
   readonly admit?: (from: "client" | "worker") => boolean;
+
+  /** `security`, checked and loaded. */
+  readonly security?: ServerSecurityPlan;
+  /** `workerSecurity.allow`, loaded. */
+  readonly workerAllow?: ReadonlySet<string> | "any";
 }
 
 /** The defaults, in one place (README and the CLI's help quote them). */
@@ -77,6 +88,8 @@ const KEYS: readonly (keyof MajordomoBrokerOptions)[] = [
   "sendHighWaterMark",
   "receiveHighWaterMark",
   "socketOptions",
+  "security",
+  "workerSecurity",
   "logger",
   "onEvent",
   "clock",
@@ -215,6 +228,34 @@ export function readBrokerOptions(
   };
   const name = "MajordomoBroker";
   const logger = opt.logger(owner, o.logger, name);
+  const security = readServerSecurity(`${owner} security`, o.security);
+  if (security) refuseSecurityOverrides(owner, user);
+  let workerAllow: ReadonlySet<string> | "any" | undefined;
+  if (o.workerSecurity !== undefined) {
+    const ws = o.workerSecurity as unknown;
+    if (typeof ws !== "object" || ws === null || !("allow" in ws)) {
+      throw new TypeError(
+        `${owner}: workerSecurity must be { allow: "any" | keys | { dir } }`,
+      );
+    }
+    if (!security) {
+      throw new TypeError(
+        `${owner}: workerSecurity needs security (workers are told apart by the key or user the ZAP handler authenticated)`,
+      );
+    }
+    workerAllow = readAllowList(
+      `${owner} workerSecurity.allow`,
+      (ws as { allow: unknown }).allow,
+      security.mechanism === "CURVE",
+    );
+    // The ZAP handler admits workers' keys as well as clients'.
+    const c = security.policy.curve;
+    if (c !== undefined && c !== "any") {
+      security.policy.curve = workerAllow === "any"
+        ? "any"
+        : new Set([...c, ...workerAllow]);
+    }
+  }
   return {
     policy,
     core,
@@ -232,5 +273,8 @@ export function readBrokerOptions(
       "admit",
       o.admit,
     ),
+
+    security,
+    workerAllow,
   };
 }

@@ -249,7 +249,7 @@ export class BrokerReport {
   refused(
     service: Uint8Array,
     worker: Uint8Array,
-    reason: "max-workers" | "max-services" | "mmi-service",
+    reason: "max-workers" | "max-services" | "mmi-service" | "not-authorized",
   ): void {
     this.counters.refusedWorkers++;
     this.#bad.warn(`refused:${reason}`, "READY refused", { reason });

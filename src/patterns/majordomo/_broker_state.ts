@@ -61,6 +61,8 @@ export interface BrokerState {
   readonly mmi: MmiContext;
   /** Called by the registry for each worker it expires. */
   readonly onExpired: (w: Worker, cause: ExpiryCause) => void;
+  /** Whether the sender of the READY at hand may register (`workerSecurity`). */
+  readonly workerAllowed?: () => boolean;
   /** Hands waiting requests of a service to its waiting workers. */
   readonly dispatch: (svc: Service, now: number, live: number) => void;
 }

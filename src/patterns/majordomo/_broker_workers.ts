@@ -61,9 +61,16 @@ export function ready(
 ): void {
   const env = st.env;
   const sf = env.serviceFrame;
-  let refused: "max-workers" | "max-services" | "mmi-service" | null = null;
+  let refused:
+    | "max-workers"
+    | "max-services"
+    | "mmi-service"
+    | "not-authorized"
+    | null = null;
   let svc = st.svc.get(env.serviceHandle);
-  if (isMmiService(env.frame(sf))) refused = "mmi-service";
+  if (st.workerAllowed !== undefined && !st.workerAllowed()) {
+    refused = "not-authorized";
+  } else if (isMmiService(env.frame(sf))) refused = "mmi-service";
   else if (st.reg.size >= st.p.maxWorkers) refused = "max-workers";
   else if (svc === undefined && st.svc.size >= st.p.maxServices) {
     refused = "max-services";

@@ -11,6 +11,10 @@ import { checkEndpoint, checkEndpoints } from "../../_util/endpoint.ts";
 import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
 import type { Message } from "../../types.ts";
 import {
+  readClientSecurity,
+  refuseSecurityOverrides,
+} from "../../security/settings.ts";
+import {
   HandlerFailedError,
   ProtocolError,
   RequestExpiredError,
@@ -19,12 +23,23 @@ import {
 } from "../../errors.ts";
 
 /**
- * Checks the `socketOptions` option.
+ * Checks the `socketOptions` option, and the `security` option whose socket
+ * options it adds (the user's may then not set them).
  * @param owner Class name, for messages.
  * @param value The value given.
+ * @param security The `security` option given.
  * @returns The options (a copy), or `{}`.
  */
-export function socketOptionsOf(owner: string, value: unknown): SocketOptions {
+export function socketOptionsOf(
+  owner: string,
+  value: unknown,
+  security?: unknown,
+): SocketOptions {
+  const sec = readClientSecurity(`${owner}: security`, security);
+  if (sec) {
+    refuseSecurityOverrides(owner, value);
+    return { ...socketOptionsOf(owner, value), ...sec };
+  }
   if (value === undefined) return {};
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw new TypeError(

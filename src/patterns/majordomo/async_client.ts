@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { ClientSecurity } from "../../security/settings.ts";
 import { ClosedError, ProtocolError } from "../../errors.ts";
 import type {
   DealerSocket,
@@ -43,6 +44,7 @@ const KEYS = [
   "maxInFlight",
   "fallbackConcurrency",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -108,6 +110,13 @@ export interface MajordomoAsyncClientOptions {
   fallbackConcurrency?: number;
   /** Options for every DEALER the client opens (CURVE keys, ...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * How to prove who this is to a secure broker (docs/SECURITY.md): CURVE
+   * with the broker's public key (and this side's key pair, else a new one
+   * per instance), or PLAIN.
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -276,7 +285,7 @@ export class MajordomoAsyncClient implements AsyncDisposable {
       1,
       4096,
     );
-    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions);
+    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions, o.security);
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,

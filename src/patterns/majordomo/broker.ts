@@ -13,6 +13,11 @@ import { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { ReceiveSink } from "../../types.ts";
 import { createCore, type Envelope } from "../../core/mod.ts";
 import { EventHub } from "../_kit/events.ts";
+import {
+  openServerSecurity,
+  type SecurityStats,
+  type ServerSecurityHandle,
+} from "../../security/settings.ts";
 import { readBrokerOptions } from "./_broker_policy.ts";
 import { BrokerCore, type BrokerOutput, Sent } from "./_broker_core.ts";
 import type {
@@ -143,6 +148,7 @@ export class MajordomoBroker implements AsyncDisposable {
   readonly #events: EventHub<MajordomoBrokerEvent>;
   readonly #clock: Clock;
   readonly #endpoints: string[] = [];
+  readonly #security: ServerSecurityHandle | undefined;
   #timer: Timer | undefined;
   #tickDue = false;
   #parked = false;
@@ -163,8 +169,24 @@ export class MajordomoBroker implements AsyncDisposable {
     }
     const env = core.createEnvelope();
     this.#sink = new SizedSink(env);
-    const sock = new RouterSocket(setup.socket);
+    const sec = setup.security
+      ? openServerSecurity(setup.security, setup.logger, setup.clock)
+      : undefined;
+    this.#security = sec;
+    let sock: RouterSocket;
+    try {
+      sock = new RouterSocket({ ...setup.socket, ...sec?.options });
+    } catch (e) {
+      sec?.registration.release();
+      throw e;
+    }
     this.#sock = sock;
+    const workerAllow = setup.workerAllow;
+    let workerAllowed: (() => boolean) | undefined;
+    if (workerAllow !== undefined && workerAllow !== "any") {
+      sock.captureUserId();
+      workerAllowed = () => workerAllow.has(sock.lastUserId);
+    }
     const out: BrokerOutput = {
       send(frames) {
         try {
@@ -187,7 +209,28 @@ export class MajordomoBroker implements AsyncDisposable {
       instance: randomInstance(),
       memory: () => Deno.memoryUsage(),
       admit: setup.admit,
+
+      workerAllowed,
     });
+  }
+
+  /**
+   * The broker's security (`security` option): mechanism, public key and
+   * the ZAP handler's admissions and refusals for its socket; `undefined`
+   * without `security`.
+   * @example
+   * ```ts
+   * import { curveKeyPair, MajordomoBroker } from "@reliable/zmq";
+   * const { secretKey } = curveKeyPair();
+   * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+   *   security: { curve: { secretKey, allow: "any" } },
+   * });
+   * console.log(broker.securityStats?.mechanism, broker.securityStats?.counters.refused); // "CURVE" 0
+   * await broker.close();
+   * ```
+   */
+  get securityStats(): SecurityStats | undefined {
+    return this.#security?.stats();
   }
 
   /**
@@ -401,6 +444,8 @@ export class MajordomoBroker implements AsyncDisposable {
       // the socket may be unusable already
     }
     this.#sock.close();
+    // After the socket: never a moment when it is open without its policy.
+    this.#security?.registration.release();
     const loop = this.#loop;
     this.#closing = loop === undefined ? Promise.resolve() : loop.then(() => {
       this.#bad.flush();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AllowList, ServerSecurity } from "../../security/settings.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
@@ -149,6 +150,23 @@ export interface MajordomoBrokerOptions {
    * @default {}
    */
   socketOptions?: SocketOptions;
+  /**
+   * Who may connect (docs/SECURITY.md): CURVE keys and an allow-list of
+   * client keys, PLAIN users, or address lists, checked by the process's
+   * ZAP handler. Without it the broker is open to anyone who can reach it.
+   * @default none
+   */
+  security?: ServerSecurity;
+  /**
+   * Who may register as a worker, among those `security` admits: the
+   * CURVE public keys (or PLAIN user names) allowed to send READY. Their
+   * keys are admitted by the ZAP handler as well; a READY from any other
+   * connection is refused (counted in `refusedWorkers`, event
+   * `worker:refused` with reason `"not-authorized"`) and sent DISCONNECT.
+   * Needs `security`.
+   * @default every connection `security` admits may register
+   */
+  workerSecurity?: { allow: AllowList };
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Called with every {@linkcode MajordomoBrokerEvent}. */
@@ -211,7 +229,7 @@ export interface MajordomoBrokerCounters {
   disconnectsSent: number;
   /** Workers removed after `liveness` silent heartbeat intervals. */
   expiredWorkers: number;
-  /** READYs refused (bounds, `mmi.*` service). */
+  /** READYs refused (bounds, `mmi.*` service, a worker not in `workerSecurity`). */
   refusedWorkers: number;
   /** Pauses of the broker itself longer than the expiry window (not charged to workers). */
   pauses: number;
@@ -324,7 +342,7 @@ export type MajordomoBrokerEvent =
     type: "worker:refused";
     service: string;
     worker: string;
-    reason: "max-workers" | "max-services" | "mmi-service";
+    reason: "max-workers" | "max-services" | "mmi-service" | "not-authorized";
   }
   | {
     type: "request:queued";

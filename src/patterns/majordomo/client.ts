@@ -4,12 +4,14 @@
  *
  * @module
  */
+import type { ClientSecurity } from "../../security/settings.ts";
 import {
   BrokerUnreachableError,
   ClosedError,
   ProtocolError,
   RequestTimeoutError,
   ServiceUnavailableError,
+  TimeoutError,
   WorkerLostError,
 } from "../../errors.ts";
 import type {
@@ -64,6 +66,7 @@ const KEYS = [
   "failoverMs",
   "checkServiceOnTimeout",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -122,6 +125,13 @@ export interface MajordomoClientOptions {
   checkServiceOnTimeout?: boolean;
   /** Options for the client's DEALER socket (CURVE keys, ...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * How to prove who this is to a secure broker (docs/SECURITY.md): CURVE
+   * with the broker's public key (and this side's key pair, else a new one
+   * per instance), or PLAIN.
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -284,7 +294,7 @@ export class MajordomoClient implements AsyncDisposable {
       o.checkServiceOnTimeout,
       true,
     );
-    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions);
+    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions, o.security);
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,
@@ -478,6 +488,30 @@ export class MajordomoClient implements AsyncDisposable {
     return result;
   }
 
+  /**
+   * Sends, waiting at most until `dueAt`: a DEALER whose connection never
+   * completes (refused by a secure broker, say) has nowhere to queue.
+   * @returns `false` when `dueAt` came first.
+   */
+  async #sendBy(
+    sock: DealerSocket,
+    frames: Uint8Array[],
+    dueAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    if (sock.trySend(frames)) return true;
+    try {
+      await sock.send(frames, {
+        timeoutMs: Math.max(1, Math.ceil(dueAt - this.#clock.now())),
+        signal,
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof TimeoutError && !(signal?.aborted)) return false;
+      throw e;
+    }
+  }
+
   /** Sends `frames` and waits until `dueAt` for the matching answer. */
   async #exchange(
     service: string,
@@ -491,7 +525,9 @@ export class MajordomoClient implements AsyncDisposable {
     | { kind: "timeout" }
   > {
     const sock = this.#sock ?? this.#open();
-    await sock.send(frames);
+    if (!await this.#sendBy(sock, frames, dueAt, signal)) {
+      return { kind: "timeout" };
+    }
     for (;;) {
       const msg = await this.#receive(sock, dueAt, signal);
       if (msg === null) return { kind: "timeout" };
@@ -722,7 +758,8 @@ export class MajordomoClient implements AsyncDisposable {
       calledAt + policy.deadlineMs,
     );
     const sock = this.#sock ?? this.#open();
-    await sock.send(encodeClientRequest(MMI_SERVICE, [service]));
+    const mmi = encodeClientRequest(MMI_SERVICE, [service]);
+    if (!await this.#sendBy(sock, mmi, dueAt, signal)) return;
     for (;;) {
       const msg = await this.#receive(sock, dueAt, signal);
       if (msg === null) break;

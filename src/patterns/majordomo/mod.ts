@@ -87,3 +87,14 @@ export {
   type RzReply,
   workerErrorFrame,
 } from "./correlation.ts";
+export type {
+  AllowList,
+  ClientSecurity,
+  CurveClientSecurity,
+  CurveServerSecurity,
+  PlainClientSecurity,
+  PlainServerSecurity,
+  SecurityStats,
+  ServerSecurity,
+} from "../../security/settings.ts";
+export type { ZapCounters, ZapRefusal } from "../../security/zap.ts";

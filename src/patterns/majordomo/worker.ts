@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ClientSecurity } from "../../security/settings.ts";
 import { ClosedError, ProtocolError } from "../../errors.ts";
 import type {
   DealerSocket,
@@ -56,6 +57,7 @@ const KEYS = [
   "maxFrameBytes",
   "maxMessageBytes",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -134,6 +136,13 @@ export interface MajordomoWorkerOptions {
   maxMessageBytes?: number;
   /** Options for the worker's DEALER (CURVE keys, ...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * How to prove who this is to a secure broker (docs/SECURITY.md): CURVE
+   * with the broker's public key (and this side's key pair, else a new one
+   * per instance), or PLAIN.
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the worker's events. @default none */
@@ -315,7 +324,7 @@ export class MajordomoWorker implements AsyncDisposable {
       64 * 1024 * 1024,
       1,
     );
-    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions);
+    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions, o.security);
     this.#log = opt.logger(CLS, o.logger, `${CLS} ${service}`);
     this.#clock = opt.clock(CLS, o.clock);
     this.#bad = new RateLimitedLog(this.#log, this.#clock);

@@ -18,6 +18,15 @@ import { createCore, type Envelope, type WorkerQueue } from "../../core/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
 import {
+  openServerSecurity,
+  readServerSecurity,
+  refuseSecurityOverrides,
+  type SecurityStats,
+  type ServerSecurity,
+  type ServerSecurityHandle,
+  type ServerSecurityPlan,
+} from "../../security/settings.ts";
+import {
   capSocketOptions,
   messageBytes,
   overLimits,
@@ -40,6 +49,8 @@ export const QUEUE_KEYS = [
   "maxFrameBytes",
   "maxMessageBytes",
   "socketOptions",
+  "security",
+  "workerSecurity",
   "logger",
   "onEvent",
   "clock",
@@ -51,6 +62,8 @@ export interface QueueCommonOptions {
   maxFrameBytes?: number;
   maxMessageBytes?: number;
   socketOptions?: SocketOptions;
+  security?: ServerSecurity;
+  workerSecurity?: ServerSecurity;
   logger?: Logger;
   onEvent?: (event: PirateQueueEvent) => void;
   clock?: Clock;
@@ -63,6 +76,8 @@ export interface QueueSetup {
   readonly core: "auto" | "wasm" | "ts";
   readonly limits: SizeLimits;
   readonly socketOptions: SocketOptions;
+  readonly security?: ServerSecurityPlan;
+  readonly workerSecurity?: ServerSecurityPlan;
   readonly log: Logger;
   readonly onEvent?: (event: PirateQueueEvent) => void;
   readonly clock: Clock;
@@ -86,7 +101,16 @@ export function queueSetup(
 ): QueueSetup {
   const fe = checkEndpoint(owner, "frontend", frontend, "bind");
   const be = checkEndpoint(owner, "backend", backend, "bind");
+  const security = readServerSecurity(`${owner} security`, o.security);
+  const workerSecurity = o.workerSecurity === undefined
+    ? (security && readServerSecurity(`${owner} security`, o.security))
+    : readServerSecurity(`${owner} workerSecurity`, o.workerSecurity);
+  if (security || workerSecurity) {
+    refuseSecurityOverrides(owner, o.socketOptions);
+  }
   return {
+    security,
+    workerSecurity,
     fe,
     be,
     core: opt.oneOf(owner, "core", o.core, ["auto", "wasm", "ts"], "auto"),
@@ -161,30 +185,66 @@ export class QueueShell implements QueuePort {
     this.bad = new RateLimitedLog(s.log, s.clock);
     this.events = new EventHub(s.log, s.onEvent);
     const cap = capSocketOptions(s.limits);
-    this.frontend = new RouterSocket({
-      ...s.socketOptions,
-      ...cap,
-      routerMandatory: true,
-    });
-    // Handover: a worker that reconnects with its old identity takes it over.
-    this.backend = new RouterSocket({
-      ...s.socketOptions,
-      ...cap,
-      routerMandatory: true,
-      routerHandover: true,
-    });
+    const feSec = s.security
+      ? openServerSecurity(s.security, s.log, s.clock)
+      : undefined;
+    const beSec = s.workerSecurity
+      ? openServerSecurity(s.workerSecurity, s.log, s.clock)
+      : undefined;
+    this.#security = [feSec, beSec];
+    try {
+      this.frontend = new RouterSocket({
+        ...s.socketOptions,
+        ...cap,
+        ...feSec?.options,
+        routerMandatory: true,
+      });
+    } catch (e) {
+      this.#releaseSecurity();
+      throw e;
+    }
+    try {
+      // Handover: a worker that reconnects with its old identity takes it over.
+      this.backend = new RouterSocket({
+        ...s.socketOptions,
+        ...cap,
+        ...beSec?.options,
+        routerMandatory: true,
+        routerHandover: true,
+      });
+    } catch (e) {
+      this.frontend.close();
+      this.#releaseSecurity();
+      throw e;
+    }
     try {
       this.frontendEndpoint = this.frontend.bind(s.fe);
       this.backendEndpoint = this.backend.bind(s.be);
     } catch (e) {
       this.frontend.close();
       this.backend.close();
+      this.#releaseSecurity();
       throw e;
     }
     const core = createCore({ impl: s.core });
     this.coreImpl = core.impl;
     this.env = core.createEnvelope();
     this.queue = core.createWorkerQueue();
+  }
+
+  readonly #security: (ServerSecurityHandle | undefined)[];
+
+  #releaseSecurity(): void {
+    for (const s of this.#security) s?.registration.release();
+  }
+
+  /** The frontend's and backend's security (undefined where none). */
+  securityStats(): {
+    frontend?: SecurityStats;
+    backend?: SecurityStats;
+  } {
+    const [fe, be] = this.#security;
+    return { frontend: fe?.stats(), backend: be?.stats() };
   }
 
   /** Counters and worker counts (a snapshot). */
@@ -334,6 +394,7 @@ export class QueueShell implements QueuePort {
       stop?.();
       this.frontend.close();
       this.backend.close();
+      this.#releaseSecurity();
       this.#idle.notify();
       this.bad.flush();
     }

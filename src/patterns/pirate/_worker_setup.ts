@@ -5,6 +5,11 @@
  *
  * @module
  */
+import {
+  type ClientSecurity,
+  readClientSecurity,
+  refuseSecurityOverrides,
+} from "../../security/settings.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
@@ -46,6 +51,7 @@ export const WORKER_KEYS = [
   "maxFrameBytes",
   "maxMessageBytes",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -57,6 +63,7 @@ export interface WorkerCommonOptions {
   maxFrameBytes?: number;
   maxMessageBytes?: number;
   socketOptions?: SocketOptions;
+  security?: ClientSecurity;
   logger?: Logger;
   onEvent?: (event: PirateWorkerEvent) => void;
   clock?: Clock;
@@ -101,6 +108,26 @@ export interface WorkerSetup {
   readonly clock: Clock;
 }
 
+/**
+ * The user's socket options plus those of `security` (which the user's
+ * may then not set), checked.
+ * @param owner For messages.
+ * @param socketOptions The user's socket options.
+ * @param security The `security` option.
+ * @returns The options to open the socket with.
+ */
+export function withClientSecurity(
+  owner: string,
+  socketOptions: unknown,
+  security: unknown,
+): SocketOptions {
+  const user = checkSocketOptions(owner, socketOptions);
+  const sec = readClientSecurity(`${owner} security`, security);
+  if (!sec) return user;
+  refuseSecurityOverrides(owner, socketOptions);
+  return Object.freeze({ ...user, ...sec });
+}
+
 /** A printable random identity `XXXX-XXXX` (the guide's spworker style). */
 function randomIdentity(): string {
   const n = crypto.getRandomValues(new Uint32Array(1))[0];
@@ -142,7 +169,7 @@ export function workerSetup(
     handler: h,
     identity,
     limits: readLimits(owner, o),
-    socketOptions: checkSocketOptions(owner, o.socketOptions),
+    socketOptions: withClientSecurity(owner, o.socketOptions, o.security),
     log: opt.logger(owner, o.logger, `${owner.split(".")[0]} ${identity}`),
     onEvent: opt.fn(owner, "onEvent", o.onEvent),
     clock: opt.clock(owner, o.clock),

@@ -3,6 +3,11 @@
  * `lpclient`, chapter 4), on the retry loop shared with `MajordomoClient`.
  * @module
  */
+import {
+  type ClientSecurity,
+  readClientSecurity,
+  refuseSecurityOverrides,
+} from "../../security/settings.ts";
 import { ClosedError, RequestTimeoutError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
@@ -20,6 +25,7 @@ const KEYS = [
   "deadlineMs",
   "validateReply",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -79,6 +85,13 @@ export interface LazyPirateClientOptions {
   validateReply?: (request: readonly Frame[], reply: Message) => boolean;
   /** Socket options for each REQ socket (CURVE keys, reconnect interval...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * How to prove who this is to a secure server (docs/SECURITY.md): CURVE
+   * with the server's public key (and this side's key pair, else a new
+   * one), or PLAIN. Every REQ socket the client opens uses it.
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -205,7 +218,9 @@ export class LazyPirateClient implements AsyncDisposable {
     ) {
       throw new TypeError(`${CLS}: socketOptions must be an object`);
     }
-    this.#socketOptions = { ...o.socketOptions };
+    const sec = readClientSecurity(`${CLS} security`, o.security);
+    if (sec) refuseSecurityOverrides(CLS, o.socketOptions);
+    this.#socketOptions = { ...o.socketOptions, ...sec };
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,

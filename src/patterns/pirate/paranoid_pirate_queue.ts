@@ -3,6 +3,7 @@
  * expiry (zguide `ppqueue`, chapter 4; rfc.zeromq.org/spec/6).
  * @module
  */
+import type { SecurityStats, ServerSecurity } from "../../security/settings.ts";
 import { ProtocolError } from "../../errors.ts";
 import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -61,6 +62,19 @@ export interface ParanoidPirateQueueOptions {
   maxMessageBytes?: number;
   /** Options for both ROUTER sockets (CURVE keys, high-water marks...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * Who may connect to the frontend (clients), checked by the process's
+   * ZAP handler: CURVE with an allow-list, PLAIN, or address lists
+   * (docs/SECURITY.md). Also the backend's, unless `workerSecurity` is given.
+   * @default none
+   */
+  security?: ServerSecurity;
+  /**
+   * Who may connect to the backend (workers); the backend is a socket of
+   * its own, so workers can need keys clients do not have.
+   * @default `security`
+   */
+  workerSecurity?: ServerSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Called for each {@linkcode PirateQueueEvent}. @default none */
@@ -196,6 +210,15 @@ export class ParanoidPirateQueue implements AsyncDisposable {
   /** Counters and current worker counts (a snapshot). */
   get stats(): PirateQueueStats {
     return this.#q.stats(this.#core.idleCount, this.#core.busyCount);
+  }
+
+  /**
+   * The frontend's and the backend's security: mechanism, public key and
+   * the ZAP handler's admissions and refusals (`undefined` without
+   * `security`).
+   */
+  get securityStats(): { frontend?: SecurityStats; backend?: SecurityStats } {
+    return this.#q.securityStats();
   }
 
   /**

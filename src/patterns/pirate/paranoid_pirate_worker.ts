@@ -4,6 +4,7 @@
  * chapter 4).
  * @module
  */
+import type { ClientSecurity } from "../../security/settings.ts";
 import { ProtocolError } from "../../errors.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -91,6 +92,13 @@ export interface ParanoidPirateWorkerOptions {
   maxMessageBytes?: number;
   /** Options for the DEALER (CURVE keys, ...); the worker's own settings win. @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * How to prove who this is to a secure queue (docs/SECURITY.md): CURVE
+   * with the queue's public key (and this side's key pair, else a new one),
+   * or PLAIN.
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the worker's events. @default none */

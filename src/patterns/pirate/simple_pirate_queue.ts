@@ -3,6 +3,7 @@
  * READY (zguide `spqueue`, chapter 4).
  * @module
  */
+import type { SecurityStats, ServerSecurity } from "../../security/settings.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
@@ -49,6 +50,19 @@ export interface SimplePirateQueueOptions {
   maxMessageBytes?: number;
   /** Options for both ROUTER sockets (CURVE keys, high-water marks...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * Who may connect to the frontend (clients), checked by the process's
+   * ZAP handler: CURVE with an allow-list, PLAIN, or address lists
+   * (docs/SECURITY.md). Also the backend's, unless `workerSecurity` is given.
+   * @default none
+   */
+  security?: ServerSecurity;
+  /**
+   * Who may connect to the backend (workers); the backend is a socket of
+   * its own, so workers can need keys clients do not have.
+   * @default `security`
+   */
+  workerSecurity?: ServerSecurity;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Called for each {@linkcode PirateQueueEvent}. @default none */
@@ -150,6 +164,15 @@ export class SimplePirateQueue implements AsyncDisposable {
   /** Counters and current worker counts (a snapshot; `busyWorkers` is always 0). */
   get stats(): PirateQueueStats {
     return this.#q.stats(this.#core.idleCount, 0);
+  }
+
+  /**
+   * The frontend's and the backend's security: mechanism, public key and
+   * the ZAP handler's admissions and refusals (`undefined` without
+   * `security`).
+   */
+  get securityStats(): { frontend?: SecurityStats; backend?: SecurityStats } {
+    return this.#q.securityStats();
   }
 
   /**
