@@ -18,7 +18,8 @@
  *
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
  * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`,
- * `@reliable/zmq/core`, and the lower-level wire layer (7/MDP, 8/MMI and
+ * `@reliable/zmq/core`, `@reliable/zmq/observe` (metrics, the HTTP
+ * endpoint and live page), and the lower-level wire layer (7/MDP, 8/MMI and
  * 6/PPP as spec data and codecs) `@reliable/zmq/protocol`.
  *
  * @example Quick start: a DEALER and a ROUTER
@@ -66,3 +67,14 @@ export {
   RecordLimits,
   type WorkerQueue,
 } from "./src/core/mod.ts";
+export {
+  BrokerMetrics,
+  type BrokerMetricsOptions,
+  type BrokerMetricsSnapshot,
+  type BrokerMetricsSource,
+  type HistoryPoint,
+  LatencyHistogram,
+  type LatencySummary,
+  PROMETHEUS_BUCKETS_SECONDS,
+  type ServiceMetrics,
+} from "./src/observe/mod.ts";

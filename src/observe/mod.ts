@@ -1,0 +1,32 @@
+/**
+ * Observability: metrics of a Majordomo broker fed by its events (counters,
+ * gauges, per-service latency histograms), and an HTTP endpoint serving
+ * them as JSON (`/stats`), Prometheus text (`/metrics`), a health check
+ * (`/healthz`) and a live page (`/`).
+ *
+ * @example Metrics of a broker
+ * ```ts
+ * import { BrokerMetrics } from "@reliable/zmq/observe";
+ * import { MajordomoBroker } from "@reliable/zmq";
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const metrics = BrokerMetrics.attach(broker);
+ * console.log(metrics.prometheus().startsWith("# HELP rzmq_broker_info")); // true
+ * metrics.detach();
+ * await broker.close();
+ * ```
+ *
+ * @module
+ */
+export {
+  BrokerMetrics,
+  type BrokerMetricsOptions,
+  type BrokerMetricsSnapshot,
+  type BrokerMetricsSource,
+  type HistoryPoint,
+  type ServiceMetrics,
+} from "./metrics.ts";
+export {
+  LatencyHistogram,
+  type LatencySummary,
+  PROMETHEUS_BUCKETS_SECONDS,
+} from "./histogram.ts";
