@@ -72,9 +72,13 @@ export {
   type BrokerMetricsOptions,
   type BrokerMetricsSnapshot,
   type BrokerMetricsSource,
+  eventLogger,
   type HistoryPoint,
   LatencyHistogram,
   type LatencySummary,
+  ObserveServer,
+  type ObserveServerOptions,
+  type ObserveTarget,
   PROMETHEUS_BUCKETS_SECONDS,
   type ServiceMetrics,
 } from "./src/observe/mod.ts";

@@ -30,3 +30,10 @@ export {
   type LatencySummary,
   PROMETHEUS_BUCKETS_SECONDS,
 } from "./histogram.ts";
+export {
+  ObserveServer,
+  type ObserveServerOptions,
+  type ObserveTarget,
+} from "./http.ts";
+export { eventLogger } from "./log.ts";
+export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
