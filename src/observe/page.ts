@@ -59,7 +59,7 @@ h2 { font-size: 15px; margin: 18px 0 6px; }
 table { border-collapse: collapse; width: 100%; background: var(--card); border-radius: 6px; font-variant-numeric: tabular-nums; }
 th, td { padding: 5px 10px; text-align: right; border-bottom: 1px solid var(--line); white-space: nowrap; }
 th { color: var(--dim); font-weight: 500; font-size: 12px; }
-th:first-child, td:first-child, td.t { text-align: left; }
+th:first-child, td:first-child, td.t, th.t { text-align: left; }
 .busy { color: var(--warn); } .idle { color: var(--ok); } .bad { color: var(--bad); }
 .empty { color: var(--dim); text-align: left; }
 details { margin-top: 16px; } summary { cursor: pointer; color: var(--dim); }
@@ -86,7 +86,7 @@ details { margin-top: 16px; } summary { cursor: pointer; color: var(--dim); }
 <h2>Services</h2>
 <table id="services"><thead><tr><th>service</th><th>workers</th><th>idle</th><th>busy</th><th>queued</th><th>replies/s</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>received</th><th>answered</th><th>failed</th><th>expired</th><th>dropped</th><th>lost</th></tr></thead><tbody></tbody></table>
 <h2>Workers <span class="dim" id="workers-note"></span></h2>
-<table id="workers"><thead><tr><th>service</th><th>worker</th><th>state</th><th>last heard</th><th>busy for</th></tr></thead><tbody></tbody></table>
+<table id="workers"><thead><tr><th>service</th><th class="t">worker</th><th class="t">state</th><th>last heard</th><th>busy for</th></tr></thead><tbody></tbody></table>
 <details><summary>All counters</summary><table id="counters"><tbody></tbody></table></details>
 </main>
 <script>
@@ -198,7 +198,8 @@ function chart(id, legendId, lines, unit) {
     let d = "";
     l.values.forEach((v, i) => {
       if (v === null || Number.isNaN(v)) return;
-      const x = n <= 1 ? 300 : (300 * (WINDOW - n + i)) / (WINDOW - 1);
+      const span = Math.max(60, Math.min(WINDOW, n));
+      const x = n <= 1 ? 300 : (300 * (span - n + i)) / (span - 1);
       const y = 120 - (118 * v) / top;
       d += (d === "" || l.values[i - 1] === null ? "M" : "L") + x.toFixed(1) + " " + y.toFixed(1) + " ";
     });
