@@ -131,10 +131,6 @@ Deno.test("deno task stats: no broker exits 1 with one line; bad flags exit 2", 
 Deno.test("stats table: numbers right-aligned, text left", () => {
   assertEquals(
     table(["A", "N"], [["x", 5], ["long", 123]]),
-    [
-      "A     N",
-      "x       5",
-      "long  123",
-    ].map((l, i) => i === 0 ? "A       N" : l),
+    ["A       N", "x       5", "long  123"],
   );
 });
