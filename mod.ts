@@ -81,4 +81,5 @@ export {
   type ObserveTarget,
   PROMETHEUS_BUCKETS_SECONDS,
   type ServiceMetrics,
+  StatsMetrics,
 } from "./src/observe/mod.ts";

@@ -57,6 +57,13 @@ export interface ObserveServerOptions {
   healthy?: () => boolean;
   /** The live page's title. @default "reliable-zmq broker" */
   title?: string;
+  /**
+   * Whether to serve the live page at `/` (it shows a broker's
+   * {@linkcode BrokerMetrics}; `false` for other targets: `/` then lists
+   * the endpoints).
+   * @default true
+   */
+  page?: boolean;
   /** How often `/events` pushes a snapshot, ms. @default 1000 */
   pushIntervalMs?: number;
   /** Where failures of the server are reported. @default silent */
@@ -115,7 +122,7 @@ export class ObserveServer {
       healthy?: () => boolean;
     },
   ) {
-    const page = pageHtml(o.title);
+    const page = o.page ? pageHtml(o.title) : undefined;
     const healthy = o.healthy;
     this.#server = Deno.serve({
       hostname: o.hostname,
@@ -162,6 +169,15 @@ export class ObserveServer {
           return this.#events(target, o.pushIntervalMs);
         case "/":
         case "/index.html":
+          if (page === undefined) {
+            return new Response(
+              safeJson({
+                title: o.title,
+                endpoints: ["/healthz", "/stats", "/metrics", "/events"],
+              }) + "\n",
+              { headers: { "content-type": JSON_TYPE } },
+            );
+          }
           return new Response(page, {
             headers: {
               "content-type": "text/html; charset=utf-8",
@@ -261,6 +277,7 @@ export class ObserveServer {
       "title",
       "pushIntervalMs",
       "logger",
+      "page",
     ]);
     if (o.hostname !== undefined && typeof o.hostname !== "string") {
       throw new TypeError(`${owner}: hostname must be a string`);
@@ -284,6 +301,7 @@ export class ObserveServer {
         50,
       ),
       logger: o.logger ?? silentLogger,
+      page: o.page ?? true,
     };
     try {
       // Deno.serve binds before it returns (AddrInUse is thrown here).

@@ -37,3 +37,4 @@ export {
 } from "./http.ts";
 export { eventLogger } from "./log.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
+export { StatsMetrics } from "./stats_metrics.ts";

@@ -10,7 +10,7 @@ export const PROMETHEUS_CONTENT_TYPE =
   "text/plain; version=0.0.4; charset=utf-8";
 
 /** A Prometheus metric type. */
-export type PromType = "counter" | "gauge" | "histogram";
+export type PromType = "counter" | "gauge" | "histogram" | "untyped";
 
 function escapeLabel(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
