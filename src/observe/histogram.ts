@@ -100,11 +100,12 @@ export class LatencyHistogram {
   /** Their sum, ms. */
   sum = 0;
   /** The smallest, ms. */
-  min = Infinity;
+  min: number = Infinity;
   /** The largest, ms. */
-  max = -Infinity;
+  max: number = -Infinity;
 
   /**
+   * An empty histogram.
    * @param prometheus Whether to keep the coarse Prometheus buckets too.
    */
   constructor(prometheus = false) {

@@ -16,10 +16,11 @@ import type { PatternEvent } from "../patterns/_kit/events.ts";
  * @returns The listener (pass it to `broker.on` or any `onEvent`).
  * @example
  * ```ts
- * import { eventLogger } from "@reliable/zmq/observe";
+ * import { eventLogger, type MajordomoBrokerEvent } from "@reliable/zmq/observe";
  * const lines: unknown[] = [];
  * const log = { debug() {}, warn() {}, error() {}, info: (m: string, f?: Record<string, unknown>) => lines.push([m, f]) };
- * eventLogger(log)({ type: "worker:ready", service: "echo", worker: "00aa" });
+ * const event: MajordomoBrokerEvent = { type: "worker:ready", service: "echo", worker: "00aa" };
+ * eventLogger(log)(event);
  * console.log(lines); // [ [ "worker:ready", { event: "worker:ready", service: "echo", worker: "00aa" } ] ]
  * ```
  */

@@ -17,6 +17,19 @@
  *
  * @module
  */
+export type { Clock, Timer } from "../_util/clock.ts";
+export type { Logger } from "../_util/logger.ts";
+export type { PatternEvent } from "../patterns/_kit/events.ts";
+export type {
+  MajordomoBrokerCounters,
+  MajordomoBrokerEvent,
+  MajordomoBrokerStats,
+  MajordomoCoreImpl,
+  MajordomoDropReason,
+  MajordomoServiceStats,
+  MajordomoWorkerInfo,
+  MajordomoWorkerLeaveReason,
+} from "../patterns/majordomo/broker_types.ts";
 export {
   BrokerMetrics,
   type BrokerMetricsOptions,

@@ -30,6 +30,7 @@ export class StatsMetrics {
   readonly #read: () => object;
 
   /**
+   * Serves what `read` returns.
    * @param prefix The metric name prefix (`rzmq_titanic`).
    * @param read Returns the current stats.
    */
@@ -48,12 +49,18 @@ export class StatsMetrics {
     this.#read = read;
   }
 
-  /** @returns The stats, as `/stats` answers them. */
+  /**
+   * The stats, as `/stats` answers them.
+   * @returns What `read` returned.
+   */
   snapshot(): unknown {
     return this.#read();
   }
 
-  /** @returns Every finite number of the stats, one `untyped` metric each. */
+  /**
+   * The stats as Prometheus text.
+   * @returns Every finite number of the stats, one `untyped` metric each.
+   */
   prometheus(): string {
     const w = new PromWriter();
     const walk = (path: string, v: unknown) => {
