@@ -72,6 +72,8 @@ export {
   type BrokerMetricsOptions,
   type BrokerMetricsSnapshot,
   type BrokerMetricsSource,
+  ClientMetrics,
+  type ClientServiceMetrics,
   eventLogger,
   type HistoryPoint,
   LatencyHistogram,

@@ -51,3 +51,8 @@ export {
 export { eventLogger } from "./log.ts";
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.ts";
 export { StatsMetrics } from "./stats_metrics.ts";
+export {
+  ClientMetrics,
+  type ClientServiceMetrics,
+  type RequestingClient,
+} from "./client_metrics.ts";

@@ -5,6 +5,7 @@ import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
 import { FakeClock } from "../../src/_util/clock.ts";
 import {
   BrokerMetrics,
+  ClientMetrics,
   LatencyHistogram,
   PROMETHEUS_BUCKETS_SECONDS,
 } from "../../src/observe/mod.ts";
@@ -391,4 +392,45 @@ Deno.test("metrics: the latency histogram's buckets, parsed", () => {
     ["0", "1", "3", "4", "4", "5", "5"],
   );
   assertEquals(Object.keys(b).length, PROMETHEUS_BUCKETS_SECONDS.length + 1);
+});
+
+Deno.test("client metrics: send-to-reply latency per service, failures, events", async () => {
+  const clock = new FakeClock(0);
+  const m = new ClientMetrics({ clock });
+  const fake = {
+    request(service: string, ms: number): Promise<string> {
+      return new Promise((resolve, reject) => {
+        clock.setTimeout(
+          () => service === "bad" ? reject(new Error("x")) : resolve(service),
+          ms,
+        );
+      });
+    },
+  };
+  const timed = m.wrap(fake);
+  const a = timed.request("echo", 4);
+  const b = timed.request("echo", 12);
+  const c = timed.request("bad", 1).catch((e) => e);
+  // Each settles in a microtask after its timer: step, then await.
+  clock.advance(1);
+  assert((await c) instanceof Error);
+  clock.advance(3);
+  assertEquals(await a, "echo");
+  clock.advance(8);
+  await b;
+  m.listener({ type: "request:retry" });
+  m.listener({ type: "request:retry" });
+  const s = m.snapshot();
+  assertEquals(s.events, { "request:retry": 2 });
+  assertEquals(s.services.map((x) => [x.name, x.ok, x.failed]), [
+    ["bad", 0, 1],
+    ["echo", 2, 0],
+  ]);
+  assertEquals(s.services[1].latencyMs.max, 12);
+  const fams = parsePrometheus(m.prometheus()) as { name: string }[];
+  assertEquals(fams.map((f) => f.name), [
+    "rzmq_client_requests_total",
+    "rzmq_client_events_total",
+    "rzmq_client_request_duration_seconds",
+  ]);
 });
