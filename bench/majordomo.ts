@@ -398,7 +398,10 @@ if (CONFIGS.has("ab")) {
     }
   }
 }
-const observe: Record<string, { off: number[]; on: number[] }> = {};
+const observe: Record<
+  string,
+  { off: number[]; on: number[]; offCpu: number[]; onCpu: number[] }
+> = {};
 if (CONFIGS.has("observe")) {
   const loads = [
     {
@@ -414,7 +417,12 @@ if (CONFIGS.has("observe")) {
   ];
   for (let round = 0; round < ROUNDS; round++) {
     for (const load of loads) {
-      const slot = observe[load.name] ??= { off: [], on: [] };
+      const slot = observe[load.name] ??= {
+        off: [],
+        on: [],
+        offCpu: [],
+        onCpu: [],
+      };
       const order = round % 2 ? ["on", "off"] as const : ["off", "on"] as const;
       for (const which of order) {
         const r = await withBroker(
@@ -425,6 +433,7 @@ if (CONFIGS.has("observe")) {
           which === "on" ? ["--http", "127.0.0.1:0"] : [],
         );
         slot[which].push(r.reqPerSec);
+        slot[which === "on" ? "onCpu" : "offCpu"].push(r.brokerCpuUsPerReq!);
       }
     }
   }
@@ -464,6 +473,11 @@ for (const [name, v] of Object.entries(observe)) {
     metricsOff: v.off,
     metricsOn: v.on,
     ratio: +(on / off).toFixed(3),
+    // Each round's on ÷ off (neighbours in time), then their median: less
+    // sensitive to the load of other work on a shared machine.
+    pairedRatio: +median(v.on.map((x, i) => x / v.off[i])).toFixed(3),
+    brokerCpuUsPerReqOff: median(v.offCpu),
+    brokerCpuUsPerReqOn: median(v.onCpu),
   }));
 }
 console.log(
