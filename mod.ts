@@ -81,7 +81,9 @@ export {
   ObserveServer,
   type ObserveServerOptions,
   type ObserveTarget,
+  type PatternEvent,
   PROMETHEUS_BUCKETS_SECONDS,
+  type RequestingClient,
   type ServiceMetrics,
   StatsMetrics,
 } from "./src/observe/mod.ts";
