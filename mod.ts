@@ -22,6 +22,8 @@
  * Subpath exports carry one area each: `@reliable/zmq/transport`,
  * `@reliable/zmq/majordomo`, `@reliable/zmq/pirate`, `@reliable/zmq/dynamic`,
  * `@reliable/zmq/titanic`, `@reliable/zmq/freelance`,
+ * `@reliable/zmq/binary-star`, `@reliable/zmq/security`,
+ * `@reliable/zmq/observe` (metrics, the HTTP endpoint and live page),
  * `@reliable/zmq/core`, and the lower-level wire layer (7/MDP, 8/MMI and
  * 6/PPP as spec data and codecs) `@reliable/zmq/protocol`.
  *
@@ -65,6 +67,7 @@ export {
   FileDescriptorLimitError,
   HandlerFailedError,
   HostUnreachableError,
+  KeyFileError,
   LibraryLoadError,
   type LibraryLoadErrorOptions,
   NoServerAnsweredError,
@@ -88,6 +91,7 @@ export {
   configureLibzmq,
   configureReactor,
   curveKeyPair,
+  curvePublicKey,
   DealerSocket,
   type FileDescriptorLimit,
   fileDescriptorLimit,
@@ -144,6 +148,7 @@ export {
   type MajordomoServiceStats,
   MajordomoWorker,
   type MajordomoWorkerEvent,
+  type MajordomoWorkerInfo,
   type MajordomoWorkerLeaveReason,
   type MajordomoWorkerOptions,
   type MajordomoWorkerStats,
@@ -289,3 +294,23 @@ export {
   type ZapStats,
   zapStats,
 } from "./src/security/mod.ts";
+export {
+  BrokerMetrics,
+  type BrokerMetricsOptions,
+  type BrokerMetricsSnapshot,
+  type BrokerMetricsSource,
+  ClientMetrics,
+  type ClientServiceMetrics,
+  eventLogger,
+  type HistoryPoint,
+  LatencyHistogram,
+  type LatencySummary,
+  ObserveServer,
+  type ObserveServerOptions,
+  type ObserveTarget,
+  type PatternEvent,
+  PROMETHEUS_BUCKETS_SECONDS,
+  type RequestingClient,
+  type ServiceMetrics,
+  StatsMetrics,
+} from "./src/observe/mod.ts";

@@ -11,6 +11,12 @@
 // (1 worker) and async (10 workers) loads against both brokers, interleaved
 // over `--rounds`, and prints this broker's req/s ÷ the baseline's.
 //
+// Metrics on and off (issue 16): `--configs observe` runs the async (10
+// workers) and sync (1 worker) loads against the broker CLI with
+// `--http 127.0.0.1:0` (BrokerMetrics attached: every request builds and
+// handles its events) and without it, interleaved over `--rounds`, and
+// prints the on ÷ off ratio of the medians.
+//
 // Prints one JSON line per result, then a Markdown table.
 import {
   configureReactor,
@@ -40,7 +46,7 @@ const f = parseFlags(Deno.args, {
   },
   configs: {
     type: "string",
-    description: "which runs: raw,sync,async1,async10,core,ab",
+    description: "which runs: raw,sync,async1,async10,core,ab,observe",
     default: "raw,sync,async1,async10,core",
   },
   "baseline-broker": {
@@ -245,6 +251,7 @@ async function withBroker(
   workers: number,
   fn: (ep: string) => Promise<Result>,
   cli = "../src/cli/broker.ts",
+  extra: string[] = [],
 ): Promise<Result> {
   const broker = await spawn(cli, [
     "--bind",
@@ -258,6 +265,7 @@ async function withBroker(
     "--max-queue",
     "100000",
     ...SPIN_ARGS,
+    ...extra,
   ]);
   const pool = await spawn("./_majordomo_worker.ts", [
     "--endpoint",
@@ -390,6 +398,46 @@ if (CONFIGS.has("ab")) {
     }
   }
 }
+const observe: Record<
+  string,
+  { off: number[]; on: number[]; offCpu: number[]; onCpu: number[] }
+> = {};
+if (CONFIGS.has("observe")) {
+  const loads = [
+    {
+      name: `async, 10 workers, window ${WINDOW}`,
+      workers: 10,
+      run: (ep: string, l: string) => mdpAsync(ep, l),
+    },
+    {
+      name: "sync, 1 worker",
+      workers: 1,
+      run: (ep: string, l: string) => mdpSync(ep, l),
+    },
+  ];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const load of loads) {
+      const slot = observe[load.name] ??= {
+        off: [],
+        on: [],
+        offCpu: [],
+        onCpu: [],
+      };
+      const order = round % 2 ? ["on", "off"] as const : ["off", "on"] as const;
+      for (const which of order) {
+        const r = await withBroker(
+          "wasm",
+          load.workers,
+          (ep) => load.run(ep, `[metrics ${which}] MDP ${load.name}`),
+          "../src/cli/broker.ts",
+          which === "on" ? ["--http", "127.0.0.1:0"] : [],
+        );
+        slot[which].push(r.reqPerSec);
+        slot[which === "on" ? "onCpu" : "offCpu"].push(r.brokerCpuUsPerReq!);
+      }
+    }
+  }
+}
 await shutdown();
 
 const median = (xs: number[]) =>
@@ -415,6 +463,21 @@ for (const [name, v] of Object.entries(ab)) {
     baseline: v.base,
     head: v.head,
     ratio: +(h / b).toFixed(3),
+  }));
+}
+for (const [name, v] of Object.entries(observe)) {
+  const off = median(v.off), on = median(v.on);
+  console.log(JSON.stringify({
+    bench: "majordomo-observe",
+    load: name,
+    metricsOff: v.off,
+    metricsOn: v.on,
+    ratio: +(on / off).toFixed(3),
+    // Each round's on ÷ off (neighbours in time), then their median: less
+    // sensitive to the load of other work on a shared machine.
+    pairedRatio: +median(v.on.map((x, i) => x / v.off[i])).toFixed(3),
+    brokerCpuUsPerReqOff: median(v.offCpu),
+    brokerCpuUsPerReqOn: median(v.onCpu),
   }));
 }
 console.log(

@@ -14,6 +14,12 @@
  * Run from the package without a checkout:
  * `deno run --allow-ffi jsr:@reliable/zmq/broker --bind tcp://*:5555`.
  *
+ * `--http HOST:PORT` also serves `/healthz` (200 while serving, 503 once
+ * shutting down), `/stats` (JSON), `/metrics` (Prometheus text) and a live
+ * page at `/` (see docs/OBSERVABILITY.md); the ready line then has `http`.
+ * `--log-events` writes every broker event as one log line (`"event"`: its
+ * type, then its fields) at debug level.
+ *
  * @module
  */
 import { MajordomoBroker } from "../patterns/majordomo/broker.ts";
@@ -35,6 +41,14 @@ import {
   type LogLevelName,
 } from "../_util/logger.ts";
 import { VERSION } from "../_util/version.ts";
+import { BrokerMetrics } from "../observe/metrics.ts";
+import { ObserveServer } from "../observe/http.ts";
+import { eventLogger } from "../observe/log.ts";
+import {
+  HTTP_FLAG_HELP,
+  type HttpAddress,
+  readHttpFlag,
+} from "./_http_flag.ts";
 import {
   type FlagSpec,
   helpText,
@@ -128,6 +142,11 @@ const SPEC: Record<string, FlagSpec> = {
     description: "json or text, for every line (ready and stats included)",
     default: "json",
   },
+  http: { type: "string", description: HTTP_FLAG_HELP },
+  "log-events": {
+    type: "boolean",
+    description: "log every broker event (worker, request, ...) at debug level",
+  },
   "titanic-dir": {
     type: "string",
     description:
@@ -199,6 +218,8 @@ interface Config {
   format: LogFormat;
   statsMs: number;
   spinUs?: number;
+  http?: HttpAddress;
+  logEvents: boolean;
   options: Omit<MajordomoBrokerOptions, "logger">;
   titanic?: { dir: string; options: ReturnType<typeof titanicOptions> };
   pair?: {
@@ -307,6 +328,8 @@ function readConfig(args: string[]): Config | "help" | "version" {
     format: choice(flags, "log-format", ["json", "text"] as const),
     statsMs: intFlag(flags, "stats-ms", 0, 2 ** 31 - 1)!,
     spinUs: intFlag(flags, "spin-us", 0, 1_000_000),
+    http: readHttpFlag(flags.http),
+    logEvents: flags["log-events"] === true,
     options: {
       heartbeatIntervalMs: intFlag(flags, "heartbeat-ms", 1, 2 ** 31 - 1)!,
       liveness: intFlag(flags, "liveness", 1, 1000)!,
@@ -444,6 +467,31 @@ async function main(): Promise<void> {
     await shutdown();
     Deno.exit(1);
   }
+  if (config.logEvents) {
+    const logEvent = eventLogger(log);
+    broker.on(logEvent);
+  }
+  let stopping = false;
+  let http: ObserveServer | undefined;
+  if (config.http) {
+    const metrics = BrokerMetrics.attach(broker);
+    try {
+      http = await ObserveServer.serve(metrics, {
+        ...config.http,
+        healthy: () => !stopping && !broker.closed,
+        title: `reliable-zmq broker ${broker.endpoints[0]}`,
+        logger: log,
+      });
+    } catch (e) {
+      log.error(
+        `cannot serve HTTP on ${config.http.hostname}:${config.http.port}`,
+        { error: String(e) },
+      );
+      await broker.close();
+      await shutdown();
+      Deno.exit(1);
+    }
+  }
   let titanic: TitanicService | undefined;
   if (config.titanic) {
     try {
@@ -490,15 +538,16 @@ async function main(): Promise<void> {
     }, statsMs)
     : undefined;
   last = JSON.stringify(statsFields(broker.stats));
-  let stopping = false;
   const stop = async (sig: string) => {
     if (stopping) return;
     stopping = true;
+    http?.shuttingDown();
     log.info(`${sig}: shutting down`);
     clearInterval(statsTimer);
     await titanic?.close();
     await broker.close();
     await pair?.close();
+    await http?.close();
     await shutdown();
     Deno.exit(0);
   };
@@ -516,6 +565,8 @@ async function main(): Promise<void> {
         stateEndpoint: pair.node.stateEndpoint,
       }
       : {}),
+
+    ...(http ? { http: http.url } : {}),
     core: broker.core,
     ...(broker.securityStats?.publicKey
       ? { curvePublicKey: broker.securityStats.publicKey }

@@ -34,6 +34,13 @@ import {
   parseFlags,
   UsageError,
 } from "../_util/args.ts";
+import { ObserveServer } from "../observe/http.ts";
+import { StatsMetrics } from "../observe/stats_metrics.ts";
+import {
+  HTTP_FLAG_HELP,
+  type HttpAddress,
+  readHttpFlag,
+} from "./_http_flag.ts";
 
 /** The flags that configure Titanic (shared with `broker --titanic-dir`). */
 export const TITANIC_FLAGS: Record<string, FlagSpec> = {
@@ -127,6 +134,7 @@ const SPEC: Record<string, FlagSpec> = {
     description: "debug, info, warn, error or silent",
     default: "info",
   },
+  http: { type: "string", description: HTTP_FLAG_HELP },
   "log-format": {
     type: "string",
     description: "text or json",
@@ -206,6 +214,7 @@ async function main(): Promise<void> {
   let level: LogLevelName;
   let format: "text" | "json";
   let statsMs: number;
+  let httpAt: HttpAddress | undefined;
   try {
     f = parseFlags(Deno.args, SPEC);
     if (f.help) {
@@ -216,6 +225,7 @@ async function main(): Promise<void> {
     options.heartbeatIntervalMs = intFlag(f, "heartbeat-ms", 1, 2 ** 31 - 1);
     options.liveness = intFlag(f, "liveness", 1, 1000);
     statsMs = intFlag(f, "stats-ms", 0, 2 ** 31 - 1)!;
+    httpAt = readHttpFlag(f.http);
     const l = f["log-level"] as string;
     if (!(l in LogLevel)) {
       throw new UsageError(
@@ -259,12 +269,36 @@ async function main(): Promise<void> {
     throw e;
   }
   let stopping = false;
+  let http: ObserveServer | undefined;
+  if (httpAt) {
+    try {
+      http = await ObserveServer.serve(
+        new StatsMetrics("rzmq_titanic", () => titanic.stats),
+        {
+          ...httpAt,
+          healthy: () => !stopping,
+          title: `reliable-zmq titanic ${dir}`,
+          page: false,
+          logger: log,
+        },
+      );
+    } catch (e) {
+      log.error(`cannot serve HTTP on ${httpAt.hostname}:${httpAt.port}`, {
+        error: String(e),
+      });
+      await titanic.close();
+      await shutdown();
+      Deno.exit(1);
+    }
+  }
   const stop = async (sig: string) => {
     if (stopping) return;
     stopping = true;
+    http?.shuttingDown();
     log.info(`${sig}: shutting down`);
     clearInterval(statsTimer);
     await titanic.close();
+    await http?.close();
     await shutdown();
     Deno.exit(0);
   };
@@ -292,6 +326,7 @@ async function main(): Promise<void> {
         damagedSegments: recovery.damagedSegments,
       }
       : {}),
+    ...(http ? { http: http.url } : {}),
     pid: Deno.pid,
   }));
   titanic.ready.then(() => {

@@ -67,6 +67,7 @@ export {
 } from "../majordomo/broker.ts";
 export type {
   MajordomoDropReason,
+  MajordomoWorkerInfo,
   MajordomoWorkerLeaveReason,
 } from "../majordomo/broker_types.ts";
 export type { Frame, Message } from "../../types.ts";

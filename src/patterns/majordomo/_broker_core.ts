@@ -45,7 +45,9 @@ import type {
   MajordomoBrokerEvent,
   MajordomoBrokerStats,
   MajordomoCoreImpl,
+  MajordomoWorkerInfo,
 } from "./broker_types.ts";
+import { hex } from "./_broker_services.ts";
 
 export { Sent } from "./_broker_out.ts";
 export type { SendResult } from "./_broker_out.ts";
@@ -149,6 +151,27 @@ export class BrokerCore implements MmiContext {
   stats(): MajordomoBrokerStats {
     const st = this.#st;
     return snapshot(this.#deps, st.reg, st.svc, st.rep.counters);
+  }
+
+  /**
+   * The registered workers (not on the hot path: it walks the registry).
+   * @param limit Most workers listed.
+   * @returns One entry per worker, in registration order.
+   */
+  workerList(limit = Infinity): MajordomoWorkerInfo[] {
+    const list: MajordomoWorkerInfo[] = [];
+    const now = this.#time.now;
+    for (const w of this.#st.reg.values()) {
+      if (list.length >= limit) break;
+      list.push({
+        service: w.svc.nameText,
+        worker: hex(w.identity),
+        busy: w.busy,
+        heardMsAgo: Math.max(0, Math.round(now - w.lastHeardAt)),
+        busyMs: w.busy ? Math.max(0, Math.round(now - w.busySince)) : 0,
+      });
+    }
+    return list;
   }
 
   /** Liveness time at `now`; reports a pause longer than the expiry window. */

@@ -29,6 +29,9 @@ const td = new TextDecoder();
 const SERVICE = te.encode(MMI_SERVICE);
 const STATS = te.encode(MMI_STATS);
 const RZ = te.encode(MMI_RZ);
+const WORKERS = te.encode("workers");
+/** Most workers listed by `mmi.stats` asked with `"workers"`. */
+export const MMI_STATS_MAX_WORKERS = 10_000;
 
 /** The RZ extensions this broker implements (listed in `mmi.rz`). */
 export const RZ_EXTENSIONS = ["corr", "err", "werr", "dedup"] as const;
@@ -43,6 +46,8 @@ export interface MmiContext {
   hasWorkers(handle: number): boolean;
   /** A stats snapshot. */
   stats(): MajordomoBrokerStats;
+  /** The registered workers, at most `limit`. */
+  workerList(limit: number): MajordomoBrokerStats["workerList"];
   /** Counters to update. */
   readonly counters: { unroutableReplies: number };
 }
@@ -91,7 +96,11 @@ export function answerMmi(
   if (eq(name, SERVICE)) {
     body = [MMI_FRAME[ctx.hasWorkers(env.find(arg)) ? "200" : "404"]];
   } else if (eq(name, STATS)) {
-    body = [MMI_FRAME["200"], te.encode(JSON.stringify(ctx.stats()))];
+    const stats = ctx.stats();
+    if (arg < env.frameCount && eq(env.frame(arg), WORKERS)) {
+      stats.workerList = ctx.workerList(MMI_STATS_MAX_WORKERS);
+    }
+    body = [MMI_FRAME["200"], te.encode(JSON.stringify(stats))];
   } else if (eq(name, RZ)) {
     body = [MMI_FRAME["200"], te.encode(rzInfo(ctx))];
   } else {

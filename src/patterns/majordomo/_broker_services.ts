@@ -72,12 +72,20 @@ export function idKey(id: Uint8Array): string {
  * @returns Lowercase hex.
  */
 export function hex(id: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < id.length; i++) {
-    s += (id[i] < 16 ? "0" : "") + id[i].toString(16);
+  // ROUTER-generated identities are 5 bytes: one expression (events build
+  // two of these per request when someone listens).
+  if (id.length === 5) {
+    return HEX[id[0]] + HEX[id[1]] + HEX[id[2]] + HEX[id[3]] + HEX[id[4]];
   }
+  let s = "";
+  for (let i = 0; i < id.length; i++) s += HEX[id[i]];
   return s;
 }
+
+const HEX: readonly string[] = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0"),
+);
 
 /** Services, their queues, the bounds, the duplicate filter, gone clients. */
 export class ServiceTable {

@@ -25,6 +25,7 @@ import type {
   MajordomoBrokerOptions,
   MajordomoBrokerStats,
   MajordomoCoreImpl,
+  MajordomoWorkerInfo,
 } from "./broker_types.ts";
 
 export type {
@@ -34,6 +35,7 @@ export type {
   MajordomoBrokerStats,
   MajordomoCoreImpl,
   MajordomoServiceStats,
+  MajordomoWorkerInfo,
 } from "./broker_types.ts";
 
 const CLS = "MajordomoBroker";
@@ -310,6 +312,29 @@ export class MajordomoBroker implements AsyncDisposable {
    */
   get stats(): MajordomoBrokerStats {
     return this.#core.stats();
+  }
+
+  /**
+   * The registered workers with their state (idle or busy, when last
+   * heard). It walks the registry: call it for a page or a report, not per
+   * request.
+   * @param limit Most workers listed.
+   * @returns One entry per worker.
+   * @example
+   * ```ts
+   * import { MajordomoBroker } from "@reliable/zmq";
+   * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+   * console.log(broker.workerList()); // []
+   * await broker.close();
+   * ```
+   */
+  workerList(limit = Infinity): MajordomoWorkerInfo[] {
+    return this.#core.workerList(limit);
+  }
+
+  /** Whether {@linkcode MajordomoBroker.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /**

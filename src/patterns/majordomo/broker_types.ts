@@ -287,6 +287,11 @@ export interface MajordomoBrokerStats {
   services: MajordomoServiceStats[];
   /** Running counters. */
   counters: MajordomoBrokerCounters;
+  /**
+   * Every registered worker (at most 10,000), only in `mmi.stats` asked
+   * with the body `"workers"`.
+   */
+  workerList?: MajordomoWorkerInfo[];
   /** The process's memory use (`Deno.memoryUsage()`), in bytes. */
   memory: {
     rss: number;
@@ -294,6 +299,30 @@ export interface MajordomoBrokerStats {
     heapUsed: number;
     external: number;
   };
+}
+
+/**
+ * One registered worker, from {@linkcode MajordomoBroker.workerList} or
+ * `mmi.stats` asked with the body `"workers"`.
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoWorkerInfo } from "@reliable/zmq";
+ * const w: MajordomoWorkerInfo = { service: "echo", worker: "0080000001", busy: false, heardMsAgo: 120, busyMs: 0 };
+ * console.log(w.busy ? "busy" : "idle"); // "idle"
+ * ```
+ */
+export interface MajordomoWorkerInfo {
+  /** Its service. */
+  service: string;
+  /** Its routing identity, hex. */
+  worker: string;
+  /** Whether it holds a request. */
+  busy: boolean;
+  /** How long ago the broker last heard from it (any command), ms of the broker's running time. */
+  heardMsAgo: number;
+  /** How long it has held its request, ms (0 when idle). */
+  busyMs: number;
 }
 
 /** Why a request was dropped (event `request:dropped`). */

@@ -45,6 +45,7 @@ export type {
   MajordomoCoreImpl,
   MajordomoDropReason,
   MajordomoServiceStats,
+  MajordomoWorkerInfo,
   MajordomoWorkerLeaveReason,
 } from "./broker_types.ts";
 export {
