@@ -21,7 +21,7 @@
  *
  * @example
  * ```ts
- * import { CORRELATION_FRAME_BYTES, correlationFrame } from "@reliable/zmq";
+ * import { CORRELATION_FRAME_BYTES, correlationFrame } from "@reliable/zmq/majordomo";
  * console.log(correlationFrame(1).length === CORRELATION_FRAME_BYTES); // true
  * ```
  */
@@ -36,7 +36,7 @@ const WERR_MAGIC = [0xff, 0x52, 0x5a, 0x57] as const; // "\xffRZW"
  *
  * @example
  * ```ts
- * import { MMI_RZ } from "@reliable/zmq";
+ * import { MMI_RZ } from "@reliable/zmq/majordomo";
  * console.log(MMI_RZ); // "mmi.rz"
  * ```
  */
@@ -47,7 +47,7 @@ export const MMI_RZ = "mmi.rz";
  *
  * @example
  * ```ts
- * import { RzErrorCode } from "@reliable/zmq";
+ * import { RzErrorCode } from "@reliable/zmq/majordomo";
  * console.log(RzErrorCode.EXPIRED); // "504"
  * ```
  */
@@ -97,7 +97,7 @@ function readId(magic: readonly number[], frame: unknown): number {
  * @throws {RangeError} When `id` is not a non-negative safe integer.
  * @example
  * ```ts
- * import { correlationFrame, readCorrelationId } from "@reliable/zmq";
+ * import { correlationFrame, readCorrelationId } from "@reliable/zmq/majordomo";
  * console.log(readCorrelationId(correlationFrame(42))); // 42
  * ```
  */
@@ -112,7 +112,7 @@ export function correlationFrame(id: number): Uint8Array {
  * @returns The request number, or -1 when `frame` is not a CORR frame.
  * @example
  * ```ts
- * import { readCorrelationId } from "@reliable/zmq";
+ * import { readCorrelationId } from "@reliable/zmq/majordomo";
  * console.log(readCorrelationId(new TextEncoder().encode("hello"))); // -1
  * ```
  */
@@ -128,7 +128,7 @@ export function readCorrelationId(frame: Uint8Array | undefined): number {
  * @throws {RangeError} When `id` is not a non-negative safe integer.
  * @example
  * ```ts
- * import { errorFrame, readErrorId } from "@reliable/zmq";
+ * import { errorFrame, readErrorId } from "@reliable/zmq/majordomo";
  * console.log(readErrorId(errorFrame(7))); // 7
  * ```
  */
@@ -143,7 +143,7 @@ export function errorFrame(id: number): Uint8Array {
  * @returns The request number, or -1 when `frame` is not an ERR frame.
  * @example
  * ```ts
- * import { correlationFrame, readErrorId } from "@reliable/zmq";
+ * import { correlationFrame, readErrorId } from "@reliable/zmq/majordomo";
  * console.log(readErrorId(correlationFrame(7))); // -1
  * ```
  */
@@ -158,7 +158,7 @@ export function readErrorId(frame: Uint8Array | undefined): number {
  * @returns `FF 52 5A 57`.
  * @example
  * ```ts
- * import { isWorkerErrorFrame, workerErrorFrame } from "@reliable/zmq";
+ * import { isWorkerErrorFrame, workerErrorFrame } from "@reliable/zmq/majordomo";
  * console.log(isWorkerErrorFrame(workerErrorFrame())); // true
  * ```
  */
@@ -173,7 +173,7 @@ export function workerErrorFrame(): Uint8Array {
  * @returns Whether it is exactly `FF 52 5A 57`.
  * @example
  * ```ts
- * import { isWorkerErrorFrame } from "@reliable/zmq";
+ * import { isWorkerErrorFrame } from "@reliable/zmq/majordomo";
  * console.log(isWorkerErrorFrame(new Uint8Array([0xff]))); // false
  * ```
  */
@@ -188,7 +188,7 @@ export function isWorkerErrorFrame(frame: Uint8Array | undefined): boolean {
  *
  * @example
  * ```ts
- * import { type RzReply, classifyRzReply, correlationFrame } from "@reliable/zmq";
+ * import { type RzReply, classifyRzReply, correlationFrame } from "@reliable/zmq/majordomo";
  * const r: RzReply = classifyRzReply([correlationFrame(3), new Uint8Array([1])]);
  * console.log(r.kind); // "reply"
  * ```
@@ -228,7 +228,7 @@ const te = new TextEncoder();
  * `plain`. An ERR frame without a three-digit code is `plain` (malformed).
  * @example
  * ```ts
- * import { classifyRzReply, errorFrame } from "@reliable/zmq";
+ * import { classifyRzReply, errorFrame } from "@reliable/zmq/majordomo";
  * const te = new TextEncoder();
  * const r = classifyRzReply([errorFrame(9), te.encode("503"), te.encode("queue full")]);
  * console.log(r.kind === "error" && r.code); // "503"
@@ -257,7 +257,7 @@ export function classifyRzReply(body: readonly Uint8Array[]): RzReply {
  *
  * @example
  * ```ts
- * import { parseRzInfo, type RzBrokerInfo } from "@reliable/zmq";
+ * import { parseRzInfo, type RzBrokerInfo } from "@reliable/zmq/majordomo";
  * const te = new TextEncoder();
  * const info: RzBrokerInfo | null = parseRzInfo([te.encode("200"), te.encode('{"name":"reliable-zmq","instance":"a1"}')]);
  * console.log(info?.instance); // "a1"
@@ -285,7 +285,7 @@ export interface RzBrokerInfo {
  * (any other broker: `"501"`, or anything else).
  * @example
  * ```ts
- * import { parseRzInfo } from "@reliable/zmq";
+ * import { parseRzInfo } from "@reliable/zmq/majordomo";
  * console.log(parseRzInfo([new TextEncoder().encode("501")])); // null
  * ```
  */
@@ -320,7 +320,7 @@ export function parseRzInfo(body: readonly Uint8Array[]): RzBrokerInfo | null {
  * @returns A new body.
  * @example
  * ```ts
- * import { rzProbeBody } from "@reliable/zmq";
+ * import { rzProbeBody } from "@reliable/zmq/majordomo";
  * console.log(rzProbeBody().length); // 1
  * ```
  */
