@@ -11,6 +11,7 @@ import { MajordomoWorker } from "../majordomo/worker.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { Frame } from "../../types.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
 import { parseMmiStatus } from "../../protocol/mmi/codec.ts";
 
 /** A running worker. */
@@ -27,6 +28,7 @@ export interface WorkerSettings {
   liveness: number;
   logger: Logger;
   socketOptions: SocketOptions;
+  security?: ClientSecurity;
 }
 
 /**
@@ -49,6 +51,7 @@ export function startWorker(
     reconnectInitialMs: Math.min(1000, s.heartbeatIntervalMs),
     logger: s.logger,
     socketOptions: s.socketOptions,
+    ...(s.security ? { security: s.security } : {}),
   });
 }
 
@@ -88,18 +91,21 @@ export interface ClientPort {
  * @param endpoint The broker.
  * @param logger Where diagnostics go.
  * @param socketOptions Applied to the client's sockets.
+ * @param security How to prove who this is to a secure broker.
  * @returns The client.
  */
 export async function openClient(
   endpoint: string,
   logger: Logger,
   socketOptions: SocketOptions = {},
+  security?: ClientSecurity,
 ): Promise<ClientPort> {
   const c = await MajordomoClient.connect(endpoint, {
     maxAttempts: 1,
     checkServiceOnTimeout: false,
     logger,
     socketOptions,
+    ...(security ? { security } : {}),
   });
   return {
     request: (service, body, attemptTimeoutMs, more) =>

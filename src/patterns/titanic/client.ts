@@ -8,6 +8,7 @@ import type { Logger } from "../../_util/logger.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Frame } from "../../types.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
 import { checkSocketOptions } from "../_kit/checks.ts";
 import {
   clock as clockOption,
@@ -79,6 +80,8 @@ export interface TitanicClientOptions {
   clock?: Clock;
   /** ZeroMQ options for the client's sockets. @default none */
   socketOptions?: SocketOptions;
+  /** How to prove who this is to a secure broker (docs/SECURITY.md). @default none */
+  security?: ClientSecurity;
 }
 
 /**
@@ -207,6 +210,7 @@ export class TitanicClient implements AsyncDisposable {
         "logger",
         "clock",
         "socketOptions",
+        "security",
       ]);
       const attemptMs = durationMs(
         CLS,
@@ -231,7 +235,12 @@ export class TitanicClient implements AsyncDisposable {
       const log = loggerOption(CLS, o.logger, "titanic-client");
       const clock = clockOption(CLS, o.clock);
       const socketOptions = checkSocketOptions(CLS, o.socketOptions ?? {});
-      return openClient(endpoint, log, socketOptions).then((port) =>
+      return openClient(
+        endpoint,
+        log,
+        socketOptions,
+        o.security as ClientSecurity | undefined,
+      ).then((port) =>
         new TitanicClient(
           port,
           attemptMs,

@@ -93,3 +93,8 @@ export {
 } from "./store/file_layer.ts";
 export { TspStatus } from "../../protocol/tsp/codec.ts";
 export type { SocketOptions } from "../../transport/mod.ts";
+export type {
+  ClientSecurity,
+  CurveClientSecurity,
+  PlainClientSecurity,
+} from "../../security/settings.ts";

@@ -23,6 +23,7 @@ import { EventHub } from "../_kit/events.ts";
 import { TspService } from "../../protocol/tsp/codec.ts";
 import type { TitanicStore, TitanicStoreStats } from "./store/types.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
 import { checkSocketOptions } from "../_kit/checks.ts";
 import { LogStore } from "./store/log_store.ts";
 import { SqliteStore } from "./store/sqlite_store.ts";
@@ -111,6 +112,12 @@ export interface TitanicServiceOptions {
   onEvent?: (event: TitanicEvent) => void;
   /** ZeroMQ options for every socket Titanic opens to the broker. @default none */
   socketOptions?: SocketOptions;
+  /**
+   * How Titanic's workers and dispatcher prove who they are to a secure
+   * broker (docs/SECURITY.md); passed to each Majordomo socket it opens.
+   * @default none
+   */
+  security?: ClientSecurity;
   /** The time source (tests pass a `FakeClock`). @default the real clock */
   clock?: Clock;
 }
@@ -133,6 +140,7 @@ const KNOWN: (keyof TitanicServiceOptions)[] = [
   "logger",
   "onEvent",
   "socketOptions",
+  "security",
   "clock",
 ];
 
@@ -299,8 +307,10 @@ export class TitanicService implements AsyncDisposable {
       1,
     );
     const socketOptions = checkSocketOptions(CLS, o.socketOptions ?? {});
+    const security = o.security as ClientSecurity | undefined;
     const worker = {
       socketOptions,
+      security,
       heartbeatIntervalMs: durationMs(
         CLS,
         "heartbeatIntervalMs",
@@ -344,13 +354,13 @@ export class TitanicService implements AsyncDisposable {
     const clients = await Promise.all(
       Array.from(
         { length: settings.concurrency },
-        () => openClient(endpoint, log, socketOptions),
+        () => openClient(endpoint, log, socketOptions, security),
       ),
     );
     const dispatcher = new Dispatcher(
       store,
       clients,
-      await openClient(endpoint, log, socketOptions),
+      await openClient(endpoint, log, socketOptions, security),
       settings,
       clock,
       log,
