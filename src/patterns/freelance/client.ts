@@ -25,6 +25,7 @@ import {
 import { EventHub } from "../_kit/events.ts";
 import { ClientCore, type SendResult } from "./_client_core.ts";
 import type { FreelanceClientEvent, FreelanceClientStats } from "./events.ts";
+import { receiveLoop } from "../_kit/receive.ts";
 
 const CLS = "FreelanceClient";
 const KEYS = [
@@ -357,23 +358,13 @@ export class FreelanceClient implements AsyncDisposable {
     return this.#core.request(frames.slice(), deadlineMs, signal);
   }
 
-  async #receive(): Promise<void> {
-    const router = this.#router;
-    const core = this.#core;
-    try {
-      for (;;) {
-        core.receive(await router.receive());
-        for (let i = 0; i < 256; i++) {
-          const m = router.tryReceive();
-          if (m === null) break;
-          core.receive(m);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof ClosedError) && !this.#closed) {
-        this.#log.error("receive loop stopped", { error: String(e) });
-      }
-    }
+  #receive(): Promise<void> {
+    return receiveLoop(
+      this.#router,
+      (m) => this.#core.receive(m),
+      () => this.#closed,
+      this.#log,
+    );
   }
 
   async #watch(monitor: SocketMonitor): Promise<void> {

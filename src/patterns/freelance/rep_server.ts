@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { ClosedError } from "../../errors.ts";
 import type { Frame } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -22,6 +21,7 @@ import {
 import { EventHub } from "../_kit/events.ts";
 import type { FreelanceHandler } from "./server.ts";
 import type { FreelanceServerEvent, FreelanceServerStats } from "./events.ts";
+import { receiveLoop } from "../_kit/receive.ts";
 
 const CLS = "FreelanceRepServer";
 const KEYS = [
@@ -185,22 +185,13 @@ export class FreelanceRepServer implements AsyncDisposable {
     return this.#events.on(listener);
   }
 
-  async #run(): Promise<void> {
-    const router = this.#router;
-    try {
-      for (;;) {
-        this.#handle(await router.receive());
-        for (let i = 0; i < 256; i++) {
-          const m = router.tryReceive();
-          if (m === null) break;
-          this.#handle(m);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof ClosedError) && !this.#closed) {
-        this.#log.error("receive loop stopped", { error: String(e) });
-      }
-    }
+  #run(): Promise<void> {
+    return receiveLoop(
+      this.#router,
+      (m) => this.#handle(m),
+      () => this.#closed,
+      this.#log,
+    );
   }
 
   #malformed(code: string): void {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { AddressInUseError, ClosedError } from "../../errors.ts";
+import { AddressInUseError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -21,6 +21,7 @@ import {
 import { EventHub } from "../_kit/events.ts";
 import { decodeServerInbound, FLP_PONG } from "../../protocol/flp/codec.ts";
 import type { FreelanceServerEvent, FreelanceServerStats } from "./events.ts";
+import { receiveLoop } from "../_kit/receive.ts";
 
 const CLS = "FreelanceServer";
 const KEYS = [
@@ -237,22 +238,13 @@ export class FreelanceServer implements AsyncDisposable {
     return this.#events.on(listener);
   }
 
-  async #run(): Promise<void> {
-    const router = this.#router;
-    try {
-      for (;;) {
-        this.#handle(await router.receive());
-        for (let i = 0; i < 256; i++) {
-          const m = router.tryReceive();
-          if (m === null) break;
-          this.#handle(m);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof ClosedError) && !this.#closed) {
-        this.#log.error("receive loop stopped", { error: String(e) });
-      }
-    }
+  #run(): Promise<void> {
+    return receiveLoop(
+      this.#router,
+      (m) => this.#handle(m),
+      () => this.#closed,
+      this.#log,
+    );
   }
 
   #handle(frames: Uint8Array[]): void {

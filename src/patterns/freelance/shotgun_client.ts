@@ -24,6 +24,7 @@ import { EventHub } from "../_kit/events.ts";
 import { ShotgunCore } from "./_shotgun_core.ts";
 import type { FreelanceRequestEvent, FreelanceRequestStats } from "./events.ts";
 import type { FreelanceRequestOptions } from "./client.ts";
+import { receiveLoop } from "../_kit/receive.ts";
 
 const CLS = "FreelanceShotgunClient";
 const KEYS = [
@@ -249,23 +250,13 @@ export class FreelanceShotgunClient implements AsyncDisposable {
     return this.#core.request(frames.slice(), deadlineMs, signal);
   }
 
-  async #receive(): Promise<void> {
-    const dealer = this.#dealer;
-    const core = this.#core;
-    try {
-      for (;;) {
-        core.receive(await dealer.receive());
-        for (let i = 0; i < 256; i++) {
-          const m = dealer.tryReceive();
-          if (m === null) break;
-          core.receive(m);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof ClosedError) && !this.#closed) {
-        this.#log.error("receive loop stopped", { error: String(e) });
-      }
-    }
+  #receive(): Promise<void> {
+    return receiveLoop(
+      this.#dealer,
+      (m) => this.#core.receive(m),
+      () => this.#closed,
+      this.#log,
+    );
   }
 
   async #watch(): Promise<void> {
