@@ -39,7 +39,10 @@ Deno.test("trimMemory() returns the memory of 2,000 closed connections to the sy
     }
     const closed = rss();
     const grew = closed - start;
-    assert(grew > 20 * 2 ** 20, `only ${grew} bytes for 2,000 connections`);
+    // About 10 KiB per connection when measured alone (20 MiB); other test
+    // modules in the same process leave free arena pages that the
+    // connections reuse, so only ask for a growth that a trim can show.
+    assert(grew > 8 * 2 ** 20, `only ${grew} bytes for 2,000 connections`);
     assert(trimMemory(), "malloc_trim returned nothing");
     const trimmed = rss();
     assert(
