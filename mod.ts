@@ -259,6 +259,7 @@ export {
   type BinaryStarClientEvent,
   type BinaryStarClientOptions,
   type BinaryStarClientStats,
+  type BinaryStarRequestOptions,
   type BinaryStarEvent,
   type BinaryStarHandler,
   type BinaryStarOptions,

@@ -399,3 +399,60 @@ export function frames(
   }
   return value as Frame[];
 }
+
+/** A request call's checked arguments (see {@linkcode requestArgs}). */
+export interface RequestArgs {
+  /** The request's frames, copied (the caller may reuse its array). */
+  readonly frames: Frame[];
+  /** This request's limit from the call, in ms (`Infinity`: none). */
+  readonly deadlineMs: number;
+  /** Cancels this request. */
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * Checks the arguments of a client's `request(frames, { deadlineMs, signal })`
+ * the same way in every client: a non-empty array of frames, only the keys
+ * `deadlineMs` and `signal`, a deadline of at least 1 ms (or `Infinity`).
+ *
+ * @param owner The method, for messages (`"FreelanceClient.request()"`).
+ * @param request The request's frames as given.
+ * @param options The options given.
+ * @param defaultDeadlineMs The client's deadline, used when none is given.
+ * @param infinity Whether `Infinity` (no deadline) is allowed.
+ * @returns The frames (copied), the deadline and the signal.
+ * @throws {TypeError} On a malformed request, an unknown key or a badly typed
+ * option.
+ * @throws {RangeError} On a deadline out of range.
+ * @example
+ * ```ts
+ * import { requestArgs } from "./options.ts";
+ * const a = requestArgs("Client.request()", ["hi"], { deadlineMs: 500 }, 30_000);
+ * console.log(a.frames, a.deadlineMs); // [ "hi" ] 500
+ * ```
+ */
+export function requestArgs(
+  owner: string,
+  request: unknown,
+  options: unknown,
+  defaultDeadlineMs: number,
+  infinity = true,
+): RequestArgs {
+  const checked = frames(owner, "frames", request);
+  const o = readOptions(
+    owner,
+    options as { deadlineMs?: unknown; signal?: unknown } | undefined,
+    ["deadlineMs", "signal"],
+  );
+  return {
+    frames: checked.slice(),
+    deadlineMs: durationMs(
+      owner,
+      "deadlineMs",
+      o.deadlineMs,
+      defaultDeadlineMs,
+      { min: 1, infinity },
+    ),
+    signal: signal(owner, o.signal),
+  };
+}

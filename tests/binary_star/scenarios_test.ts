@@ -301,3 +301,32 @@ Deno.test("BinaryStarClient: neither server up fails with PeerUnavailableError a
   assert.ok(performance.now() - t < 2000);
   await client.close();
 });
+
+Deno.test("BinaryStarClient: a request's own deadlineMs overrides the client's", async () => {
+  const ports = pairPorts();
+  const client = await BinaryStarClient.connect(
+    [ports.primary.frontend, ports.backup.frontend],
+    {
+      attemptTimeoutMs: 50,
+      settleMs: 50,
+      deadlineMs: 60_000,
+      logger: silentLogger,
+    },
+  );
+  const t = performance.now();
+  const e = await client.request(["x"], { deadlineMs: 300 }).catch((e) => e);
+  const took = performance.now() - t;
+  assert.ok(e instanceof PeerUnavailableError, String(e));
+  assert.match(e.message, /deadline 300 ms/);
+  assert.ok(took >= 250 && took < 3000, `took ${took} ms`);
+  await assert.rejects(
+    client.request(["x"], { deadlineMs: 0 }),
+    RangeError,
+  );
+  await assert.rejects(
+    // @ts-expect-error: unknown key
+    client.request(["x"], { deadline: 5 }),
+    /unknown option "deadline"/,
+  );
+  await client.close();
+});

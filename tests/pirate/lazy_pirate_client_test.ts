@@ -1,7 +1,5 @@
 /**
  * LazyPirateClient against a plain REP server (one process, loopback TCP).
- * (The client moves to the shared retry loop on another branch; its option
- * names here are the ones before that move.)
  */
 import {
   assert,
@@ -56,6 +54,32 @@ Deno.test("LazyPirateClient.request() fails with RequestTimeoutError after its a
   assertEquals(client.stats.retries, 2);
   client.close();
   await assertRejects(() => client.request(["2"]), ClosedError);
+  rep.close();
+});
+
+Deno.test("LazyPirateClient.request() stops at its own deadlineMs", async () => {
+  const rep = new RepSocket(); // never answers
+  const endpoint = rep.bind("tcp://127.0.0.1:*");
+  const client = await LazyPirateClient.connect(endpoint, {
+    attemptTimeoutMs: 200,
+    maxAttempts: 10,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  const err = await client.request(["1"], { deadlineMs: 450 }).then(
+    () => fail("expected a RequestTimeoutError"),
+    (e) => e,
+  );
+  assert(err instanceof RequestTimeoutError, String(err));
+  assertEquals(err.attempts, 3); // 200 + 200 + the last 50 ms
+  assert(
+    err.elapsedMs >= 445 && err.elapsedMs < 2000,
+    `elapsed ${err.elapsedMs}`,
+  );
+  await assertRejects(
+    () => client.request(["2"], { deadlineMs: -1 }),
+    RangeError,
+  );
+  await client.close();
   rep.close();
 });
 

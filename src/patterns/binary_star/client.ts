@@ -12,6 +12,7 @@ import * as opt from "../../_util/options.ts";
 import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import { runWithRetries } from "../_kit/retry.ts";
+import { ReqLine, Serial } from "../_kit/req_line.ts";
 import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
 
 const CLS = "BinaryStarClient";
@@ -25,7 +26,6 @@ const KEYS = [
   "onEvent",
   "clock",
 ] as const;
-const TIMED_OUT = Symbol("timed out");
 
 /**
  * Events of a {@linkcode BinaryStarClient}.
@@ -98,6 +98,25 @@ export interface BinaryStarClientOptions {
 }
 
 /**
+ * Options of one {@linkcode BinaryStarClient.request} call.
+ *
+ * @example
+ * ```ts
+ * import type { BinaryStarRequestOptions } from "@reliable/zmq/binary-star";
+ * const once: BinaryStarRequestOptions = { deadlineMs: 5_000 };
+ * ```
+ */
+export interface BinaryStarRequestOptions {
+  /**
+   * This request's limit from the call, ms.
+   * @default the client's `deadlineMs`
+   */
+  deadlineMs?: number;
+  /** Abandons the request; it rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/**
  * Counters of a {@linkcode BinaryStarClient}.
  *
  * @example
@@ -161,10 +180,10 @@ export class BinaryStarClient implements AsyncDisposable {
   readonly #events: EventHub<BinaryStarClientEvent>;
   readonly #clock: Clock;
   readonly #close = new AbortController();
+  readonly #line: ReqLine;
+  readonly #serial = new Serial();
   #server = 0;
-  #socket: ReqSocket | null = null;
   #closed = false;
-  #chain: Promise<unknown> = Promise.resolve();
   readonly #stats: BinaryStarClientStats = {
     requests: 0,
     replies: 0,
@@ -207,6 +226,16 @@ export class BinaryStarClient implements AsyncDisposable {
       opt.fn<(e: BinaryStarClientEvent) => void>(CLS, "onEvent", o.onEvent),
     );
     this.#clock = opt.clock(CLS, o.clock);
+    this.#line = new ReqLine((endpoint) => {
+      const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
+      try {
+        s.connect(endpoint);
+      } catch (e) {
+        s.close();
+        throw e;
+      }
+      return s;
+    }, this.#clock);
   }
 
   /**
@@ -242,7 +271,7 @@ export class BinaryStarClient implements AsyncDisposable {
         [endpoints[0], endpoints[1]],
         options,
       );
-      client.#open();
+      client.#line.socket(client.endpoint);
       return Promise.resolve(client);
     } catch (e) {
       return Promise.reject(e);
@@ -268,33 +297,19 @@ export class BinaryStarClient implements AsyncDisposable {
     return this.#events.on(listener);
   }
 
-  #open(): ReqSocket {
-    const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
-    try {
-      s.connect(this.endpoint);
-    } catch (e) {
-      s.close();
-      throw e;
-    }
-    this.#socket = s;
-    return s;
-  }
-
-  #drop(): void {
-    this.#socket?.close();
-    this.#socket = null;
-  }
-
   /**
    * Sends a request and returns its reply, failing over between the two
    * servers on silence.
    *
    * @param frames The request, one or more frames.
-   * @param options An abort signal.
+   * @param options This request's deadline (default: the client's
+   * `deadlineMs`) and an abort signal.
    * @returns The reply frames.
-   * @throws {TypeError} If `frames` is not a non-empty array of frames.
-   * @throws {PeerUnavailableError} When neither server answered within
-   * `deadlineMs` (`peers` lists the servers tried, in order).
+   * @throws {TypeError} If `frames` is not a non-empty array of frames, or
+   * an option is malformed.
+   * @throws {RangeError} If `deadlineMs` is out of range.
+   * @throws {PeerUnavailableError} When neither server answered within the
+   * deadline (`peers` lists the servers tried, in order).
    * @throws {ClosedError} If the client is or gets closed.
    * @example
    * ```ts ignore
@@ -304,64 +319,24 @@ export class BinaryStarClient implements AsyncDisposable {
    */
   request(
     frames: readonly Frame[],
-    options?: { signal?: AbortSignal },
+    options?: BinaryStarRequestOptions,
   ): Promise<Message> {
     const calledAt = this.#clock.now();
     const M = `${CLS}.request()`;
-    let signal: AbortSignal | undefined;
+    let args: opt.RequestArgs;
     try {
-      opt.frames(M, "frames", frames);
-      const o = opt.readOptions(M, options, ["signal"]);
-      signal = opt.signal(M, o.signal);
+      args = opt.requestArgs(M, frames, options, this.#policy.deadlineMs);
     } catch (e) {
       return Promise.reject(e);
     }
     if (this.#closed) {
       return Promise.reject(new ClosedError(`${M}: client is closed`));
     }
-    const copy = frames.slice();
-    const run = () => this.#run(copy, signal, calledAt);
-    const result = this.#chain.then(run, run);
-    this.#chain = result.catch(() => {});
-    return result;
-  }
-
-  async #attempt(
-    frames: Frame[],
-    dueAt: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Message | null> {
-    const sock = this.#socket ?? this.#open();
-    const ac = new AbortController();
-    const timer = this.#clock.setTimeout(
-      () => ac.abort(TIMED_OUT),
-      dueAt - this.#clock.now(),
-    );
-    const all = AbortSignal.any([
-      ac.signal,
-      this.#close.signal,
-      ...(signal ? [signal] : []),
-    ]);
-    try {
-      await sock.send(frames, { signal: all });
-      return await sock.receive({ signal: all });
-    } catch (e) {
-      if (e === TIMED_OUT) return null;
-      this.#drop();
-      if (this.#closed) {
-        throw new ClosedError(`${CLS}: request abandoned, client is closed`, {
-          cause: e,
-        });
-      }
-      throw e;
-    } finally {
-      this.#clock.clearTimeout(timer);
-    }
+    return this.#serial.run(() => this.#run(args, calledAt));
   }
 
   async #run(
-    frames: Frame[],
-    signal: AbortSignal | undefined,
+    { frames, deadlineMs, signal }: opt.RequestArgs,
     calledAt: number,
   ): Promise<Message> {
     if (this.#closed) throw new ClosedError(`${CLS}: client is closed`);
@@ -370,12 +345,15 @@ export class BinaryStarClient implements AsyncDisposable {
     try {
       const reply = await runWithRetries<Message>({
         clock: this.#clock,
-        policy: this.#policy,
+        policy: { ...this.#policy, deadlineMs },
         signal,
         startedAt: calledAt,
         attempt: async (_n, dueAt) => {
           tried.push(this.endpoint);
-          const reply = await this.#attempt(frames, dueAt, signal);
+          const reply = await this.#line.attempt(this.endpoint, frames, dueAt, [
+            this.#close.signal,
+            signal,
+          ]);
           if (reply === null) return { ok: false, cause: "timeout" };
           if (this.#validate && !this.#validate(frames, reply)) {
             return { ok: false, cause: "timeout", detail: "invalid" };
@@ -385,7 +363,7 @@ export class BinaryStarClient implements AsyncDisposable {
         afterFailure: async (n) => {
           // Close, switch server, settle (guide: at least the failover
           // timeout), then the loop resends on a fresh socket.
-          this.#drop();
+          this.#line.drop();
           const from = this.endpoint;
           this.#server = 1 - this.#server;
           this.#stats.switches++;
@@ -402,7 +380,7 @@ export class BinaryStarClient implements AsyncDisposable {
               attempt: n,
             });
           }
-          const left = calledAt + this.#policy.deadlineMs - this.#clock.now();
+          const left = calledAt + deadlineMs - this.#clock.now();
           const wait = Math.min(this.#settleMs, Math.max(0, left));
           if (wait > 0) {
             const both = signal
@@ -428,9 +406,7 @@ export class BinaryStarClient implements AsyncDisposable {
           return new PeerUnavailableError(
             `Neither server of the Binary Star pair answered: ${n} attempt(s) in ${
               Math.round(elapsedMs)
-            } ms (deadline ${this.#policy.deadlineMs} ms; tried ${
-              tried.join(", ")
-            })`,
+            } ms (deadline ${deadlineMs} ms; tried ${tried.join(", ")})`,
             tried,
           );
         },
@@ -462,9 +438,9 @@ export class BinaryStarClient implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#close.abort(new ClosedError(`${CLS} closed`));
-      this.#drop();
+      this.#line.drop();
     }
-    await this.#chain;
+    await this.#serial.idle();
   }
 
   /** Closes the client (`await using`). */

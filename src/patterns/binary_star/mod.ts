@@ -45,6 +45,7 @@ export {
   type BinaryStarClientEvent,
   type BinaryStarClientOptions,
   type BinaryStarClientStats,
+  type BinaryStarRequestOptions,
 } from "./client.ts";
 export {
   MajordomoBrokerPair,

@@ -336,26 +336,19 @@ export class FreelanceClient implements AsyncDisposable {
     frames: readonly Frame[],
     options?: FreelanceRequestOptions,
   ): Promise<Message> {
-    const M = `${CLS}.request()`;
-    let deadlineMs: number;
-    let signal: AbortSignal | undefined;
+    let a: opt.RequestArgs;
     try {
-      opt.frames(M, "frames", frames);
-      const o = opt.readOptions(M, options, ["deadlineMs", "signal"]);
-      deadlineMs = opt.durationMs(
-        M,
-        "deadlineMs",
-        o.deadlineMs,
+      a = opt.requestArgs(
+        `${CLS}.request()`,
+        frames,
+        options,
         this.#deadlineMs,
-        {
-          min: 1,
-        },
+        false,
       );
-      signal = opt.signal(M, o.signal);
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.#core.request(frames.slice(), deadlineMs, signal);
+    return this.#core.request(a.frames, a.deadlineMs, a.signal);
   }
 
   #receive(): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type SocketPlan,
 } from "../../transport/_pattern_socket.ts";
 import { EventHub } from "../_kit/events.ts";
+import { exchange } from "../_kit/req_line.ts";
 import { defaultMaxAttempts, failover } from "./_retry_core.ts";
 import type { FreelanceRequestEvent, FreelanceRequestStats } from "./events.ts";
 import type { FreelanceRequestOptions } from "./client.ts";
@@ -31,7 +32,6 @@ const KEYS = [
   "onEvent",
   "clock",
 ] as const;
-const TIMED_OUT = Symbol("timed out");
 
 const PLAN: SocketPlan<"REQ"> = { kind: "REQ", defaults: { lingerMs: 0 } };
 
@@ -224,27 +224,21 @@ export class FreelanceRetryClient implements AsyncDisposable {
     frames: readonly Frame[],
     options?: FreelanceRequestOptions,
   ): Promise<Message> {
-    const M = `${CLS}.request()`;
-    let deadlineMs: number;
-    let signal: AbortSignal | undefined;
+    let a: opt.RequestArgs;
     try {
-      opt.frames(M, "frames", frames);
-      const o = opt.readOptions(M, options, ["deadlineMs", "signal"]);
-      deadlineMs = opt.durationMs(
-        M,
-        "deadlineMs",
-        o.deadlineMs,
+      a = opt.requestArgs(
+        `${CLS}.request()`,
+        frames,
+        options,
         this.#deadlineMs,
-        { min: 1, infinity: true },
       );
-      signal = opt.signal(M, o.signal);
     } catch (e) {
       return Promise.reject(e);
     }
     if (this.#closed) {
       return Promise.reject(new ClosedError(`${CLS} is closed`));
     }
-    const p = this.#run(frames.slice(), deadlineMs, signal);
+    const p = this.#run(a.frames, a.deadlineMs, a.signal);
     this.#running.add(p);
     const done = () => this.#running.delete(p);
     p.then(done, done);
@@ -312,22 +306,11 @@ export class FreelanceRetryClient implements AsyncDisposable {
     signal: AbortSignal,
   ): Promise<Message | null> {
     const sock = openSocket(`${CLS}.request()`, PLAN, this.#socketOptions);
-    const ac = new AbortController();
-    const timer = this.#clock.setTimeout(
-      () => ac.abort(TIMED_OUT),
-      dueAt - this.#clock.now(),
-    );
-    const both = AbortSignal.any([ac.signal, signal]);
     try {
       sock.connect(endpoint);
       this.#stats.sent++;
-      await sock.send(frames, { signal: both });
-      return await sock.receive({ signal: both });
-    } catch (e) {
-      if (e === TIMED_OUT) return null;
-      throw e;
+      return await exchange(sock, frames, dueAt, this.#clock, [signal]);
     } finally {
-      this.#clock.clearTimeout(timer);
       sock.close();
     }
   }

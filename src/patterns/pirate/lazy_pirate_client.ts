@@ -17,6 +17,7 @@ import { checkEndpoint } from "../../_util/endpoint.ts";
 import { ReqSocket, type SocketOptions } from "../../transport/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import { runWithRetries } from "../_kit/retry.ts";
+import { ReqLine, Serial } from "../_kit/req_line.ts";
 
 const CLS = "LazyPirateClient";
 const KEYS = [
@@ -30,7 +31,6 @@ const KEYS = [
   "onEvent",
   "clock",
 ] as const;
-const TIMED_OUT = Symbol("timed out");
 
 /**
  * Events of a {@linkcode LazyPirateClient}.
@@ -106,10 +106,16 @@ export interface LazyPirateClientOptions {
  * @example
  * ```ts
  * import type { LazyPirateRequestOptions } from "@reliable/zmq";
- * const options: LazyPirateRequestOptions = { signal: AbortSignal.timeout(10_000) };
+ * const options: LazyPirateRequestOptions = { deadlineMs: 5_000, signal: AbortSignal.timeout(10_000) };
  * ```
  */
 export interface LazyPirateRequestOptions {
+  /**
+   * This request's limit from the call, ms; its attempts stop when it is
+   * reached.
+   * @default the client's `deadlineMs`
+   */
+  deadlineMs?: number;
   /** Abandons the request; it rejects with `signal.reason`. */
   signal?: AbortSignal;
 }
@@ -177,9 +183,9 @@ export class LazyPirateClient implements AsyncDisposable {
   readonly #events: EventHub<LazyPirateClientEvent>;
   readonly #clock: Clock;
   readonly #close = new AbortController();
-  #socket: ReqSocket | null = null;
+  readonly #line: ReqLine;
+  readonly #serial = new Serial();
   #closed = false;
-  #chain: Promise<unknown> = Promise.resolve();
   readonly #stats: LazyPirateClientStats = {
     requests: 0,
     replies: 0,
@@ -227,6 +233,16 @@ export class LazyPirateClient implements AsyncDisposable {
       opt.fn<(e: LazyPirateClientEvent) => void>(CLS, "onEvent", o.onEvent),
     );
     this.#clock = opt.clock(CLS, o.clock);
+    this.#line = new ReqLine((endpoint) => {
+      const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
+      try {
+        s.connect(endpoint);
+      } catch (e) {
+        s.close();
+        throw e;
+      }
+      return s;
+    }, this.#clock);
   }
 
   /**
@@ -253,7 +269,7 @@ export class LazyPirateClient implements AsyncDisposable {
     try {
       checkEndpoint(`${CLS}.connect()`, endpoint, "connect");
       const client = new LazyPirateClient(endpoint, options);
-      client.#open();
+      client.#line.socket(endpoint);
       return Promise.resolve(client);
     } catch (e) {
       return Promise.reject(e);
@@ -280,31 +296,16 @@ export class LazyPirateClient implements AsyncDisposable {
     return this.#events.on(listener);
   }
 
-  #open(): ReqSocket {
-    const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
-    try {
-      s.connect(this.endpoint);
-    } catch (e) {
-      s.close();
-      throw e;
-    }
-    this.#socket = s;
-    return s;
-  }
-
-  #drop(): void {
-    this.#socket?.close();
-    this.#socket = null;
-  }
-
   /**
    * Sends a request and returns its reply, retrying on a fresh socket after
    * each timeout.
    *
    * @param frames The request, one or more frames.
-   * @param options An abort signal.
+   * @param options This request's deadline and an abort signal.
    * @returns The reply frames.
-   * @throws {TypeError} If `frames` is not a non-empty array of frames.
+   * @throws {TypeError} If `frames` is not a non-empty array of frames, or
+   * an option is malformed.
+   * @throws {RangeError} If `deadlineMs` is out of range.
    * @throws {RequestTimeoutError} After `maxAttempts` attempts (or the
    * deadline) got no valid reply (`attempts` and `elapsedMs` tell how many
    * and how long).
@@ -321,12 +322,14 @@ export class LazyPirateClient implements AsyncDisposable {
     options?: LazyPirateRequestOptions,
   ): Promise<Message> {
     const calledAt = this.#clock.now();
-    let signal: AbortSignal | undefined;
-    const M = `${CLS}.request()`;
+    let args: opt.RequestArgs;
     try {
-      opt.frames(M, "frames", frames);
-      const o = opt.readOptions(M, options, ["signal"]);
-      signal = opt.signal(M, o.signal);
+      args = opt.requestArgs(
+        `${CLS}.request()`,
+        frames,
+        options,
+        this.#policy.deadlineMs,
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -337,51 +340,11 @@ export class LazyPirateClient implements AsyncDisposable {
         ),
       );
     }
-    const copy = frames.slice();
-    const run = () => this.#run(copy, signal, calledAt);
-    const result = this.#chain.then(run, run);
-    this.#chain = result.catch(() => {});
-    return result;
-  }
-
-  async #attempt(
-    frames: Frame[],
-    dueAt: number,
-    signal: AbortSignal | undefined,
-  ): Promise<Message | null> {
-    const sock = this.#socket ?? this.#open();
-    const ac = new AbortController();
-    const timer = this.#clock.setTimeout(
-      () => ac.abort(TIMED_OUT),
-      dueAt - this.#clock.now(),
-    );
-    const all = AbortSignal.any([
-      ac.signal,
-      this.#close.signal,
-      ...(signal ? [signal] : []),
-    ]);
-    try {
-      await sock.send(frames, { signal: all });
-      return await sock.receive({ signal: all });
-    } catch (e) {
-      if (e === TIMED_OUT) return null;
-      // Abort or close: the REQ state machine is mid-request; discard it.
-      this.#drop();
-      if (this.#closed) {
-        throw new ClosedError(
-          `Request to "${this.endpoint}" abandoned: client is closed`,
-          { cause: e },
-        );
-      }
-      throw e;
-    } finally {
-      this.#clock.clearTimeout(timer);
-    }
+    return this.#serial.run(() => this.#run(args, calledAt));
   }
 
   async #run(
-    frames: Frame[],
-    signal: AbortSignal | undefined,
+    { frames, deadlineMs, signal }: opt.RequestArgs,
     calledAt: number,
   ): Promise<Message> {
     if (this.#closed) {
@@ -393,11 +356,14 @@ export class LazyPirateClient implements AsyncDisposable {
     try {
       const reply = await runWithRetries<Message>({
         clock: this.#clock,
-        policy: this.#policy,
+        policy: { ...this.#policy, deadlineMs },
         signal,
         startedAt: calledAt,
         attempt: async (_n, dueAt) => {
-          const reply = await this.#attempt(frames, dueAt, signal);
+          const reply = await this.#line.attempt(this.endpoint, frames, dueAt, [
+            this.#close.signal,
+            signal,
+          ]);
           if (reply === null) return { ok: false, cause: "timeout" };
           if (this.#validate && !this.#validate(frames, reply)) {
             this.#stats.malformed++;
@@ -405,7 +371,7 @@ export class LazyPirateClient implements AsyncDisposable {
           }
           return { ok: true, value: reply };
         },
-        afterFailure: () => this.#drop(),
+        afterFailure: () => this.#line.drop(),
         onRetry: (n, cause) => {
           this.#stats.retries++;
           const c = cause === "timeout" ? "timeout" : "invalid";
@@ -429,7 +395,7 @@ export class LazyPirateClient implements AsyncDisposable {
               this.endpoint,
               n,
               elapsedMs,
-              this.#policy.deadlineMs,
+              deadlineMs,
               { limit: "deadline" },
             )
             : new RequestTimeoutError(
@@ -470,9 +436,9 @@ export class LazyPirateClient implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#close.abort(new ClosedError(`${CLS} closed`));
-      this.#drop();
+      this.#line.drop();
     }
-    await this.#chain;
+    await this.#serial.idle();
   }
 
   /** Closes the client (`await using`). */
