@@ -476,7 +476,7 @@ async function main(): Promise<void> {
   if (config.http) {
     const metrics = BrokerMetrics.attach(broker);
     try {
-      http = await ObserveServer.serve(metrics, {
+      http = await ObserveServer.bind(metrics, {
         ...config.http,
         healthy: () => !stopping && !broker.closed,
         title: `reliable-zmq broker ${broker.endpoints[0]}`,

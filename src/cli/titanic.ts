@@ -272,7 +272,7 @@ async function main(): Promise<void> {
   let http: ObserveServer | undefined;
   if (httpAt) {
     try {
-      http = await ObserveServer.serve(
+      http = await ObserveServer.bind(
         new StatsMetrics("rzmq_titanic", () => titanic.stats),
         {
           ...httpAt,

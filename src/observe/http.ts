@@ -36,7 +36,7 @@ export interface ObserveTarget {
 }
 
 /**
- * Options of {@linkcode ObserveServer.serve}. Unknown keys are refused.
+ * Options of {@linkcode ObserveServer.bind}. Unknown keys are refused.
  *
  * @example
  * ```ts
@@ -97,7 +97,7 @@ function safeJson(value: unknown): string {
  * @example
  * ```ts
  * import { ObserveServer } from "@reliable/zmq/observe";
- * const server = await ObserveServer.serve({
+ * const server = await ObserveServer.bind({
  *   snapshot: () => ({ ok: true }),
  *   prometheus: () => "",
  * }, { port: 0 });
@@ -249,18 +249,18 @@ export class ObserveServer {
    * import { MajordomoBroker } from "@reliable/zmq";
    * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
    * const metrics = BrokerMetrics.attach(broker);
-   * const http = await ObserveServer.serve(metrics, { port: 0, healthy: () => !broker.closed });
+   * const http = await ObserveServer.bind(metrics, { port: 0, healthy: () => !broker.closed });
    * const stats = await (await fetch(`${http.url}stats`)).json();
    * console.log(stats.workers); // 0
    * await http.close();
    * await broker.close();
    * ```
    */
-  static serve(
+  static bind(
     target: ObserveTarget,
     options?: ObserveServerOptions,
   ): Promise<ObserveServer> {
-    const owner = "ObserveServer.serve()";
+    const owner = "ObserveServer.bind()";
     if (
       target === null || typeof target !== "object" ||
       typeof target.snapshot !== "function" ||
@@ -309,6 +309,30 @@ export class ObserveServer {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * The former name of {@linkcode ObserveServer.bind} (every server class
+   * of the library is made with `bind`).
+   * @deprecated Use {@linkcode ObserveServer.bind}.
+   * @param target What to serve.
+   * @param options As for `bind`.
+   * @returns The running server.
+   * @example
+   * ```ts
+   * import { BrokerMetrics, ObserveServer } from "@reliable/zmq/observe";
+   * import { MajordomoBroker } from "@reliable/zmq";
+   * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+   * const http = await ObserveServer.serve(BrokerMetrics.attach(broker), { port: 0 });
+   * await http.close();
+   * await broker.close();
+   * ```
+   */
+  static serve(
+    target: ObserveTarget,
+    options?: ObserveServerOptions,
+  ): Promise<ObserveServer> {
+    return ObserveServer.bind(target, options);
   }
 
   /** The address listened on. */

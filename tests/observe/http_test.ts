@@ -55,7 +55,7 @@ Deno.test("http: /healthz, /stats, /metrics and /events agree with the broker af
     heartbeatIntervalMs: HB,
   });
   const metrics = BrokerMetrics.attach(broker);
-  const http = await ObserveServer.serve(metrics, {
+  const http = await ObserveServer.bind(metrics, {
     port: 0,
     healthy: () => !broker.closed,
     pushIntervalMs: 100,
@@ -187,7 +187,7 @@ Deno.test("http: /healthz, /stats, /metrics and /events agree with the broker af
 
 Deno.test("http: /healthz follows healthy(); an open event stream does not hold close()", async () => {
   let ok = true;
-  const http = await ObserveServer.serve({
+  const http = await ObserveServer.bind({
     snapshot: () => ({ n: NaN }),
     prometheus: () => "",
   }, { port: 0, healthy: () => ok });
