@@ -307,11 +307,6 @@ function readConfig(args: string[]): Config | "help" | "version" {
         "--curve-secret needs --allow-clients DIR (or --allow-clients any, to admit every key)",
       );
     }
-    if (titanic !== undefined) {
-      throw new UsageError(
-        "--titanic-dir cannot be combined with --curve-secret yet (run titanic as its own process)",
-      );
-    }
     const allow = (v: string) => v === "any" ? "any" as const : { dir: v };
     security = {
       security: {

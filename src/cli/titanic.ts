@@ -18,7 +18,8 @@ import {
   TitanicService,
   type TitanicServiceOptions,
 } from "../patterns/titanic/service.ts";
-import { StorageError } from "../errors.ts";
+import { KeyFileError, StorageError } from "../errors.ts";
+import { loadKeyFileSync, loadKeyPairSync } from "../security/keys.ts";
 import { shutdown } from "../transport/socket.ts";
 import {
   consoleLogger,
@@ -123,6 +124,16 @@ const SPEC: Record<string, FlagSpec> = {
     type: "string",
     description: "silent heartbeats before the broker counts as dead",
     default: "3",
+  },
+  "curve-server-key": {
+    type: "string",
+    description:
+      "CURVE: the broker's public key file (NAME, written beside its NAME_secret by deno task keygen)",
+  },
+  "curve-secret": {
+    type: "string",
+    description:
+      "CURVE: Titanic's own secret key file (deno task keygen; 0600), admitted by the broker's --allow-clients and --allow-workers; default a new key per start",
   },
   "stats-ms": {
     type: "string",
@@ -246,8 +257,19 @@ async function main(): Promise<void> {
       );
     }
     if (!(f.dir as string)) throw new UsageError("--dir must not be empty");
+    const serverKeyFile = f["curve-server-key"] as string | undefined;
+    const secretFile = f["curve-secret"] as string | undefined;
+    if (secretFile !== undefined && serverKeyFile === undefined) {
+      throw new UsageError("--curve-secret needs --curve-server-key");
+    }
+    if (serverKeyFile !== undefined) {
+      // Read now, so that a wrong file is a usage error, not a dead service.
+      const serverKey = loadKeyFileSync(serverKeyFile).publicKey;
+      const own = secretFile === undefined ? {} : loadKeyPairSync(secretFile);
+      options.security = { curve: { serverKey, ...own } };
+    }
   } catch (e) {
-    if (e instanceof UsageError) fail(e.message);
+    if (e instanceof UsageError || e instanceof KeyFileError) fail(e.message);
     throw e;
   }
   const log = consoleLogger(level, "titanic", format);

@@ -187,7 +187,14 @@ export class MajordomoBroker implements AsyncDisposable {
     let workerAllowed: (() => boolean) | undefined;
     if (workerAllow !== undefined && workerAllow !== "any") {
       sock.captureUserId();
-      workerAllowed = () => workerAllow.has(sock.lastUserId);
+      // A peer on an inproc endpoint lives in this process and passes no
+      // security handshake, so it has no User-Id; on a CURVE or PLAIN socket
+      // it is the only peer without one (the ZAP handler names every other).
+      const local = setup.security?.mechanism !== "NULL";
+      workerAllowed = () =>
+        workerAllow.has(sock.lastUserId) ||
+        (local && sock.lastUserId === "" &&
+          this.endpoints.some((e) => e.startsWith("inproc://")));
     }
     const out: BrokerOutput = {
       send(frames) {
