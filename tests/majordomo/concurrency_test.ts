@@ -258,10 +258,11 @@ Deno.test("concurrency 8: close() with requests in flight drains every slot; eve
     // by W1; nothing it took was left without a reply.
     const s1 = w1.stats;
     assert(s1.replies >= 8, `W1 replied ${s1.replies}`);
-    assertEquals(s1.replies, s1.requests);
+    assertEquals(s1.replies, s1.requests, JSON.stringify(s1));
     assertEquals(
       replies.filter((r) => td.decode(r[1]) === "w1").length,
       s1.replies,
+      "W1's replies all reached their clients",
     );
     assertEquals(h1.running, 0);
     // W1's slots left the broker.

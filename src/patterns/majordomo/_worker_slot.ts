@@ -14,11 +14,11 @@ import type {
   SocketOptions,
 } from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
-import type { Clock } from "../../_util/clock.ts";
+import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { RateLimitedLog } from "../../_util/rate_limit.ts";
 import type { EventHub } from "../_kit/events.ts";
-import { backoffMs, PeerLiveness } from "../_kit/liveness.ts";
+import { backoffMs, PeerLiveness, RunningClock } from "../_kit/liveness.ts";
 import {
   decodeClientReply,
   decodeWorkerInbound,
@@ -104,6 +104,15 @@ export class WorkerSlot {
   #restart = false;
   #connected = false;
   #wake: (() => void) | null = null;
+  /** Whether the receive loop of a registered conversation runs. */
+  #serving = false;
+  /** Why the serving phase ended (set by whoever closed its socket). */
+  #end: "silent" | "restart" | "stopped" | null = null;
+  #tick: Timer | undefined;
+  /** The running time the current conversation's liveness is judged on. */
+  #rt = new RunningClock(1);
+  /** Requests received while busy (a broker bug), run in turn. */
+  readonly #queued: Job[] = [];
   #loop: Promise<void> = Promise.resolve();
   #current: Promise<void> = Promise.resolve();
   #closing: Promise<void> | undefined;
@@ -272,42 +281,114 @@ export class WorkerSlot {
       service: this.#c.serviceText,
       broker: kind,
     });
+    // Silence is judged on time this process ran: after a stall (a long
+    // GC, a loaded machine) the timer may fire before the broker's queued
+    // heartbeats are read; a gap counts as one interval at most.
+    const rt = new RunningClock(this.#c.hbMs);
+    this.#rt = rt;
     const peer = new PeerLiveness(
       { heartbeatIntervalMs: this.#c.hbMs, liveness: this.#c.liveness },
-      this.#c.clock.now(),
+      rt.advance(this.#c.clock.now()),
     );
     this.#peer = peer;
-    while (!stop.aborted && !this.#restart && !sock.closed) {
-      let msg: Uint8Array[] | null;
-      try {
-        msg = await this.#receive(sock, peer.nextCheckAt(), stop);
-      } catch {
-        break; // closed or stopped
-      }
-      const now = this.#c.clock.now();
-      if (msg !== null) {
+    // Serving: one receive at a time with no timer or abort signal of its
+    // own (the hot path); one timer per heartbeat interval sends heartbeats
+    // and watches the broker's liveness. What ends the conversation (the
+    // broker silent, the connection dropped, close()) closes the socket,
+    // which ends the receive.
+    this.#end = null;
+    this.#serving = true;
+    this.#wake = () => this.#endServing(gen, "restart");
+    if (this.#restart) this.#endServing(gen, "restart");
+    else if (stop.aborted) this.#finishIfIdle();
+    this.#arm(gen, peer);
+    const clock = this.#c.clock;
+    try {
+      for (;;) {
+        const msg = sock.tryReceive() ?? await sock.receive();
         const m = decodeWorkerInbound(msg);
         if (m instanceof ProtocolError) {
           this.#invalid(m.reason);
-        } else {
-          peer.heard(now);
-          if (m.type === "request") this.#take(gen, m.address, m.body);
-          else if (m.type === "disconnect") {
-            this.#c.log.info("broker sent DISCONNECT; re-registering");
-            this.#emit({ type: "broker:disconnect" });
-            return "again";
-          }
+          continue;
+        }
+        peer.heard(rt.advance(clock.now()));
+        if (m.type === "request") this.#take(gen, m.address, m.body);
+        else if (m.type === "disconnect") {
+          this.#c.log.info("broker sent DISCONNECT; re-registering");
+          this.#emit({ type: "broker:disconnect" });
+          return "again";
         }
       }
-      if (peer.heartbeatDue(now)) {
-        this.#trySend(sock, HEARTBEAT);
-        peer.sent(now);
-      }
-      if (this.#busy) peer.heard(now); // the countdown pauses while busy
-      else if (peer.expired(now)) return "silent";
+    } catch {
+      // the socket closed: see #end
+    } finally {
+      this.#serving = false;
+      this.#wake = null;
+      clock.clearTimeout(this.#tick);
+      this.#tick = undefined;
     }
     if (stop.aborted) return "stopped";
-    return this.#restart ? "restart" : "again";
+    return this.#end ?? "again";
+  }
+
+  /** Arms the heartbeat and liveness timer of conversation `gen`. */
+  #arm(gen: number, peer: PeerLiveness): void {
+    const clock = this.#c.clock;
+    this.#tick = clock.setTimeout(
+      () => this.#onTick(gen, peer),
+      Math.max(0, peer.nextCheckAt() - this.#rt.advance(clock.now())),
+    );
+  }
+
+  #onTick(gen: number, peer: PeerLiveness): void {
+    this.#tick = undefined;
+    const sock = this.#sock;
+    if (
+      gen !== this.#gen || this.#end !== null || this.#stop.signal.aborted ||
+      sock === null || sock.closed
+    ) return;
+    const now = this.#rt.advance(this.#c.clock.now());
+    if (peer.heartbeatDue(now)) {
+      this.#trySend(sock, HEARTBEAT);
+      peer.sent(now);
+    }
+    if (this.#busy) peer.heard(now); // the countdown pauses while busy
+    else if (peer.expired(now)) {
+      this.#endServing(gen, "silent");
+      return;
+    }
+    this.#arm(gen, peer);
+  }
+
+  /**
+   * Ends the serving phase of conversation `gen`: closing its socket ends
+   * the receive loop (DISCONNECT first when re-registering).
+   */
+  #endServing(gen: number, outcome: "silent" | "restart"): void {
+    if (gen !== this.#gen || this.#end !== null) return;
+    this.#end = outcome;
+    const sock = this.#sock;
+    if (sock === null || sock.closed) return;
+    if (outcome === "restart") this.#trySend(sock, DISCONNECT);
+    sock.close();
+  }
+
+  /**
+   * Once stopping and no request is in progress: DISCONNECT (kept up to
+   * `lingerMs`) and close, which ends the serving loop.
+   */
+  #finishIfIdle(): void {
+    if (this.#busy || !this.#serving || this.#end !== null) return;
+    const sock = this.#sock;
+    if (sock === null || sock.closed) return;
+    this.#end = "stopped";
+    try {
+      sock.setOption("linger", this.#c.lingerMs);
+    } catch {
+      // closed meanwhile
+    }
+    this.#trySend(sock, DISCONNECT);
+    sock.close();
   }
 
   /** Receives until `dueAt`; wakes early when the monitor asks for a restart. */
@@ -384,66 +465,82 @@ export class WorkerSlot {
 
   #take(gen: number, address: Uint8Array, body: Uint8Array[]): void {
     this.stats.requests++;
-    const job: Job = { gen, address, body };
     // 7/MDP gives a worker one request at a time; a second one while busy
     // would be a broker bug: it waits its turn rather than running in
     // parallel.
-    const prev = this.#current;
-    this.#current = prev.then(() => this.#handle(job));
+    if (this.#busy) this.#queued.push({ gen, address, body });
+    else this.#start(gen, address, body);
   }
 
-  async #handle(job: Job): Promise<void> {
+  /**
+   * Runs the handler on one request. A handler that returns frames is
+   * answered at once (no promise); a promise is followed.
+   */
+  #start(gen: number, address: Uint8Array, body: Uint8Array[]): void {
     this.#busy = true;
-    try {
-      const reply = await this.#run1(job);
-      const sock = this.#sock;
-      if (reply === null) return;
-      if (sock === null || job.gen !== this.#gen || sock.closed) {
-        this.#c.log.warn("reply dropped: the connection it came on is gone");
-        return;
-      }
-      const frames = encodeWorkerReply(job.address, reply);
-      try {
-        if (!sock.trySend(frames)) await sock.send(frames);
-        this.stats.replies++;
-      } catch (e) {
-        this.#c.log.warn("reply not sent", { error: String(e) });
-      }
-    } finally {
-      this.#busy = false;
-      this.#peer?.heard(this.#c.clock.now());
-    }
-  }
-
-  /** Runs the handler; returns the reply frames, or null for "no reply". */
-  async #run1(job: Job): Promise<Frame[] | null> {
     let size = 0;
-    for (const f of job.body) size += f.byteLength;
-    let error: unknown;
+    for (let i = 0; i < body.length; i++) size += body[i].byteLength;
     if (size > this.#c.maxMessageBytes) {
       this.stats.oversize++;
       this.#emit({ type: "request:oversize", bytes: size });
-      error = new RangeError(
-        `request of ${size} bytes is over the worker's limit of ${this.#c.maxMessageBytes} bytes (maxMessageBytes)`,
+      this.#onFailure(
+        gen,
+        address,
+        body,
+        new RangeError(
+          `request of ${size} bytes is over the worker's limit of ${this.#c.maxMessageBytes} bytes (maxMessageBytes)`,
+        ),
       );
-    } else {
-      try {
-        const reply = await this.#c.handler(job.body);
-        checkReply(reply);
-        return reply;
-      } catch (e) {
-        error = e;
-      }
+      return;
     }
+    let r: Frame[] | Promise<Frame[]>;
+    try {
+      r = this.#c.handler(body);
+    } catch (e) {
+      this.#onFailure(gen, address, body, e);
+      return;
+    }
+    if (
+      r instanceof Promise ||
+      typeof (r as { then?: unknown })?.then === "function"
+    ) {
+      this.#current = Promise.resolve(r).then(
+        (reply) => this.#onReply(gen, address, body, reply),
+        (e) => this.#onFailure(gen, address, body, e),
+      );
+    } else this.#onReply(gen, address, body, r);
+  }
+
+  #onReply(
+    gen: number,
+    address: Uint8Array,
+    body: Uint8Array[],
+    reply: unknown,
+  ): void | Promise<void> {
+    try {
+      checkReply(reply);
+    } catch (e) {
+      return this.#onFailure(gen, address, body, e);
+    }
+    return this.#send(gen, address, reply);
+  }
+
+  /** A failed handler: `onError`'s reply, an error reply, or re-register. */
+  #onFailure(
+    gen: number,
+    address: Uint8Array,
+    body: Uint8Array[],
+    error: unknown,
+  ): void | Promise<void> {
     this.stats.handlerErrors++;
     const message = error instanceof Error ? error.message : String(error);
     if (this.#c.onError) {
       try {
-        const r = this.#c.onError(error, job.body);
+        const r = this.#c.onError(error, body);
         if (r !== undefined) {
           checkReply(r);
           this.#failed(message, "on-error");
-          return r;
+          return this.#send(gen, address, r);
         }
       } catch (e2) {
         this.#c.log.error("onError failed", { error: String(e2) });
@@ -452,16 +549,55 @@ export class WorkerSlot {
     if (this.#kind === "rz") {
       this.stats.errorReplies++;
       this.#failed(message, "error-reply");
-      return [workerErrorFrame(), te.encode(message)];
+      return this.#send(gen, address, [workerErrorFrame(), te.encode(message)]);
     }
     // A foreign broker: 7/MDP has no error reply. Re-register so that the
     // broker does not keep us busy; the client retries or times out.
     this.#failed(message, "reconnect");
-    if (job.gen === this.#gen && !this.#stop.signal.aborted) {
+    if (gen === this.#gen && !this.#stop.signal.aborted) {
       this.#restart = true;
       this.#wake?.();
     }
-    return null;
+    this.#done();
+  }
+
+  /** Sends a reply on the connection its request came on, if still there. */
+  #send(
+    gen: number,
+    address: Uint8Array,
+    reply: Frame[],
+  ): void | Promise<void> {
+    const sock = this.#sock;
+    if (sock === null || gen !== this.#gen || sock.closed) {
+      this.#c.log.warn("reply dropped: the connection it came on is gone");
+      this.#done();
+      return;
+    }
+    const frames = encodeWorkerReply(address, reply);
+    try {
+      if (!sock.trySend(frames)) {
+        // At the high-water mark: wait for room.
+        return sock.send(frames).then(
+          () => {
+            this.stats.replies++;
+          },
+          (e) => this.#c.log.warn("reply not sent", { error: String(e) }),
+        ).finally(() => this.#done());
+      }
+      this.stats.replies++;
+    } catch (e) {
+      this.#c.log.warn("reply not sent", { error: String(e) });
+    }
+    this.#done();
+  }
+
+  /** The request in progress is finished: the next one, or the drain's end. */
+  #done(): void {
+    this.#busy = false;
+    this.#peer?.heard(this.#rt.advance(this.#c.clock.now()));
+    const next = this.#queued.shift();
+    if (next !== undefined) this.#start(next.gen, next.address, next.body);
+    else if (this.#stop.signal.aborted) this.#finishIfIdle();
   }
 
   #failed(message: string, outcome: "error-reply" | "reconnect" | "on-error") {
@@ -489,6 +625,8 @@ export class WorkerSlot {
     if (this.#closing) return this.#closing;
     this.#stop.abort(new ClosedError("MajordomoWorker closed"));
     this.#rejectReady(notReady);
+    // An idle slot disconnects now; a busy one after its reply (#done).
+    this.#finishIfIdle();
     this.#closing = (async () => {
       await this.#loop;
       await this.#current;
