@@ -326,9 +326,9 @@ function report(runs: Run[], started: string, ended: string): string {
           c.stack === "nats"
             ? "1.00"
             : `${fx(median(ratios))} (${fx(rmin)}-${fx(rmax)})`
-        } | ${median(rs.map((r) => r.cpu.broker))} / ${
-          median(rs.map((r) => r.cpu.worker))
-        } / ${median(rs.map((r) => r.cpu.client))} | ${
+        } | ${Math.round(median(rs.map((r) => r.cpu.broker)))} / ${
+          Math.round(median(rs.map((r) => r.cpu.worker)))
+        } / ${Math.round(median(rs.map((r) => r.cpu.client)))} | ${
           (median(rs.map((r) => r.p50Us)) / 1000).toFixed(1)
         } | ${(median(rs.map((r) => r.p99Us)) / 1000).toFixed(1)} |`,
       );

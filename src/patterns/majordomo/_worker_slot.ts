@@ -305,7 +305,10 @@ export class WorkerSlot {
     const clock = this.#c.clock;
     try {
       for (;;) {
-        const msg = sock.tryReceive() ?? await sock.receive();
+        // No tryReceive() first: a 7/MDP worker gets its next request only
+        // after its reply, so right after a request nothing is waiting,
+        // and receive() looks before it waits anyway.
+        const msg = await sock.receive();
         const m = decodeWorkerInbound(msg);
         if (m instanceof ProtocolError) {
           this.#invalid(m.reason);
