@@ -5,7 +5,7 @@
 // @nats-io/transport-node from the repository's node_modules, which Deno
 // fills when it caches nats_proc.ts.
 //
-//   node bench/vs/nats_node.mjs responders ENDPOINT COUNT
+//   node bench/vs/nats_node.mjs responders ENDPOINT COUNT [DELAY_MS]
 //   node bench/vs/nats_node.mjs client ENDPOINT MODE REQUESTS WARMUP WINDOW
 // Imported by a name held in a variable: `deno check` (which checks this
 // file with the rest of the repository) would otherwise look the bare name up
@@ -89,13 +89,20 @@ const pct = (s, p) => s[Math.min(s.length - 1, Math.floor(s.length * p))];
 
 if (role === "responders") {
   const conns = [];
+  // DELAY_MS > 0: each reply after that many ms (a timer per request), the
+  // callback returning at once, so requests overlap (pipelined).
+  const delayMs = Number(rest[1] ?? 0);
   for (let i = 0; i < Number(rest[0] ?? 1); i++) {
     const nc = await connect({ servers: endpoint });
     nc.subscribe(SUBJECT, {
       queue: SUBJECT,
-      callback: (err, msg) => {
-        if (!err) msg.respond(msg.data);
-      },
+      callback: delayMs > 0
+        ? (err, msg) => {
+          if (!err) setTimeout(() => msg.respond(msg.data), delayMs);
+        }
+        : (err, msg) => {
+          if (!err) msg.respond(msg.data);
+        },
     });
     await nc.flush();
     conns.push(nc);

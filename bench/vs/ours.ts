@@ -45,17 +45,30 @@ export async function startBroker(
   return { endpoint: broker.endpoints[0], close: () => broker.close() };
 }
 
-/** Starts `count` echo workers for `service` in this process. */
+/**
+ * Starts `count` echo workers for `service` in this process, each with
+ * `concurrency` slots (default 1), each reply after `delayMs` (default 0:
+ * at once, no timer).
+ */
 export async function startEchoWorkers(
   endpoint: string,
   service: string,
   count: number,
-): Promise<{ close(): Promise<void> }> {
+  concurrency = 1,
+  delayMs = 0,
+): Promise<{ close(): Promise<void>; ready: Promise<void> }> {
   const workers: MajordomoWorker[] = [];
+  const handler = delayMs > 0
+    ? async (req: Uint8Array[]) => {
+      await new Promise((r) => setTimeout(r, delayMs));
+      return req;
+    }
+    : (req: Uint8Array[]) => req;
   for (let i = 0; i < count; i++) {
     workers.push(
-      await MajordomoWorker.connect(endpoint, service, (req) => req, {
+      await MajordomoWorker.connect(endpoint, service, handler, {
         logger: silentLogger,
+        ...(concurrency > 1 ? { concurrency } : {}),
       }),
     );
   }
@@ -63,6 +76,7 @@ export async function startEchoWorkers(
     close: async () => {
       await Promise.all(workers.map((w) => w.close()));
     },
+    ready: Promise.all(workers.map((w) => w.ready)).then(() => {}),
   };
 }
 

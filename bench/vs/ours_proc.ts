@@ -2,6 +2,7 @@
 //
 //   deno run -A bench/vs/ours_proc.ts broker  --endpoint tcp://127.0.0.1:* [--max-queue N]
 //   deno run -A bench/vs/ours_proc.ts workers --endpoint E [--count N]
+//            [--concurrency C] [--delay-ms D] [--wait-ready]
 //   deno run -A bench/vs/ours_proc.ts client  --endpoint E --mode sync|async ...
 //
 // Servers print one JSON ready line and run until SIGTERM/SIGINT; the client
@@ -48,12 +49,29 @@ if (role === "broker") {
   const f = parseFlags(rest, {
     endpoint: { type: "string", description: "broker" },
     count: { type: "string", description: "workers", default: "1" },
+    concurrency: {
+      type: "string",
+      description: "slots per worker",
+      default: "1",
+    },
+    "delay-ms": {
+      type: "string",
+      description: "reply after this many ms",
+      default: "0",
+    },
+    "wait-ready": {
+      type: "boolean",
+      description: "print ready once every slot registered",
+    },
   });
   const w = await startEchoWorkers(
     String(f.endpoint),
     SERVICE,
     Number(f.count),
+    Number(f.concurrency),
+    Number(f["delay-ms"]),
   );
+  if (f["wait-ready"]) await w.ready;
   console.log(JSON.stringify({ event: "ready", workers: Number(f.count) }));
   await untilSignal();
   await w.close();

@@ -123,47 +123,56 @@ export type MajordomoAsyncClientEvent =
  * ```
  */
 export type MajordomoWorkerEvent =
-  | {
-    /** Connected to the broker and sent READY. */
-    readonly type: "worker:registered";
-    readonly service: string;
-    /** What the broker is (`rz`: handler errors go back as error replies). */
-    readonly broker: BrokerKind;
-  }
-  | {
-    /** A connection attempt failed (refused, unreachable, handshake failed). */
-    readonly type: "connection:failed";
-    readonly endpoint: string;
-    readonly reason: string;
-  }
-  | {
-    /** The connection to the broker dropped. */
-    readonly type: "connection:lost";
-    readonly endpoint: string;
-  }
-  | {
-    /** The broker was silent for `liveness` heartbeats; reconnecting after `delayMs`. */
-    readonly type: "broker:silent";
-    readonly delayMs: number;
-  }
-  | {
-    /** The broker sent DISCONNECT; the worker re-registers at once. */
-    readonly type: "broker:disconnect";
-  }
-  | {
-    /** The handler failed on a request. */
-    readonly type: "handler:failed";
-    readonly error: string;
-    /** `error-reply`: sent to the RZ broker as `[WERR][message]`; `reconnect`: a foreign broker gets no reply, the worker re-registers; `on-error`: the `onError` option supplied a reply. */
-    readonly outcome: "error-reply" | "reconnect" | "on-error";
-  }
-  | {
-    /** A request over `maxMessageBytes` was refused without running. */
-    readonly type: "request:oversize";
-    readonly bytes: number;
-  }
-  | {
-    /** A malformed or unexpected message from the broker was dropped. */
-    readonly type: "message:invalid";
-    readonly reason: string;
+  & (
+    | {
+      /** Connected to the broker and sent READY. */
+      readonly type: "worker:registered";
+      readonly service: string;
+      /** What the broker is (`rz`: handler errors go back as error replies). */
+      readonly broker: BrokerKind;
+    }
+    | {
+      /** A connection attempt failed (refused, unreachable, handshake failed). */
+      readonly type: "connection:failed";
+      readonly endpoint: string;
+      readonly reason: string;
+    }
+    | {
+      /** The connection to the broker dropped. */
+      readonly type: "connection:lost";
+      readonly endpoint: string;
+    }
+    | {
+      /** The broker was silent for `liveness` heartbeats; reconnecting after `delayMs`. */
+      readonly type: "broker:silent";
+      readonly delayMs: number;
+    }
+    | {
+      /** The broker sent DISCONNECT; the worker re-registers at once. */
+      readonly type: "broker:disconnect";
+    }
+    | {
+      /** The handler failed on a request. */
+      readonly type: "handler:failed";
+      readonly error: string;
+      /** `error-reply`: sent to the RZ broker as `[WERR][message]`; `reconnect`: a foreign broker gets no reply, the worker re-registers; `on-error`: the `onError` option supplied a reply. */
+      readonly outcome: "error-reply" | "reconnect" | "on-error";
+    }
+    | {
+      /** A request over `maxMessageBytes` was refused without running. */
+      readonly type: "request:oversize";
+      readonly bytes: number;
+    }
+    | {
+      /** A malformed or unexpected message from the broker was dropped. */
+      readonly type: "message:invalid";
+      readonly reason: string;
+    }
+  )
+  & {
+    /**
+     * The slot that reports it, 0 to `concurrency - 1` (each slot is its
+     * own 7/MDP worker to the broker). Always set by the worker.
+     */
+    readonly slot?: number;
   };

@@ -4,50 +4,25 @@
  * @module
  */
 import type { ClientSecurity } from "../../security/settings.ts";
-import { ClosedError, ProtocolError } from "../../errors.ts";
-import type {
-  DealerSocket,
-  MonitorEvent,
-  SocketMonitor,
-  SocketOptions,
-} from "../../transport/mod.ts";
+import { ClosedError } from "../../errors.ts";
+import type { SocketOptions } from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { RateLimitedLog } from "../../_util/rate_limit.ts";
 import { EventHub } from "../_kit/events.ts";
-import { backoffMs, PeerLiveness } from "../_kit/liveness.ts";
-import {
-  decodeClientReply,
-  decodeWorkerInbound,
-  encodeClientRequest,
-  encodeReady,
-  encodeWorkerReply,
-  encodeWorkerSignal,
-  MdpWorkerCommand,
-  validateServiceName,
-} from "../../protocol/mdp/codec.ts";
+import { validateServiceName } from "../../protocol/mdp/codec.ts";
 import { isMmiService } from "../../protocol/mmi/codec.ts";
-import {
-  MMI_RZ,
-  parseRzInfo,
-  rzProbeBody,
-  workerErrorFrame,
-} from "./correlation.ts";
-import type { BrokerKind, MajordomoWorkerEvent } from "./client_events.ts";
-import {
-  brokerEndpoints,
-  openDealer,
-  receiveUntil,
-  socketOptionsOf,
-} from "./_client_common.ts";
+import type { MajordomoWorkerEvent } from "./client_events.ts";
+import { brokerEndpoints, socketOptionsOf } from "./_client_common.ts";
+import { type SlotConfig, WorkerSlot } from "./_worker_slot.ts";
 
 const CLS = "MajordomoWorker";
-const HEARTBEAT = encodeWorkerSignal(MdpWorkerCommand.HEARTBEAT);
-const DISCONNECT = encodeWorkerSignal(MdpWorkerCommand.DISCONNECT);
-const te = new TextEncoder();
+/** Most slots one worker may run. */
+const MAX_CONCURRENCY = 4096;
 const KEYS = [
+  "concurrency",
   "heartbeatIntervalMs",
   "liveness",
   "reconnectInitialMs",
@@ -88,6 +63,16 @@ export type MajordomoHandler = (
  * ```
  */
 export interface MajordomoWorkerOptions {
+  /**
+   * How many requests this worker serves at once. Each of the N slots is a
+   * plain 7/MDP worker to the broker: its own DEALER, READY, heartbeats,
+   * liveness and reconnect, holding one request at a time; the broker
+   * spreads requests over them as over any workers (least recently used
+   * first). The handler is called for each slot's request as it comes, so
+   * async handlers overlap (up to N at once). An integer from 1 to 4096.
+   * @default 1
+   */
+  concurrency?: number;
   /** How often the worker heartbeats the broker, in ms. Match the broker's. @default 2500 */
   heartbeatIntervalMs?: number;
   /**
@@ -180,15 +165,10 @@ export interface MajordomoWorkerStats {
   invalidMessages: number;
 }
 
-interface Job {
-  gen: number;
-  address: Uint8Array;
-  body: Uint8Array[];
-}
-
 /**
  * A Majordomo worker: registers one service with a broker and answers its
- * requests with a handler, one at a time (7/MDP, zguide `mdwrkapi`).
+ * requests with a handler (7/MDP, zguide `mdwrkapi`), one at a time, or N
+ * at once with `concurrency: N`.
  *
  * Each conversation with the broker starts on a new DEALER: it asks
  * `mmi.rz` (to learn whether the broker is a reliable-zmq one, which takes
@@ -201,6 +181,15 @@ interface Job {
  * at once. A worker that cannot connect says so: `connection:failed`
  * events and a rate-limited warning. `close()` finishes the request in
  * progress, sends DISCONNECT and closes.
+ *
+ * With `concurrency: N` the process runs N slots, each a plain 7/MDP
+ * worker as above (its own DEALER, READY, heartbeats, liveness and
+ * reconnect, one request at a time), so the broker sees N workers and
+ * spreads requests over them; the handler runs for every slot's request as
+ * it arrives, so async handlers overlap. Events carry the slot's number,
+ * `stats` sums the slots and `slotStats` gives each; `ready` resolves once
+ * every slot is registered; `close()` drains every slot's request in
+ * progress, then disconnects each.
  *
  * When the handler throws, a reliable-zmq broker gets an error reply and
  * its client a `HandlerFailedError` at once; any other broker gets no
@@ -218,6 +207,30 @@ interface Job {
  * await worker.close();
  * await broker.close();
  * ```
+ *
+ * @example Eight requests at once in one process
+ * ```ts
+ * import { MajordomoAsyncClient, MajordomoBroker, MajordomoWorker } from "@reliable/zmq";
+ * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*");
+ * const [endpoint] = broker.endpoints;
+ * let running = 0;
+ * let most = 0;
+ * const worker = await MajordomoWorker.connect(endpoint, "slow", async (req) => {
+ *   most = Math.max(most, ++running);
+ *   await new Promise((r) => setTimeout(r, 100)); // e.g. a database call
+ *   running--;
+ *   return req;
+ * }, { concurrency: 8 });
+ * await worker.ready; // all 8 slots registered
+ * const client = await MajordomoAsyncClient.connect(endpoint);
+ * const replies = await Promise.all(
+ *   Array.from({ length: 8 }, (_, i) => client.request("slow", [`${i}`])),
+ * );
+ * console.log(replies.length, most > 1); // 8 true
+ * await client.close();
+ * await worker.close();
+ * await broker.close();
+ * ```
  */
 export class MajordomoWorker implements AsyncDisposable {
   /**
@@ -225,50 +238,16 @@ export class MajordomoWorker implements AsyncDisposable {
    * which the worker follows.
    */
   readonly endpoints: readonly string[];
-  #at = 0;
-  /** Resolves once connected to the broker and registered (READY sent). */
+  /** Resolves once connected to the broker and registered (READY sent), every slot. */
   readonly ready: Promise<void>;
-  readonly #service: Uint8Array;
+  /** How many requests this worker serves at once (its slots). */
+  readonly concurrency: number;
   readonly #serviceText: string;
-  readonly #handler: MajordomoHandler;
-  readonly #hbMs: number;
-  readonly #liveness: number;
-  readonly #reconnectInitialMs: number;
-  readonly #reconnectMaxMs: number;
-  readonly #onError?: (e: unknown, r: Uint8Array[]) => Frame[] | undefined;
-  readonly #lingerMs: number;
-  readonly #maxFrameBytes: number;
-  readonly #maxMessageBytes: number;
-  readonly #socketOptions: SocketOptions;
-  readonly #log: Logger;
   readonly #bad: RateLimitedLog;
   readonly #events: EventHub<MajordomoWorkerEvent>;
-  readonly #clock: Clock;
-  readonly #stop = new AbortController();
-  #resolveReady!: () => void;
-  #rejectReady!: (e: unknown) => void;
-  #sock: DealerSocket | null = null;
-  #monitor: SocketMonitor | null = null;
-  #kind: BrokerKind = "foreign";
-  #gen = 0;
-  #busy = false;
-  #peer: PeerLiveness | null = null;
-  #restart = false;
-  #connected = false;
-  #wake: (() => void) | null = null;
-  #loop: Promise<void> = Promise.resolve();
-  #current: Promise<void> = Promise.resolve();
+  readonly #config: SlotConfig;
+  readonly #slots: WorkerSlot[] = [];
   #closing: Promise<void> | undefined;
-  readonly #stats: MajordomoWorkerStats = {
-    requests: 0,
-    replies: 0,
-    handlerErrors: 0,
-    errorReplies: 0,
-    oversize: 0,
-    connections: 0,
-    connectFailures: 0,
-    invalidMessages: 0,
-  };
 
   private constructor(
     endpoints: string[],
@@ -277,80 +256,107 @@ export class MajordomoWorker implements AsyncDisposable {
     options: MajordomoWorkerOptions,
   ) {
     this.endpoints = Object.freeze(endpoints);
-    this.#service = validateServiceName(service);
+    const serviceBytes = validateServiceName(service);
     if (isMmiService(service)) {
       throw new RangeError(
         `${CLS}.connect(): service "${service}" is reserved for the broker (8/MMI)`,
       );
     }
     this.#serviceText = service;
-    this.#handler = handler;
     const o = opt.readOptions(CLS, options, KEYS);
-    this.#hbMs = opt.durationMs(
+    this.concurrency = opt.count(
+      CLS,
+      "concurrency",
+      o.concurrency,
+      1,
+      1,
+      MAX_CONCURRENCY,
+    );
+    const hbMs = opt.durationMs(
       CLS,
       "heartbeatIntervalMs",
       o.heartbeatIntervalMs,
       2500,
       { min: 1 },
     );
-    this.#liveness = opt.count(CLS, "liveness", o.liveness, 3, 1, 1000);
-    this.#reconnectInitialMs = opt.durationMs(
+    const liveness = opt.count(CLS, "liveness", o.liveness, 3, 1, 1000);
+    const reconnectInitialMs = opt.durationMs(
       CLS,
       "reconnectInitialMs",
       o.reconnectInitialMs,
       1000,
       { min: 0 },
     );
-    this.#reconnectMaxMs = opt.durationMs(
+    const reconnectMaxMs = opt.durationMs(
       CLS,
       "reconnectMaxMs",
       o.reconnectMaxMs,
-      Math.max(32000, this.#reconnectInitialMs),
-      { min: this.#reconnectInitialMs },
+      Math.max(32000, reconnectInitialMs),
+      { min: reconnectInitialMs },
     );
-    this.#onError = opt.fn(CLS, "onError", o.onError);
-    this.#lingerMs = opt.durationMs(CLS, "lingerMs", o.lingerMs, 500);
-    this.#maxFrameBytes = opt.count(
+    const onError = opt.fn<
+      (e: unknown, r: Uint8Array[]) => Frame[] | undefined
+    >(CLS, "onError", o.onError);
+    const lingerMs = opt.durationMs(CLS, "lingerMs", o.lingerMs, 500);
+    const maxFrameBytes = opt.count(
       CLS,
       "maxFrameBytes",
       o.maxFrameBytes,
       16 * 1024 * 1024,
       1,
     );
-    this.#maxMessageBytes = opt.count(
+    const maxMessageBytes = opt.count(
       CLS,
       "maxMessageBytes",
       o.maxMessageBytes,
       64 * 1024 * 1024,
       1,
     );
-    this.#socketOptions = socketOptionsOf(CLS, o.socketOptions, o.security);
-    this.#log = opt.logger(CLS, o.logger, `${CLS} ${service}`);
-    this.#clock = opt.clock(CLS, o.clock);
-    this.#bad = new RateLimitedLog(this.#log, this.#clock);
+    const socketOptions = socketOptionsOf(CLS, o.socketOptions, o.security);
+    const log = opt.logger(CLS, o.logger, `${CLS} ${service}`);
+    const clock = opt.clock(CLS, o.clock);
+    this.#bad = new RateLimitedLog(log, clock);
     this.#events = new EventHub(
-      this.#log,
+      log,
       opt.fn<(e: MajordomoWorkerEvent) => void>(CLS, "onEvent", o.onEvent),
     );
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.#resolveReady = resolve;
-      this.#rejectReady = reject;
-    });
-    this.ready.catch(() => {}); // a close before ready is not unhandled
+    this.#config = {
+      endpoints: this.endpoints,
+      service: serviceBytes,
+      serviceText: service,
+      handler,
+      hbMs,
+      liveness,
+      reconnectInitialMs,
+      reconnectMaxMs,
+      onError,
+      lingerMs,
+      maxFrameBytes,
+      maxMessageBytes,
+      socketOptions,
+      log,
+      bad: this.#bad,
+      events: this.#events,
+      clock,
+    };
+    // The slots (and so the sockets) are opened by connect().
+    this.ready = Promise.resolve();
   }
 
   /**
-   * Creates a worker and starts its conversation with the broker. Resolves
-   * at once; `worker.ready` resolves once it is registered.
+   * Creates a worker and starts its conversation with the broker (one per
+   * slot). Resolves at once; `worker.ready` resolves once it is registered.
    *
    * @param endpoint The broker's endpoint, e.g. `"tcp://127.0.0.1:5555"`.
    * @param service The service to serve (1-255 bytes, not `mmi.*`).
    * @param handler Turns a request body into a reply body.
-   * @param options Heartbeat, reconnect, error handling, limits, logger.
+   * @param options Concurrency, heartbeat, reconnect, error handling,
+   * limits, logger.
    * @returns The worker.
    * @throws {TypeError} On a malformed endpoint, a badly typed argument or
    * an unknown option key.
-   * @throws {RangeError} On a bad service name or option value.
+   * @throws {RangeError} On a bad service name or option value (e.g.
+   * `concurrency` not an integer from 1 to 4096).
    * @throws {ZmqError} When the endpoint is refused by ZeroMQ (e.g. an
    * unknown transport).
    * @example
@@ -385,19 +391,36 @@ export class MajordomoWorker implements AsyncDisposable {
         handler,
         options ?? {},
       );
-      // The first socket is opened here, so that an endpoint ZeroMQ refuses
-      // fails the call instead of a background loop.
-      const first = w.#open();
-      w.#loop = w.#run(first);
+      w.#start();
       return Promise.resolve(w);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** The broker the worker talks to now (of `endpoints`). */
+  /**
+   * Opens every slot's first socket here, so that an endpoint ZeroMQ
+   * refuses fails `connect()` instead of a background loop.
+   */
+  #start(): void {
+    try {
+      for (let i = 0; i < this.concurrency; i++) {
+        this.#slots.push(new WorkerSlot(this.#config, i));
+      }
+    } catch (e) {
+      void this.close();
+      throw e;
+    }
+    const ready = this.#slots.length === 1
+      ? this.#slots[0].ready
+      : Promise.all(this.#slots.map((s) => s.ready)).then(() => {});
+    ready.catch(() => {}); // a close before ready is not unhandled
+    (this as { ready: Promise<void> }).ready = ready;
+  }
+
+  /** The broker the worker talks to now (of `endpoints`; slot 0's). */
   get endpoint(): string {
-    return this.endpoints[this.#at];
+    return this.#slots[0]?.endpoint ?? this.endpoints[0];
   }
 
   /** The service this worker serves. */
@@ -405,9 +428,46 @@ export class MajordomoWorker implements AsyncDisposable {
     return this.#serviceText;
   }
 
-  /** A snapshot of the worker's counters. */
+  /** A snapshot of the worker's counters, summed over its slots. */
   get stats(): MajordomoWorkerStats {
-    return { ...this.#stats };
+    const sum: MajordomoWorkerStats = {
+      requests: 0,
+      replies: 0,
+      handlerErrors: 0,
+      errorReplies: 0,
+      oversize: 0,
+      connections: 0,
+      connectFailures: 0,
+      invalidMessages: 0,
+    };
+    for (const s of this.#slots) {
+      const t = s.stats;
+      sum.requests += t.requests;
+      sum.replies += t.replies;
+      sum.handlerErrors += t.handlerErrors;
+      sum.errorReplies += t.errorReplies;
+      sum.oversize += t.oversize;
+      sum.connections += t.connections;
+      sum.connectFailures += t.connectFailures;
+      sum.invalidMessages += t.invalidMessages;
+    }
+    return sum;
+  }
+
+  /**
+   * A snapshot of each slot's counters, by slot number (one entry when
+   * `concurrency` is 1).
+   *
+   * @example
+   * ```ts
+   * import { MajordomoWorker } from "@reliable/zmq";
+   * const w = await MajordomoWorker.connect("tcp://127.0.0.1:5555", "echo", (r) => r, { concurrency: 4 });
+   * console.log(w.slotStats.map((s) => s.requests)); // [ 0, 0, 0, 0 ]
+   * await w.close();
+   * ```
+   */
+  get slotStats(): MajordomoWorkerStats[] {
+    return this.#slots.map((s) => ({ ...s.stats }));
   }
 
   /**
@@ -420,351 +480,11 @@ export class MajordomoWorker implements AsyncDisposable {
     return this.#events.on(listener);
   }
 
-  #emit(e: MajordomoWorkerEvent): void {
-    if (this.#events.active) this.#events.emit(e);
-  }
-
-  #open(): DealerSocket {
-    return openDealer(this.endpoint, this.#socketOptions, {
-      // Replaced sockets go at once; close() sets lingerMs for the final
-      // DISCONNECT.
-      lingerMs: 0,
-      maxMessageSize: this.#maxFrameBytes,
-    }, (s) => this.#monitor = s.monitor());
-  }
-
-  async #run(first: DealerSocket): Promise<void> {
-    const stop = this.#stop.signal;
-    let failures = 0;
-    let sock: DealerSocket | null = first;
-    while (!stop.aborted) {
-      sock ??= this.#open();
-      const gen = ++this.#gen;
-      this.#sock = sock;
-      this.#restart = false;
-      this.#connected = false;
-      const watching = this.#watch(gen);
-      const outcome = await this.#converse(sock, gen);
-      this.#sock = null;
-      this.#monitor?.close();
-      this.#monitor = null;
-      if (stop.aborted) {
-        // close() sends DISCONNECT after the request in progress.
-        this.#sock = sock;
-        await watching;
-        break;
-      }
-      if (outcome === "restart") this.#trySend(sock, DISCONNECT);
-      // A Binary Star pair: whatever ended the conversation (silence,
-      // DISCONNECT from a passive broker, a dropped connection, no answer
-      // to the probe), the other broker is the one to try next.
-      if (this.endpoints.length > 1) this.#at = 1 - this.#at;
-      // The next socket opens before the old one closes (when there is no
-      // wait): the process's ZeroMQ context is never left without a socket
-      // in between.
-      const next = outcome === "silent" ? null : this.#open();
-      sock.close();
-      await watching;
-      sock = next;
-      if (outcome === "silent") {
-        failures++;
-        const delayMs = backoffMs(failures, {
-          reconnectInitialMs: this.#reconnectInitialMs,
-          reconnectMaxMs: this.#reconnectMaxMs,
-          jitter: 0.5,
-        });
-        this.#log.warn("broker silent; reconnecting", {
-          endpoint: this.endpoint,
-          delayMs: Math.round(delayMs),
-        });
-        this.#emit({ type: "broker:silent", delayMs });
-        try {
-          await this.#clock.sleep(delayMs, stop);
-        } catch {
-          break; // closed
-        }
-      } else {
-        failures = 0;
-      }
-    }
-    if (sock !== null && sock !== this.#sock) {
-      this.#monitor?.close();
-      sock.close(); // opened for a next conversation that never started
-    }
-  }
-
-  /** Watches the socket's connection events until it closes. */
-  async #watch(gen: number): Promise<void> {
-    const monitor = this.#monitor;
-    if (monitor === null) return;
-    for (;;) {
-      let ev: MonitorEvent | null;
-      try {
-        ev = await monitor.next();
-      } catch {
-        ev = null;
-      }
-      if (ev === null || gen !== this.#gen) break;
-      if (ev.type === "handshake-succeeded") {
-        this.#connected = true;
-      } else if (
-        ev.type === "connect-retried" || ev.type.startsWith("handshake-failed")
-      ) {
-        this.#stats.connectFailures++;
-        const reason = ev.type === "connect-retried"
-          ? "connection refused or unreachable; retrying"
-          : ev.type;
-        this.#bad.warn("connect", `cannot connect to the broker: ${reason}`, {
-          endpoint: this.endpoint,
-        });
-        this.#emit({
-          type: "connection:failed",
-          endpoint: this.endpoint,
-          reason,
-        });
-      } else if (ev.type === "disconnected") {
-        this.#connected = false;
-        this.#emit({ type: "connection:lost", endpoint: this.endpoint });
-        this.#restart = true; // start a new conversation at once
-        this.#wake?.();
-      }
-    }
-    monitor.close();
-  }
-
   /**
-   * One conversation: probe, READY, then serve until the broker goes
-   * silent, disconnects us, or the connection drops.
-   */
-  async #converse(
-    sock: DealerSocket,
-    gen: number,
-  ): Promise<"silent" | "restart" | "again" | "stopped"> {
-    const stop = this.#stop.signal;
-    const kind = await this.#probe(sock, stop);
-    if (kind === null) return stop.aborted ? "stopped" : "again";
-    this.#kind = kind;
-    this.#trySend(sock, encodeReady(this.#service));
-    this.#stats.connections++;
-    this.#resolveReady();
-    this.#emit({
-      type: "worker:registered",
-      service: this.#serviceText,
-      broker: kind,
-    });
-    const peer = new PeerLiveness(
-      { heartbeatIntervalMs: this.#hbMs, liveness: this.#liveness },
-      this.#clock.now(),
-    );
-    this.#peer = peer;
-    while (!stop.aborted && !this.#restart && !sock.closed) {
-      let msg: Uint8Array[] | null;
-      try {
-        msg = await this.#receive(sock, peer.nextCheckAt(), stop);
-      } catch {
-        break; // closed or stopped
-      }
-      const now = this.#clock.now();
-      if (msg !== null) {
-        const m = decodeWorkerInbound(msg);
-        if (m instanceof ProtocolError) {
-          this.#invalid(m.reason);
-        } else {
-          peer.heard(now);
-          if (m.type === "request") this.#take(gen, m.address, m.body);
-          else if (m.type === "disconnect") {
-            this.#log.info("broker sent DISCONNECT; re-registering");
-            this.#emit({ type: "broker:disconnect" });
-            return "again";
-          }
-        }
-      }
-      if (peer.heartbeatDue(now)) {
-        this.#trySend(sock, HEARTBEAT);
-        peer.sent(now);
-      }
-      if (this.#busy) peer.heard(now); // the countdown pauses while busy
-      else if (peer.expired(now)) return "silent";
-    }
-    if (stop.aborted) return "stopped";
-    return this.#restart ? "restart" : "again";
-  }
-
-  /** Receives until `dueAt`; wakes early when the monitor asks for a restart. */
-  #receive(
-    sock: DealerSocket,
-    dueAt: number,
-    stop: AbortSignal,
-  ): Promise<Uint8Array[] | null> {
-    const ac = new AbortController();
-    this.#wake = () => ac.abort();
-    const signal = AbortSignal.any([stop, ac.signal]);
-    return receiveUntil(sock, this.#clock, dueAt, signal).catch((e) => {
-      if (ac.signal.aborted && !stop.aborted) return null;
-      throw e;
-    }).finally(() => {
-      this.#wake = null;
-    });
-  }
-
-  /** Asks `mmi.rz` before READY; null when stopped or restarting. */
-  async #probe(
-    sock: DealerSocket,
-    stop: AbortSignal,
-  ): Promise<BrokerKind | null> {
-    this.#trySend(sock, encodeClientRequest(MMI_RZ, rzProbeBody()));
-    // A broker that is connected but does not answer (not 7/MDP-conforming)
-    // counts as foreign after liveness × heartbeat.
-    let connectedSince = Infinity;
-    // A Binary Star pair: a passive broker drops the probe, a dead one
-    // never connects; either way, after liveness × heartbeat, try the
-    // other broker. The probe is resent every heartbeat meanwhile (each
-    // one is a client's vote for the broker that may take over).
-    const pair = this.endpoints.length > 1;
-    const startedAt = this.#clock.now();
-    let sentAt = startedAt;
-    for (;;) {
-      const now = this.#clock.now();
-      if (this.#connected && connectedSince === Infinity) connectedSince = now;
-      const giveUpAt = (pair ? startedAt : connectedSince) +
-        this.#hbMs * this.#liveness;
-      if (now >= giveUpAt) return pair ? null : "foreign";
-      if (pair && now - sentAt >= this.#hbMs) {
-        this.#trySend(sock, encodeClientRequest(MMI_RZ, rzProbeBody()));
-        sentAt = now;
-      }
-      let msg: Uint8Array[] | null;
-      try {
-        msg = await this.#receive(
-          sock,
-          Math.min(giveUpAt, now + this.#hbMs),
-          stop,
-        );
-      } catch {
-        return null;
-      }
-      if (this.#restart || stop.aborted) return null;
-      if (msg === null) continue;
-      const reply = decodeClientReply(msg);
-      if (reply instanceof ProtocolError || reply.service !== MMI_RZ) {
-        this.#invalid("unexpected message before READY");
-        continue;
-      }
-      return parseRzInfo(reply.body) ? "rz" : "foreign";
-    }
-  }
-
-  #invalid(reason: string): void {
-    this.#stats.invalidMessages++;
-    this.#bad.warn("invalid", "invalid message from broker dropped", {
-      reason,
-    });
-    this.#emit({ type: "message:invalid", reason });
-  }
-
-  #take(gen: number, address: Uint8Array, body: Uint8Array[]): void {
-    this.#stats.requests++;
-    const job: Job = { gen, address, body };
-    // 7/MDP gives a worker one request at a time; a second one while busy
-    // would be a broker bug: it waits its turn rather than running in
-    // parallel.
-    const prev = this.#current;
-    this.#current = prev.then(() => this.#handle(job));
-  }
-
-  async #handle(job: Job): Promise<void> {
-    this.#busy = true;
-    try {
-      const reply = await this.#run1(job);
-      const sock = this.#sock;
-      if (reply === null) return;
-      if (sock === null || job.gen !== this.#gen || sock.closed) {
-        this.#log.warn("reply dropped: the connection it came on is gone");
-        return;
-      }
-      const frames = encodeWorkerReply(job.address, reply);
-      try {
-        if (!sock.trySend(frames)) await sock.send(frames);
-        this.#stats.replies++;
-      } catch (e) {
-        this.#log.warn("reply not sent", { error: String(e) });
-      }
-    } finally {
-      this.#busy = false;
-      this.#peer?.heard(this.#clock.now());
-    }
-  }
-
-  /** Runs the handler; returns the reply frames, or null for "no reply". */
-  async #run1(job: Job): Promise<Frame[] | null> {
-    let size = 0;
-    for (const f of job.body) size += f.byteLength;
-    let error: unknown;
-    if (size > this.#maxMessageBytes) {
-      this.#stats.oversize++;
-      this.#emit({ type: "request:oversize", bytes: size });
-      error = new RangeError(
-        `request of ${size} bytes is over the worker's limit of ${this.#maxMessageBytes} bytes (maxMessageBytes)`,
-      );
-    } else {
-      try {
-        const reply = await this.#handler(job.body);
-        checkReply(reply);
-        return reply;
-      } catch (e) {
-        error = e;
-      }
-    }
-    this.#stats.handlerErrors++;
-    const message = error instanceof Error ? error.message : String(error);
-    if (this.#onError) {
-      try {
-        const r = this.#onError(error, job.body);
-        if (r !== undefined) {
-          checkReply(r);
-          this.#failed(message, "on-error");
-          return r;
-        }
-      } catch (e2) {
-        this.#log.error("onError failed", { error: String(e2) });
-      }
-    }
-    if (this.#kind === "rz") {
-      this.#stats.errorReplies++;
-      this.#failed(message, "error-reply");
-      return [workerErrorFrame(), te.encode(message)];
-    }
-    // A foreign broker: 7/MDP has no error reply. Re-register so that the
-    // broker does not keep us busy; the client retries or times out.
-    this.#failed(message, "reconnect");
-    if (job.gen === this.#gen && !this.#stop.signal.aborted) {
-      this.#restart = true;
-      this.#wake?.();
-    }
-    return null;
-  }
-
-  #failed(message: string, outcome: "error-reply" | "reconnect" | "on-error") {
-    this.#bad.warn("handler", "handler failed", {
-      service: this.#serviceText,
-      error: message,
-      outcome,
-    });
-    this.#emit({ type: "handler:failed", error: message, outcome });
-  }
-
-  #trySend(sock: DealerSocket, frames: Uint8Array[]): void {
-    try {
-      sock.trySend(frames);
-    } catch {
-      // closed meanwhile
-    }
-  }
-
-  /**
-   * Stops serving: waits for the request in progress (its reply is sent),
-   * sends DISCONNECT and closes the socket. Idempotent. `ready` rejects
-   * with `ClosedError` if the worker never registered.
+   * Stops serving: waits for the request in progress on every slot (their
+   * replies are sent), sends DISCONNECT on each and closes the sockets.
+   * Idempotent. `ready` rejects with `ClosedError` if the worker never
+   * registered.
    *
    * @returns Resolves once the worker has stopped.
    * @example
@@ -776,46 +496,16 @@ export class MajordomoWorker implements AsyncDisposable {
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#stop.abort(new ClosedError(`${CLS} closed`));
-    this.#rejectReady(
-      new ClosedError(
-        `Worker "${this.#serviceText}" closed before it registered`,
-      ),
+    const notReady = new ClosedError(
+      `Worker "${this.#serviceText}" closed before it registered`,
     );
-    this.#closing = (async () => {
-      await this.#loop;
-      await this.#current;
-      const s = this.#sock;
-      this.#sock = null;
-      if (s && !s.closed) {
-        try {
-          s.setOption("linger", this.#lingerMs);
-        } catch {
-          // closed meanwhile
-        }
-        this.#trySend(s, DISCONNECT);
-        s.close();
-      }
-      this.#bad.flush();
-    })();
+    this.#closing = Promise.all(this.#slots.map((s) => s.close(notReady)))
+      .then(() => this.#bad.flush());
     return this.#closing;
   }
 
   /** Same as {@linkcode MajordomoWorker.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-}
-
-function checkReply(reply: unknown): asserts reply is Frame[] {
-  if (!Array.isArray(reply) || reply.length === 0) {
-    throw new TypeError("handler must return a non-empty array of frames");
-  }
-  for (const f of reply) {
-    if (typeof f !== "string" && !(f instanceof Uint8Array)) {
-      throw new TypeError(
-        "handler returned a frame that is not bytes or string",
-      );
-    }
   }
 }

@@ -38,6 +38,8 @@ export class WorkerShell {
   readonly #s: WorkerSetup;
   readonly #core: WorkerCore;
   readonly #bad: RateLimitedLog;
+  /** The slot number events carry (a worker with several slots). */
+  readonly #slot: number | undefined;
   readonly #stop = new AbortController();
   readonly #stats: PirateWorkerStats = {
     requests: 0,
@@ -69,12 +71,18 @@ export class WorkerShell {
    * Opens the first socket (so that an endpoint ZeroMQ refuses fails
    * `connect()`), sends READY and starts serving.
    */
-  constructor(kind: WorkerKind, s: WorkerSetup, policy: WorkerPolicy) {
+  constructor(
+    kind: WorkerKind,
+    s: WorkerSetup,
+    policy: WorkerPolicy,
+    shared?: { events: EventHub<PirateWorkerEvent>; slot: number },
+  ) {
     this.#kind = kind;
     this.#s = s;
     this.endpoint = s.endpoint;
     this.identity = s.identity;
-    this.events = new EventHub(s.log, s.onEvent);
+    this.events = shared?.events ?? new EventHub(s.log, s.onEvent);
+    this.#slot = shared?.slot;
     this.#bad = new RateLimitedLog(s.log, s.clock);
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -97,7 +105,8 @@ export class WorkerShell {
   }
 
   #emit(e: PirateWorkerEvent): void {
-    if (this.events.active) this.events.emit(e);
+    if (!this.events.active) return;
+    this.events.emit(this.#slot === undefined ? e : { ...e, slot: this.#slot });
   }
 
   /** Opens a socket, connects it, queues READY and starts its loops. */

@@ -123,49 +123,59 @@ export type PirateWorkerState =
  * ```
  */
 export type PirateWorkerEvent =
-  | {
-    /** Connected to the queue with READY sent: serving. */
-    readonly type: "worker:ready";
-    /** Conversations opened so far (1 for the first). */
-    readonly connection: number;
-  }
-  | {
-    /** A connection attempt failed (refused, unreachable, handshake); libzmq retries. */
-    readonly type: "connection:failed";
-    readonly endpoint: string;
-    readonly reason: string;
-  }
-  | {
-    /** The connection to the queue dropped; libzmq reconnects by itself. */
-    readonly type: "connection:lost";
-    readonly endpoint: string;
-  }
-  | {
-    /** The queue was silent for liveness × interval: the worker waits `delayMs`, then reconnects. */
-    readonly type: "queue:silent";
-    readonly delayMs: number;
-  }
-  | {
-    /** The worker opened a fresh socket and sent READY again (after `queue:silent`). */
-    readonly type: "worker:reconnected";
-    /** Why: the queue was silent (the only cause today). */
-    readonly cause: "silent";
-  }
-  | {
-    /** The handler threw or returned no frames; the request is dropped (the client retries). */
-    readonly type: "handler:failed";
-    readonly error: string;
-  }
-  | {
-    /** A malformed message from the queue was dropped. */
-    readonly type: "message:invalid";
-    readonly reason: string;
-  }
-  | {
-    /** A request over the size caps was refused without running the handler. */
-    readonly type: "message:oversize";
-    readonly bytes: number;
-    readonly reason: string;
+  & (
+    | {
+      /** Connected to the queue with READY sent: serving. */
+      readonly type: "worker:ready";
+      /** Conversations opened so far (1 for the first). */
+      readonly connection: number;
+    }
+    | {
+      /** A connection attempt failed (refused, unreachable, handshake); libzmq retries. */
+      readonly type: "connection:failed";
+      readonly endpoint: string;
+      readonly reason: string;
+    }
+    | {
+      /** The connection to the queue dropped; libzmq reconnects by itself. */
+      readonly type: "connection:lost";
+      readonly endpoint: string;
+    }
+    | {
+      /** The queue was silent for liveness × interval: the worker waits `delayMs`, then reconnects. */
+      readonly type: "queue:silent";
+      readonly delayMs: number;
+    }
+    | {
+      /** The worker opened a fresh socket and sent READY again (after `queue:silent`). */
+      readonly type: "worker:reconnected";
+      /** Why: the queue was silent (the only cause today). */
+      readonly cause: "silent";
+    }
+    | {
+      /** The handler threw or returned no frames; the request is dropped (the client retries). */
+      readonly type: "handler:failed";
+      readonly error: string;
+    }
+    | {
+      /** A malformed message from the queue was dropped. */
+      readonly type: "message:invalid";
+      readonly reason: string;
+    }
+    | {
+      /** A request over the size caps was refused without running the handler. */
+      readonly type: "message:oversize";
+      readonly bytes: number;
+      readonly reason: string;
+    }
+  )
+  & {
+    /**
+     * The slot that reports it, 0 to `concurrency - 1` (each slot is its
+     * own worker to the queue, with its own identity). Set by the
+     * Paranoid Pirate worker.
+     */
+    readonly slot?: number;
   };
 
 /**

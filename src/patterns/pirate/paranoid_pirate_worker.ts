@@ -12,6 +12,7 @@ import * as opt from "../../_util/options.ts";
 import { DealerSocket, type SocketOptions } from "../../transport/mod.ts";
 import { decodeWorkerMessage } from "../../protocol/ppp/codec.ts";
 import { PARANOID_WORKER } from "./_fsm.ts";
+import { EventHub } from "../_kit/events.ts";
 import {
   type PirateHandler,
   WORKER_KEYS,
@@ -26,7 +27,10 @@ import type {
 } from "./events.ts";
 
 const CLS = "ParanoidPirateWorker";
+/** Most slots one worker may run. */
+const MAX_CONCURRENCY = 4096;
 const KEYS = [
+  "concurrency",
   "heartbeatIntervalMs",
   "liveness",
   "reconnectInitialMs",
@@ -60,6 +64,17 @@ const KIND: WorkerKind = {
  * ```
  */
 export interface ParanoidPirateWorkerOptions {
+  /**
+   * How many requests this worker serves at once. Each of the N slots is a
+   * plain 6/PPP worker to the queue: its own DEALER and identity, READY,
+   * heartbeats, liveness and reconnect, one request at a time; the queue
+   * spreads requests over them as over any workers. The handler is called
+   * for each slot's request as it comes, so async handlers overlap. With
+   * N > 1 and an `identity`, slot i uses `identity-i`. An integer from 1
+   * to 4096.
+   * @default 1
+   */
+  concurrency?: number;
   /** Heartbeat interval, ms (guide HEARTBEAT_INTERVAL); match the queue's. @default 1000 */
   heartbeatIntervalMs?: number;
   /** Intervals of silence from the queue before it counts as dead (guide HEARTBEAT_LIVENESS). @default 3 */
@@ -74,7 +89,11 @@ export interface ParanoidPirateWorkerOptions {
   reconnectInitialMs?: number;
   /** Ceiling of the reconnect backoff, ms (guide INTERVAL_MAX). @default 32000 */
   reconnectMaxMs?: number;
-  /** The DEALER's routing id, kept across reconnects. @default random `XXXX-XXXX` */
+  /**
+   * The DEALER's routing id, kept across reconnects (with `concurrency`
+   * N > 1, slot i's is `identity-i`).
+   * @default random `XXXX-XXXX`, one per slot
+   */
   identity?: string;
   /**
    * Largest frame of a request, in bytes; a larger request is refused
@@ -131,6 +150,12 @@ export interface ParanoidPirateWorkerOptions {
  * The decisions are a transition table (connecting, ready, busy, waiting,
  * closed) and pure functions of time from the injected `clock`.
  *
+ * With `concurrency: N` one process runs N slots, each a worker as above
+ * with its own identity, so the queue sees N workers and the handler runs
+ * up to N requests at once. Events carry the slot's number, `stats` sums
+ * the slots (`slotStats` gives each), `ready` waits for every slot and
+ * `close()` closes them all.
+ *
  * @example
  * ```ts
  * import { ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
@@ -141,34 +166,66 @@ export interface ParanoidPirateWorkerOptions {
  * await worker.close();
  * await queue.close();
  * ```
+ *
+ * @example Four slots in one process
+ * ```ts
+ * import { LazyPirateClient, ParanoidPirateQueue, ParanoidPirateWorker } from "@reliable/zmq";
+ * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*");
+ * const worker = await ParanoidPirateWorker.connect(queue.backendEndpoint, async (req) => {
+ *   await new Promise((r) => setTimeout(r, 50));
+ *   return req;
+ * }, { concurrency: 4, identity: "pool" });
+ * await worker.ready;
+ * console.log(worker.identities); // [ "pool-0", "pool-1", "pool-2", "pool-3" ]
+ * const clients = await Promise.all([0, 1, 2, 3].map(() => LazyPirateClient.connect(queue.frontendEndpoint)));
+ * await Promise.all(clients.map((c, i) => c.request([`${i}`])));
+ * console.log(worker.stats.requests); // 4
+ * for (const c of clients) await c.close();
+ * await worker.close();
+ * await queue.close();
+ * ```
  */
 export class ParanoidPirateWorker implements AsyncDisposable {
   /** The queue's backend endpoint. */
   readonly endpoint: string;
-  /** The routing id this worker uses. */
+  /** The routing id this worker uses (slot 0's). */
   readonly identity: string;
-  /** Resolves once connected to the queue with READY sent; rejects with `ClosedError` if closed first. */
+  /** Every slot's routing id, by slot number. */
+  readonly identities: readonly string[];
+  /** How many requests this worker serves at once (its slots). */
+  readonly concurrency: number;
+  /** Resolves once every slot is connected to the queue with READY sent; rejects with `ClosedError` if closed first. */
   readonly ready: Promise<void>;
-  readonly #w: WorkerShell;
+  readonly #w: readonly WorkerShell[];
+  readonly #events: EventHub<PirateWorkerEvent>;
 
-  private constructor(w: WorkerShell) {
+  private constructor(w: WorkerShell[], events: EventHub<PirateWorkerEvent>) {
     this.#w = w;
-    this.endpoint = w.endpoint;
-    this.identity = w.identity;
-    this.ready = w.ready;
+    this.#events = events;
+    this.endpoint = w[0].endpoint;
+    this.identity = w[0].identity;
+    this.identities = Object.freeze(w.map((x) => x.identity));
+    this.concurrency = w.length;
+    if (w.length === 1) this.ready = w[0].ready;
+    else {
+      this.ready = Promise.all(w.map((x) => x.ready)).then(() => {});
+      this.ready.catch(() => {}); // a close before ready is not unhandled
+    }
   }
 
   /**
    * Connects to a Paranoid Pirate queue's backend, sends READY and starts
-   * serving. Resolves at once; `ready` resolves once connected.
+   * serving (every slot). Resolves at once; `ready` resolves once connected.
    *
    * @param endpoint The queue backend, e.g. `"tcp://127.0.0.1:5556"`.
    * @param handler Computes each reply.
-   * @param options Timing, identity, caps, socket options, events, logger, clock.
+   * @param options Concurrency, timing, identity, caps, socket options,
+   * events, logger, clock.
    * @returns The running worker.
    * @throws {TypeError} On a malformed argument or option, or an unknown
    * option key.
-   * @throws {RangeError} On an option out of range.
+   * @throws {RangeError} On an option out of range (e.g. `concurrency` not
+   * an integer from 1 to 4096).
    * @throws {ZmqError} When ZeroMQ refuses the endpoint.
    *
    * @example
@@ -188,6 +245,14 @@ export class ParanoidPirateWorker implements AsyncDisposable {
     try {
       const owner = `${CLS}.connect()`;
       const o = opt.readOptions(owner, options, KEYS);
+      const n = opt.count(
+        owner,
+        "concurrency",
+        o.concurrency,
+        1,
+        1,
+        MAX_CONCURRENCY,
+      );
       const s = workerSetup(owner, endpoint, handler, o);
       const reconnectInitialMs = opt.durationMs(
         owner,
@@ -215,27 +280,85 @@ export class ParanoidPirateWorker implements AsyncDisposable {
         ),
         jitter: 0.5,
       };
-      return Promise.resolve(
-        new ParanoidPirateWorker(new WorkerShell(KIND, s, policy)),
+      const events = new EventHub<PirateWorkerEvent>(s.log, s.onEvent);
+      const setups = n === 1 ? [s] : Array.from(
+        { length: n },
+        (_, i) =>
+          workerSetup(owner, endpoint, handler, {
+            ...o,
+            identity: o.identity === undefined
+              ? undefined
+              : `${o.identity}-${i}`,
+          }),
       );
+      const shells: WorkerShell[] = [];
+      try {
+        for (let i = 0; i < n; i++) {
+          shells.push(
+            new WorkerShell(KIND, setups[i], policy, { events, slot: i }),
+          );
+        }
+      } catch (e) {
+        for (const w of shells) void w.close();
+        throw e;
+      }
+      return Promise.resolve(new ParanoidPirateWorker(shells, events));
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** Counters (a snapshot). */
+  /** Counters (a snapshot), summed over the slots. */
   get stats(): PirateWorkerStats {
-    return this.#w.stats;
+    if (this.#w.length === 1) return this.#w[0].stats;
+    const sum: PirateWorkerStats = {
+      requests: 0,
+      failures: 0,
+      invalid: 0,
+      oversize: 0,
+      reconnects: 0,
+      connectFailures: 0,
+    };
+    for (const w of this.#w) {
+      const t = w.stats;
+      sum.requests += t.requests;
+      sum.failures += t.failures;
+      sum.invalid += t.invalid;
+      sum.oversize += t.oversize;
+      sum.reconnects += t.reconnects;
+      sum.connectFailures += t.connectFailures;
+    }
+    return sum;
   }
 
-  /** `"connecting"`, `"ready"`, `"busy"`, `"waiting"` (to reconnect) or `"closed"`. */
+  /** Each slot's counters (a snapshot), by slot number. */
+  get slotStats(): PirateWorkerStats[] {
+    return this.#w.map((w) => w.stats);
+  }
+
+  /**
+   * `"connecting"`, `"ready"`, `"busy"`, `"waiting"` (to reconnect) or
+   * `"closed"`. With several slots: `"busy"` if any slot is, else
+   * `"ready"` if any is, else `"waiting"` if any is, else `"connecting"`,
+   * or `"closed"` once all are.
+   */
   get state(): PirateWorkerState {
-    return this.#w.state;
+    if (this.#w.length === 1) return this.#w[0].state;
+    const states = new Set(this.#w.map((w) => w.state));
+    for (const s of ["busy", "ready", "waiting", "connecting"] as const) {
+      if (states.has(s)) return s;
+    }
+    return "closed";
   }
 
-  /** Whether a request is being processed. */
+  /** Each slot's state, by slot number. */
+  get slotStates(): PirateWorkerState[] {
+    return this.#w.map((w) => w.state);
+  }
+
+  /** Whether a request is being processed (on any slot). */
   get busy(): boolean {
-    return this.#w.state === "busy";
+    return this.#w.some((w) => w.state === "busy");
   }
 
   /**
@@ -253,12 +376,13 @@ export class ParanoidPirateWorker implements AsyncDisposable {
    * ```
    */
   on(listener: (event: PirateWorkerEvent) => void): () => void {
-    return this.#w.events.on(listener);
+    return this.#events.on(listener);
   }
 
   /**
-   * Stops serving: aborts the running handler's signal and waits for it to
-   * settle (its reply is not sent), closes the socket. Idempotent.
+   * Stops serving: aborts the running handlers' signal and waits for them
+   * to settle (their replies are not sent; the clients' retries recover),
+   * closes every slot's socket. Idempotent.
    *
    * @returns Resolves once the worker has stopped.
    * @example
@@ -269,7 +393,8 @@ export class ParanoidPirateWorker implements AsyncDisposable {
    * ```
    */
   close(): Promise<void> {
-    return this.#w.close();
+    if (this.#w.length === 1) return this.#w[0].close();
+    return Promise.all(this.#w.map((w) => w.close())).then(() => {});
   }
 
   /** Closes the worker (`await using`). */
