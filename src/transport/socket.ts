@@ -609,17 +609,23 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
         queue,
         { sink, frames, resolve, reject },
         options,
-        (timeoutMs) =>
-          new TimeoutError(
-            what === "send"
-              ? `Could not send on ${this.type} within ${timeoutMs} ms (peer at its high-water mark)`
-              : `No message on ${this.type} within ${timeoutMs} ms`,
-            timeoutMs,
-          ),
+        what === "send" ? this.#sendTimeout : this.#receiveTimeout,
         this.#updateWaiting,
       );
     });
   }
+
+  // Made once per socket, not per wait.
+  readonly #sendTimeout = (timeoutMs: number): Error =>
+    new TimeoutError(
+      `Could not send on ${this.type} within ${timeoutMs} ms (peer at its high-water mark)`,
+      timeoutMs,
+    );
+  readonly #receiveTimeout = (timeoutMs: number): Error =>
+    new TimeoutError(
+      `No message on ${this.type} within ${timeoutMs} ms`,
+      timeoutMs,
+    );
 
   readonly #updateWaiting = (): void => {
     const has = this.#recvQ.length + this.#sendQ.length > 0;
