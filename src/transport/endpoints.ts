@@ -24,11 +24,19 @@ function call(
   const flip = ep.ipv6 && getIntOption(h, ZMQ_IPV6) === 0;
   if (flip) setIntOption(h, ZMQ_IPV6, 1);
   try {
-    return fn(h, cstr(ep.endpoint));
+    const bytes = cstr(ep.endpoint);
+    // libzmq processes its command mailbox first and returns EINTR, having
+    // done nothing, when a signal interrupts that wait: retry.
+    for (;;) {
+      const rc = fn(h, bytes);
+      if (rc === 0 || lib().zmq.zmq_errno() !== EINTR) return rc;
+    }
   } finally {
     if (flip) setIntOption(h, ZMQ_IPV6, 0);
   }
 }
+
+const EINTR = 4;
 
 /** The typed error for a failed bind/connect of `ep`. */
 function endpointError(op: Op, given: string, ep: ParsedEndpoint): ZmqError {

@@ -488,11 +488,20 @@ export function getBytesOption(h: Deno.PointerObject, id: number): Uint8Array {
 
 /**
  * Reads `ZMQ_EVENTS`. Reading it makes libzmq process its commands, which
- * re-arms the edge-triggered `ZMQ_FD`. Errors are ignored (0 = nothing).
+ * re-arms the edge-triggered `ZMQ_FD`. An `EINTR` (a signal while libzmq
+ * waited on its command mailbox) is retried; other errors read as 0
+ * (nothing ready), never as the previous call's value.
  * @internal
  */
 export function pollEvents(h: Deno.PointerObject): number {
-  sizeBuf[0] = 4n;
-  lib().zmq.zmq_getsockopt(h, ZMQ_EVENTS, optBuf, sizeBytes);
-  return optView.getInt32(0, true);
+  const zmq = lib().zmq;
+  for (;;) {
+    sizeBuf[0] = 4n;
+    if (zmq.zmq_getsockopt(h, ZMQ_EVENTS, optBuf, sizeBytes) === 0) {
+      return optView.getInt32(0, true);
+    }
+    if (zmq.zmq_errno() !== EINTR) return 0;
+  }
 }
+
+const EINTR = 4;

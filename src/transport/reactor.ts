@@ -26,7 +26,7 @@
  * @module
  */
 import { setImmediate } from "node:timers";
-import { lib, usize } from "./libzmq.ts";
+import { lib } from "./libzmq.ts";
 
 /** Something the reactor wakes when its file descriptor is readable. @internal */
 export interface ReactorTarget {
@@ -210,7 +210,7 @@ class Reactor {
     this.#wakeSent = true;
     this.#eight.fill(0);
     this.#eight[0] = 1;
-    this.#libc.write(this.#efd, this.#eight, usize(8));
+    this.#libc.write(this.#efd, this.#eight, 8n);
   }
 
   #dispatch(view: DataView, n: number): void {
@@ -218,7 +218,7 @@ class Reactor {
     for (let i = 0; i < n; i++) {
       const id = view.getUint32(i * EVENT_SIZE + DATA_OFFSET, true);
       if (id === WAKE_ID) {
-        this.#libc.read(this.#efd, this.#eight, usize(8));
+        this.#libc.read(this.#efd, this.#eight, 8n);
         continue;
       }
       const target = this.#targets.get(id);

@@ -63,6 +63,13 @@ export const ZMQ_SYMBOLS = {
     result: "i32",
   },
   zmq_msg_data: { parameters: ["pointer"], result: "pointer" },
+  // For the zmq_msg_t layout self-check (staging.ts).
+  zmq_msg_size: { parameters: ["pointer"], result: "usize" },
+  zmq_msg_size_b: {
+    name: "zmq_msg_size",
+    parameters: ["buffer"],
+    result: "usize",
+  },
   // A frame's connection metadata (the ZAP handler's User-Id).
   zmq_msg_gets: { parameters: ["pointer", "buffer"], result: "pointer" },
   zmq_msg_gets_b: {
