@@ -20,7 +20,7 @@ import type {
   SocketOptions,
 } from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
-import type { Clock } from "../../_util/clock.ts";
+import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { EventHub } from "../_kit/events.ts";
@@ -57,6 +57,8 @@ import {
 } from "./_client_common.ts";
 
 const CLS = "MajordomoClient";
+/** The reason the wait watchdog aborts a receive with when its time is up. */
+const TIMED_OUT = Symbol("timed out");
 const M_REQ = `${CLS}.request()`;
 const td = new TextDecoder();
 const KEYS = [
@@ -251,7 +253,20 @@ export class MajordomoClient implements AsyncDisposable {
   #heardAt = -Infinity;
   #connected = false;
   #turn: Promise<unknown> = Promise.resolve();
+  /** Requests called and not yet settled (0: the next one runs at once). */
+  #active = 0;
   #closed = false;
+  /**
+   * Waits for replies share one abort controller and one lazy timer (see
+   * `#receive`): aborted only when a wait times out (then replaced) or the
+   * client closes.
+   */
+  #waitAc = new AbortController();
+  /** When the wait in progress gives up (clock time); Infinity: none. */
+  #waitDueAt = Infinity;
+  /** The watchdog timer, armed for `#watchdogAt` when not undefined. */
+  #watchdog: Timer | undefined;
+  #watchdogAt = Infinity;
   readonly #stats: MajordomoClientStats = {
     requests: 0,
     replies: 0,
@@ -483,8 +498,11 @@ export class MajordomoClient implements AsyncDisposable {
     }
     const run = () =>
       this.#request(service, frames, policy, signal, calledAt, true);
-    const result = this.#turn.then(run, run);
-    this.#turn = result.catch(() => {});
+    // Requests run one at a time, in call order; with none in progress this
+    // one starts at once (no turn of the promise chain).
+    const result = this.#active === 0 ? run() : this.#turn.then(run, run);
+    this.#active++;
+    this.#turn = result;
     return result;
   }
 
@@ -525,7 +543,9 @@ export class MajordomoClient implements AsyncDisposable {
     | { kind: "timeout" }
   > {
     const sock = this.#sock ?? this.#open();
-    if (!await this.#sendBy(sock, frames, dueAt, signal)) {
+    if (
+      !sock.trySend(frames) && !await this.#sendBy(sock, frames, dueAt, signal)
+    ) {
       return { kind: "timeout" };
     }
     for (;;) {
@@ -558,11 +578,13 @@ export class MajordomoClient implements AsyncDisposable {
     dueAt: number,
     signal: AbortSignal | undefined,
   ) {
-    const both = signal
-      ? AbortSignal.any([signal, this.#close.signal])
-      : this.#close.signal;
     try {
-      const msg = await receiveUntil(sock, this.#clock, dueAt, both);
+      let msg: Uint8Array[] | null;
+      if (signal === undefined) msg = await this.#receiveBy(sock, dueAt);
+      else {
+        const both = AbortSignal.any([signal, this.#close.signal]);
+        msg = await receiveUntil(sock, this.#clock, dueAt, both);
+      }
       if (msg !== null) this.#heardAt = this.#clock.now();
       return msg;
     } catch (e) {
@@ -570,6 +592,53 @@ export class MajordomoClient implements AsyncDisposable {
       throw e;
     }
   }
+
+  /**
+   * Waits for the next message until `dueAt` (null when that comes first),
+   * without a timer or an abort controller of its own: the waits share
+   * `#waitAc`, and one watchdog timer, armed for the earliest due time and
+   * left running between requests, re-arms itself when it finds the wait
+   * in progress due later, aborts it when it is due, and stops when no wait
+   * is in progress. Successive requests with the same attempt timeout so
+   * cost no timer call at all.
+   */
+  async #receiveBy(
+    sock: DealerSocket,
+    dueAt: number,
+  ): Promise<Uint8Array[] | null> {
+    this.#close.signal.throwIfAborted();
+    if (!(dueAt > this.#clock.now())) return sock.tryReceive();
+    this.#waitDueAt = dueAt;
+    if (this.#watchdogAt > dueAt) this.#armWatchdog(dueAt);
+    try {
+      return await sock.receive({ signal: this.#waitAc.signal });
+    } catch (e) {
+      if (e === TIMED_OUT) return null;
+      throw e;
+    } finally {
+      this.#waitDueAt = Infinity;
+    }
+  }
+
+  #armWatchdog(at: number): void {
+    this.#clock.clearTimeout(this.#watchdog);
+    this.#watchdogAt = at;
+    this.#watchdog = this.#clock.setTimeout(
+      this.#onWatchdog,
+      at - this.#clock.now(),
+    );
+  }
+
+  readonly #onWatchdog = (): void => {
+    this.#watchdog = undefined;
+    this.#watchdogAt = Infinity;
+    const due = this.#waitDueAt;
+    if (due === Infinity) return; // no wait in progress: stop
+    if (this.#clock.now() < due) return this.#armWatchdog(due);
+    const ac = this.#waitAc;
+    this.#waitAc = new AbortController();
+    ac.abort(TIMED_OUT);
+  };
 
   #dropped(reason: "stale" | "malformed" | "other-service"): void {
     this.#stats.dropped++;
@@ -617,6 +686,32 @@ export class MajordomoClient implements AsyncDisposable {
     calledAt: number,
     checkMmi: boolean,
   ): Promise<Uint8Array[]> {
+    try {
+      return await this.#requestOnce(
+        service,
+        frames,
+        policy,
+        signal,
+        calledAt,
+        checkMmi,
+      );
+    } finally {
+      this.#active--;
+    }
+  }
+
+  async #requestOnce(
+    service: string,
+    frames: Uint8Array[],
+    policy: {
+      maxAttempts: number;
+      attemptTimeoutMs: number;
+      deadlineMs: number;
+    },
+    signal: AbortSignal | undefined,
+    calledAt: number,
+    checkMmi: boolean,
+  ): Promise<Uint8Array[]> {
     if (this.#closed) throw this.#closedError(service);
     this.#stats.requests++;
     const mmi = isMmiService(service);
@@ -641,7 +736,9 @@ export class MajordomoClient implements AsyncDisposable {
         attempt: async (n, dueAt) => {
           if (this.#closed) throw this.#closedError(service);
           attempts.n = n;
-          const kind = mmi ? "foreign" : await this.#probe(dueAt, signal);
+          const kind = mmi
+            ? "foreign"
+            : this.#kind ?? await this.#probe(dueAt, signal);
           if (kind === null) return { ok: false, cause: "timeout" };
           if (kind === "rz") {
             checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
@@ -880,10 +977,15 @@ export class MajordomoClient implements AsyncDisposable {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#close.abort(new ClosedError(`${CLS} closed`));
+      const err = new ClosedError(`${CLS} closed`);
+      this.#close.abort(err);
+      this.#waitAc.abort(err);
+      this.#clock.clearTimeout(this.#watchdog);
+      this.#watchdog = undefined;
+      this.#watchdogAt = Infinity;
       this.#drop();
     }
-    await this.#turn;
+    await this.#turn.then(() => {}, () => {});
   }
 
   /** Same as {@linkcode MajordomoClient.close}, for `await using`. */
