@@ -573,18 +573,26 @@ export class MajordomoClient implements AsyncDisposable {
     }
   }
 
-  async #receive(
+  /** Waits for the next message until `dueAt`; null when that comes first. */
+  #receive(
     sock: DealerSocket,
     dueAt: number,
     signal: AbortSignal | undefined,
-  ) {
+  ): Promise<Uint8Array[] | null> {
+    return signal === undefined
+      ? this.#receiveBy(sock, dueAt)
+      : this.#receiveWith(sock, dueAt, signal);
+  }
+
+  /** {@linkcode receiveUntil} with the caller's signal and the close signal. */
+  async #receiveWith(
+    sock: DealerSocket,
+    dueAt: number,
+    signal: AbortSignal,
+  ): Promise<Uint8Array[] | null> {
+    const both = AbortSignal.any([signal, this.#close.signal]);
     try {
-      let msg: Uint8Array[] | null;
-      if (signal === undefined) msg = await this.#receiveBy(sock, dueAt);
-      else {
-        const both = AbortSignal.any([signal, this.#close.signal]);
-        msg = await receiveUntil(sock, this.#clock, dueAt, both);
-      }
+      const msg = await receiveUntil(sock, this.#clock, dueAt, both);
       if (msg !== null) this.#heardAt = this.#clock.now();
       return msg;
     } catch (e) {
@@ -606,17 +614,27 @@ export class MajordomoClient implements AsyncDisposable {
     sock: DealerSocket,
     dueAt: number,
   ): Promise<Uint8Array[] | null> {
-    this.#close.signal.throwIfAborted();
-    if (!(dueAt > this.#clock.now())) return sock.tryReceive();
-    this.#waitDueAt = dueAt;
-    if (this.#watchdogAt > dueAt) this.#armWatchdog(dueAt);
     try {
-      return await sock.receive({ signal: this.#waitAc.signal });
+      this.#close.signal.throwIfAborted();
+      let msg: Uint8Array[] | null;
+      if (!(dueAt > this.#clock.now())) msg = sock.tryReceive();
+      else {
+        this.#waitDueAt = dueAt;
+        if (this.#watchdogAt > dueAt) this.#armWatchdog(dueAt);
+        try {
+          msg = await sock.receive({ signal: this.#waitAc.signal });
+        } catch (e) {
+          if (e !== TIMED_OUT) throw e;
+          msg = null;
+        } finally {
+          this.#waitDueAt = Infinity;
+        }
+      }
+      if (msg !== null) this.#heardAt = this.#clock.now();
+      return msg;
     } catch (e) {
-      if (e === TIMED_OUT) return null;
+      if (this.#closed) throw new ClosedError(`${CLS} closed`, { cause: e });
       throw e;
-    } finally {
-      this.#waitDueAt = Infinity;
     }
   }
 
@@ -687,153 +705,131 @@ export class MajordomoClient implements AsyncDisposable {
     checkMmi: boolean,
   ): Promise<Uint8Array[]> {
     try {
-      return await this.#requestOnce(
-        service,
-        frames,
-        policy,
-        signal,
-        calledAt,
-        checkMmi,
-      );
-    } finally {
-      this.#active--;
-    }
-  }
-
-  async #requestOnce(
-    service: string,
-    frames: Uint8Array[],
-    policy: {
-      maxAttempts: number;
-      attemptTimeoutMs: number;
-      deadlineMs: number;
-    },
-    signal: AbortSignal | undefined,
-    calledAt: number,
-    checkMmi: boolean,
-  ): Promise<Uint8Array[]> {
-    if (this.#closed) throw this.#closedError(service);
-    this.#stats.requests++;
-    const mmi = isMmiService(service);
-    const id = mmi ? -1 : this.#nextId++;
-    const body = frames.slice(3);
-    const rzFrames = mmi ? frames : [
-      frames[0],
-      frames[1],
-      frames[2],
-      correlationFrame(id),
-      ...body,
-    ];
-    let checked = false;
-    let lastDetail = "";
-    const attempts = { n: 0 };
-    try {
-      const reply = await runWithRetries<Uint8Array[]>({
-        clock: this.#clock,
-        policy,
-        signal,
-        startedAt: calledAt,
-        attempt: async (n, dueAt) => {
-          if (this.#closed) throw this.#closedError(service);
-          attempts.n = n;
-          const kind = mmi
-            ? "foreign"
-            : this.#kind ?? await this.#probe(dueAt, signal);
-          if (kind === null) return { ok: false, cause: "timeout" };
-          if (kind === "rz") {
-            checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
-          }
-          const r = await this.#exchange(
-            service,
-            kind === "rz" ? rzFrames : frames,
-            kind === "rz" ? id : -1,
-            dueAt,
-            signal,
-          );
-          if (r.kind === "reply") return { ok: true, value: r.body };
-          if (r.kind === "timeout") return { ok: false, cause: "timeout" };
-          this.#stats.errorReplies++;
-          if (r.code === "502") {
-            lastDetail = r.text;
-            return { ok: false, cause: "lost", detail: r.text };
-          }
-          throw errorReply(service, r.code, r.text);
-        },
-        afterFailure: async (n, outcome) => {
-          if (this.endpoints.length > 1 && outcome.cause === "timeout") {
-            // A Binary Star pair: the silent broker is dead or passive;
-            // resend on a new socket to the other one.
-            this.#drop();
-            this.#at = 1 - this.#at;
-            return;
-          }
-          if (this.#kind !== "rz") this.#drop(); // Lazy Pirate: a new socket
-          if (
-            outcome.cause !== "timeout" || checked || !checkMmi ||
-            !this.#checkService || mmi
-          ) return;
-          checked = true;
-          return await this.#checkAfterTimeout(
-            service,
-            id,
-            n,
-            policy,
-            signal,
-            calledAt,
-          );
-        },
-        onRetry: (n, cause) => {
-          this.#stats.retries++;
-          this.#log.warn("no reply; retrying", {
-            service,
-            attempt: n,
-            cause,
-          });
-          if (this.#events.active) {
-            this.#events.emit({
-              type: "request:retry",
+      if (this.#closed) throw this.#closedError(service);
+      this.#stats.requests++;
+      const mmi = isMmiService(service);
+      const id = mmi ? -1 : this.#nextId++;
+      const body = frames.slice(3);
+      const rzFrames = mmi ? frames : [
+        frames[0],
+        frames[1],
+        frames[2],
+        correlationFrame(id),
+        ...body,
+      ];
+      let checked = false;
+      let lastDetail = "";
+      const attempts = { n: 0 };
+      try {
+        const reply = await runWithRetries<Uint8Array[]>({
+          clock: this.#clock,
+          policy,
+          signal,
+          startedAt: calledAt,
+          attempt: async (n, dueAt) => {
+            if (this.#closed) throw this.#closedError(service);
+            attempts.n = n;
+            const kind = mmi
+              ? "foreign"
+              : this.#kind ?? await this.#probe(dueAt, signal);
+            if (kind === null) return { ok: false, cause: "timeout" };
+            if (kind === "rz") {
+              checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
+            }
+            const r = await this.#exchange(
+              service,
+              kind === "rz" ? rzFrames : frames,
+              kind === "rz" ? id : -1,
+              dueAt,
+              signal,
+            );
+            if (r.kind === "reply") return { ok: true, value: r.body };
+            if (r.kind === "timeout") return { ok: false, cause: "timeout" };
+            this.#stats.errorReplies++;
+            if (r.code === "502") {
+              lastDetail = r.text;
+              return { ok: false, cause: "lost", detail: r.text };
+            }
+            throw errorReply(service, r.code, r.text);
+          },
+          afterFailure: async (n, outcome) => {
+            if (this.endpoints.length > 1 && outcome.cause === "timeout") {
+              // A Binary Star pair: the silent broker is dead or passive;
+              // resend on a new socket to the other one.
+              this.#drop();
+              this.#at = 1 - this.#at;
+              return;
+            }
+            if (this.#kind !== "rz") this.#drop(); // Lazy Pirate: a new socket
+            if (
+              outcome.cause !== "timeout" || checked || !checkMmi ||
+              !this.#checkService || mmi
+            ) return;
+            checked = true;
+            return await this.#checkAfterTimeout(
+              service,
+              id,
+              n,
+              policy,
+              signal,
+              calledAt,
+            );
+          },
+          onRetry: (n, cause) => {
+            this.#stats.retries++;
+            this.#log.warn("no reply; retrying", {
               service,
               attempt: n,
               cause,
             });
-          }
-        },
-        giveUp: (reason, n, elapsedMs, last) => {
-          if (last.cause === "lost") {
-            return new WorkerLostError(service, lastDetail, n);
-          }
-          if (this.#unreachable(calledAt)) {
-            return new BrokerUnreachableError(
-              this.endpoints.join(" or "),
-              service,
-              n,
-              elapsedMs,
-            );
-          }
-          return reason === "deadline"
-            ? new RequestTimeoutError(
-              service,
-              n,
-              elapsedMs,
-              policy.deadlineMs,
-              {
-                limit: "deadline",
-              },
-            )
-            : new RequestTimeoutError(
-              service,
-              n,
-              elapsedMs,
-              policy.attemptTimeoutMs,
-            );
-        },
-      });
-      this.#stats.replies++;
-      return reply;
-    } catch (e) {
-      this.#stats.failures++;
-      if (!(e instanceof ClosedError) && this.#kind !== "rz") this.#drop();
-      throw e;
+            if (this.#events.active) {
+              this.#events.emit({
+                type: "request:retry",
+                service,
+                attempt: n,
+                cause,
+              });
+            }
+          },
+          giveUp: (reason, n, elapsedMs, last) => {
+            if (last.cause === "lost") {
+              return new WorkerLostError(service, lastDetail, n);
+            }
+            if (this.#unreachable(calledAt)) {
+              return new BrokerUnreachableError(
+                this.endpoints.join(" or "),
+                service,
+                n,
+                elapsedMs,
+              );
+            }
+            return reason === "deadline"
+              ? new RequestTimeoutError(
+                service,
+                n,
+                elapsedMs,
+                policy.deadlineMs,
+                {
+                  limit: "deadline",
+                },
+              )
+              : new RequestTimeoutError(
+                service,
+                n,
+                elapsedMs,
+                policy.attemptTimeoutMs,
+              );
+          },
+        });
+        this.#stats.replies++;
+        return reply;
+      } catch (e) {
+        this.#stats.failures++;
+        if (!(e instanceof ClosedError) && this.#kind !== "rz") this.#drop();
+        throw e;
+      }
+    } finally {
+      this.#active--;
     }
   }
 
