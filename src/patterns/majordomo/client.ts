@@ -253,6 +253,12 @@ export class MajordomoClient implements AsyncDisposable {
   #heardAt = -Infinity;
   #connected = false;
   #turn: Promise<unknown> = Promise.resolve();
+  /** The retry policy of a request without per-call options. */
+  readonly #policy: {
+    readonly maxAttempts: number;
+    readonly attemptTimeoutMs: number;
+    readonly deadlineMs: number;
+  };
   /** Requests called and not yet settled (0: the next one runs at once). */
   #active = 0;
   #closed = false;
@@ -296,6 +302,11 @@ export class MajordomoClient implements AsyncDisposable {
     );
     this.#maxAttempts = opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1);
     opt.attemptWithinDeadline(CLS, this.#attemptTimeoutMs, this.#deadlineMs);
+    this.#policy = Object.freeze({
+      maxAttempts: this.#maxAttempts,
+      attemptTimeoutMs: this.#attemptTimeoutMs,
+      deadlineMs: this.#deadlineMs,
+    });
     this.#failoverMs = opt.durationMs(
       CLS,
       "failoverMs",
@@ -457,7 +468,7 @@ export class MajordomoClient implements AsyncDisposable {
       deadlineMs: number;
     };
     let signal: AbortSignal | undefined;
-    const M = `${CLS}.request()`;
+    const M = M_REQ;
     try {
       if (typeof service !== "string") {
         throw new TypeError(
@@ -467,7 +478,8 @@ export class MajordomoClient implements AsyncDisposable {
       opt.frames(M, "body", body);
       frames = encodeClientRequest(service, body);
       const o = opt.readOptions(M, options, REQUEST_KEYS);
-      policy = {
+      // Without per-call options: the client's own, checked once.
+      policy = options === undefined ? this.#policy : {
         attemptTimeoutMs: opt.durationMs(
           M,
           "attemptTimeoutMs",
@@ -490,8 +502,14 @@ export class MajordomoClient implements AsyncDisposable {
           { min: 1, infinity: true },
         ),
       };
-      opt.attemptWithinDeadline(M, policy.attemptTimeoutMs, policy.deadlineMs);
-      signal = opt.signal(M, o.signal);
+      if (options !== undefined) {
+        opt.attemptWithinDeadline(
+          M,
+          policy.attemptTimeoutMs,
+          policy.deadlineMs,
+        );
+        signal = opt.signal(M, o.signal);
+      }
       if (this.#closed) throw this.#closedError(service);
     } catch (e) {
       return Promise.reject(e);
@@ -709,14 +727,9 @@ export class MajordomoClient implements AsyncDisposable {
       this.#stats.requests++;
       const mmi = isMmiService(service);
       const id = mmi ? -1 : this.#nextId++;
-      const body = frames.slice(3);
-      const rzFrames = mmi ? frames : [
-        frames[0],
-        frames[1],
-        frames[2],
-        correlationFrame(id),
-        ...body,
-      ];
+      // Built on the first attempt that needs them (an RZ broker).
+      let body: Uint8Array[] | null = null;
+      let rzFrames: Uint8Array[] | null = null;
       let checked = false;
       let lastDetail = "";
       const attempts = { n: 0 };
@@ -734,11 +747,19 @@ export class MajordomoClient implements AsyncDisposable {
               : this.#kind ?? await this.#probe(dueAt, signal);
             if (kind === null) return { ok: false, cause: "timeout" };
             if (kind === "rz") {
+              body ??= frames.slice(3);
               checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
+              rzFrames ??= mmi ? frames : [
+                frames[0],
+                frames[1],
+                frames[2],
+                correlationFrame(id),
+                ...body,
+              ];
             }
             const r = await this.#exchange(
               service,
-              kind === "rz" ? rzFrames : frames,
+              kind === "rz" ? rzFrames! : frames,
               kind === "rz" ? id : -1,
               dueAt,
               signal,
