@@ -52,7 +52,6 @@ import {
   failoverSocketOptions,
   openDealer,
   randomFirstId,
-  receiveUntil,
   socketOptionsOf,
 } from "./_client_common.ts";
 
@@ -262,12 +261,12 @@ export class MajordomoClient implements AsyncDisposable {
   /** Requests called and not yet settled (0: the next one runs at once). */
   #active = 0;
   #closed = false;
-  /**
-   * Waits for replies share one abort controller and one lazy timer (see
-   * `#receive`): aborted only when a wait times out (then replaced) or the
-   * client closes.
-   */
-  #waitAc = new AbortController();
+  /** The socket receive in flight, owned by the client (see `#receive`). */
+  #recv: Promise<Uint8Array[]> | null = null;
+  /** The socket `#recv` was issued on. */
+  #recvSock: DealerSocket | null = null;
+  /** Ends the wait in progress with a timeout (the watchdog calls it). */
+  #wake: ((v: typeof TIMED_OUT) => void) | null = null;
   /** When the wait in progress gives up (clock time); Infinity: none. */
   #waitDueAt = Infinity;
   /** The watchdog timer, armed for `#watchdogAt` when not undefined. */
@@ -591,68 +590,69 @@ export class MajordomoClient implements AsyncDisposable {
     }
   }
 
-  /** Waits for the next message until `dueAt`; null when that comes first. */
-  #receive(
+  /**
+   * Waits for the next message until `dueAt` (null when that comes first),
+   * or until `signal` aborts (rejects with its reason).
+   *
+   * Without a timer, an abort controller or an abort listener of its own
+   * (without `signal`): the socket receive is issued with no options and
+   * belongs to the client (`#recv`), not to the wait: a wait that times out
+   * leaves it in flight, and the next wait on the same socket takes it over,
+   * so a late message is the next one read, exactly as if it had stayed in
+   * the socket. Time is kept by one watchdog timer, armed for the earliest
+   * due time and left running between requests: it re-arms itself when it
+   * finds the wait in progress due later, ends that wait when it is due, and
+   * stops when no wait is in progress. Successive requests with the same
+   * attempt timeout so cost no timer call at all.
+   */
+  async #receive(
     sock: DealerSocket,
     dueAt: number,
     signal: AbortSignal | undefined,
   ): Promise<Uint8Array[] | null> {
-    return signal === undefined
-      ? this.#receiveBy(sock, dueAt)
-      : this.#receiveWith(sock, dueAt, signal);
-  }
-
-  /** {@linkcode receiveUntil} with the caller's signal and the close signal. */
-  async #receiveWith(
-    sock: DealerSocket,
-    dueAt: number,
-    signal: AbortSignal,
-  ): Promise<Uint8Array[] | null> {
-    const both = AbortSignal.any([signal, this.#close.signal]);
-    try {
-      const msg = await receiveUntil(sock, this.#clock, dueAt, both);
-      if (msg !== null) this.#heardAt = this.#clock.now();
-      return msg;
-    } catch (e) {
-      if (this.#closed) throw new ClosedError(`${CLS} closed`, { cause: e });
-      throw e;
-    }
-  }
-
-  /**
-   * Waits for the next message until `dueAt` (null when that comes first),
-   * without a timer or an abort controller of its own: the waits share
-   * `#waitAc`, and one watchdog timer, armed for the earliest due time and
-   * left running between requests, re-arms itself when it finds the wait
-   * in progress due later, aborts it when it is due, and stops when no wait
-   * is in progress. Successive requests with the same attempt timeout so
-   * cost no timer call at all.
-   */
-  async #receiveBy(
-    sock: DealerSocket,
-    dueAt: number,
-  ): Promise<Uint8Array[] | null> {
+    let onAbort: (() => void) | undefined;
     try {
       this.#close.signal.throwIfAborted();
-      let msg: Uint8Array[] | null;
-      if (!(dueAt > this.#clock.now())) msg = sock.tryReceive();
-      else {
-        this.#waitDueAt = dueAt;
-        if (this.#watchdogAt > dueAt) this.#armWatchdog(dueAt);
-        try {
-          msg = await sock.receive({ signal: this.#waitAc.signal });
-        } catch (e) {
-          if (e !== TIMED_OUT) throw e;
-          msg = null;
-        } finally {
-          this.#waitDueAt = Infinity;
+      signal?.throwIfAborted();
+      let p = this.#recv;
+      if (p === null || this.#recvSock !== sock) {
+        if (!(dueAt > this.#clock.now())) {
+          const ready = sock.tryReceive();
+          if (ready !== null) this.#heardAt = this.#clock.now();
+          return ready;
         }
+        p = sock.receive();
+        this.#recv = p;
+        this.#recvSock = sock;
       }
-      if (msg !== null) this.#heardAt = this.#clock.now();
-      return msg;
+      const recv = p;
+      this.#waitDueAt = dueAt;
+      if (this.#watchdogAt > dueAt) this.#armWatchdog(dueAt);
+      const got = await new Promise<Uint8Array[] | typeof TIMED_OUT>(
+        (resolve, reject) => {
+          this.#wake = resolve;
+          recv.then(resolve, (e) => {
+            if (this.#recv === recv) this.#recv = null;
+            reject(e);
+          });
+          if (signal !== undefined) {
+            onAbort = () => reject(signal.reason);
+            signal.addEventListener("abort", onAbort, { once: true });
+          }
+        },
+      );
+      if (got === TIMED_OUT) return null;
+      // The message came from the receive in flight: it is consumed.
+      if (this.#recv === recv) this.#recv = null;
+      this.#heardAt = this.#clock.now();
+      return got;
     } catch (e) {
       if (this.#closed) throw new ClosedError(`${CLS} closed`, { cause: e });
       throw e;
+    } finally {
+      this.#wake = null;
+      this.#waitDueAt = Infinity;
+      if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
     }
   }
 
@@ -671,9 +671,7 @@ export class MajordomoClient implements AsyncDisposable {
     const due = this.#waitDueAt;
     if (due === Infinity) return; // no wait in progress: stop
     if (this.#clock.now() < due) return this.#armWatchdog(due);
-    const ac = this.#waitAc;
-    this.#waitAc = new AbortController();
-    ac.abort(TIMED_OUT);
+    this.#wake?.(TIMED_OUT);
   };
 
   #dropped(reason: "stale" | "malformed" | "other-service"): void {
@@ -996,7 +994,6 @@ export class MajordomoClient implements AsyncDisposable {
       this.#closed = true;
       const err = new ClosedError(`${CLS} closed`);
       this.#close.abort(err);
-      this.#waitAc.abort(err);
       this.#clock.clearTimeout(this.#watchdog);
       this.#watchdog = undefined;
       this.#watchdogAt = Infinity;
