@@ -40,7 +40,10 @@ export function onClient(
   const c = st.rep.counters;
   c.requests++;
   const sf = env.serviceFrame;
-  if (isMmiService(env.frame(sf))) {
+  // A known service is never `mmi.*` (neither a request nor a READY adds
+  // one), so the name is only looked at when the handle is unknown.
+  let svc = st.svc.get(env.serviceHandle);
+  if (svc === undefined && isMmiService(env.frame(sf))) {
     c.mmi++;
     return answerMmi(st.mmi, env, st.out, st.ev);
   }
@@ -57,24 +60,27 @@ export function onClient(
       }
     }
   }
-  st.svc.heardFrom(env.frame(0));
+  if (st.svc.goneCount > 0) st.svc.heardFrom(env.frame(0));
   if (over) return drop(st, id, "frame-too-large");
   const from = id >= 0 ? bf + 1 : bf;
   if (from >= n) return drop(st, id, "empty-body");
-  let svc = st.svc.get(env.serviceHandle);
   if (svc !== undefined && svc.requests.length === 0) {
     // Fast path: a waiting worker takes the request straight from the
     // envelope, without copying it.
     for (;;) {
       const w = st.reg.take(svc.handle, live, st.onExpired);
       if (w === undefined) break;
-      const r = st.out.send(
-        env.build(
-          w.identity,
-          [EMPTY, MDPW01, REQUEST, env.frame(0), EMPTY],
-          from,
-        ),
-      );
+      const out = st.frames;
+      out[0] = w.identity;
+      out[1] = EMPTY;
+      out[2] = MDPW01;
+      out[3] = REQUEST;
+      out[4] = env.frame(0);
+      out[5] = EMPTY;
+      let k = 6;
+      for (let i = from; i < n; i++) out[k++] = env.frame(i);
+      out.length = k;
+      const r = st.out.send(out);
       if (r !== Sent.OK) {
         leave(st, w, "unreachable", false);
         continue;
@@ -82,8 +88,12 @@ export function onClient(
       w.lastSentAt = now;
       c.dispatched++;
       if (key !== null) {
-        const client = env.frame(0).slice();
-        w.job = { client, corr: env.frame(bf).slice(), id, key };
+        w.job = {
+          client: st.svc.client(),
+          corr: env.frame(bf).slice(),
+          id,
+          key,
+        };
         st.svc.held.add(key);
       }
       if (st.ev.active) dispatched(st, svc, env.frame(0), id, w);
@@ -108,14 +118,12 @@ export function onClient(
     st.svc.maybeForget(svc);
     return;
   }
-  const body: Uint8Array[] = new Array(n - from);
-  for (let i = from; i < n; i++) body[i - from] = env.frame(i).slice();
   const p: Pending = {
-    client: env.frame(0).slice(),
+    client: st.svc.client(),
     corr: id >= 0 ? env.frame(bf).slice() : null,
     id,
     key,
-    body,
+    body: copyBody(env, from, n),
     bytes,
     expiresAt: now + st.p.requestTtlMs,
   };
@@ -130,6 +138,38 @@ export function onClient(
     });
   }
   st.dispatch(svc, now, live);
+}
+
+/**
+ * Copies frames `from`..`n-1` of the envelope out of it: one copy of the
+ * span they occupy (the transport writes a message's frames one after the
+ * other) and a view per frame; frame by frame if they are not contiguous.
+ */
+function copyBody(
+  env: BrokerState["env"],
+  from: number,
+  n: number,
+): Uint8Array[] {
+  const body: Uint8Array[] = new Array(n - from);
+  const first = env.frame(from);
+  let size = 0;
+  for (let i = from; i < n; i++) {
+    const f = i === from ? first : env.frame(i);
+    if (f.buffer !== first.buffer || f.byteOffset !== first.byteOffset + size) {
+      for (let j = from; j < n; j++) body[j - from] = env.frame(j).slice();
+      return body;
+    }
+    body[i - from] = f;
+    size += f.length;
+  }
+  const copy = new Uint8Array(first.buffer, first.byteOffset, size).slice();
+  let off = 0;
+  for (let i = 0; i < body.length; i++) {
+    const len = body[i].length;
+    body[i] = copy.subarray(off, off + len);
+    off += len;
+  }
+  return body;
 }
 
 /** Drops the client request in the envelope (503 to an RZ client). */
@@ -176,9 +216,17 @@ export function dispatch(
     }
     const w = st.reg.take(svc.handle, live, st.onExpired);
     if (w === undefined) break;
-    const sent = st.out.send(
-      [w.identity, EMPTY, MDPW01, REQUEST, r.client, EMPTY, ...r.body],
-    );
+    const out = st.frames;
+    out[0] = w.identity;
+    out[1] = EMPTY;
+    out[2] = MDPW01;
+    out[3] = REQUEST;
+    out[4] = r.client;
+    out[5] = EMPTY;
+    const body = r.body;
+    for (let i = 0; i < body.length; i++) out[6 + i] = body[i];
+    out.length = 6 + body.length;
+    const sent = st.out.send(out);
     if (sent !== Sent.OK) {
       leave(st, w, "unreachable", false);
       continue;

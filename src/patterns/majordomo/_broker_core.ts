@@ -119,6 +119,7 @@ export class BrokerCore implements MmiContext {
       },
       dispatch: (s, now, live) => dispatch(st, s, now, live),
       workerAllowed: deps.workerAllowed,
+      frames: [],
     };
     this.#st = st;
   }

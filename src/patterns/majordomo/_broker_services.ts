@@ -98,6 +98,8 @@ export class ServiceTable {
   /** Keys of the RZ requests held (waiting or at a worker). */
   readonly held = new Set<string>();
   readonly #gone = new Set<string>();
+  /** The last client identity copied (see `client()`). */
+  #lastClient = new Uint8Array(0);
   /** Requests waiting, all services. */
   pending = 0;
   /** Bytes counted for them. */
@@ -151,6 +153,18 @@ export class ServiceTable {
       this.#refs.delete(handle);
       this.#env.release(handle);
     }
+  }
+
+  /**
+   * A copy of the current message's frame 0 (a client's identity), to keep:
+   * the previous copy when it is the same client again (copies are never
+   * written to), so a client sending many requests costs one copy.
+   * @returns The identity.
+   */
+  client(): Uint8Array {
+    const last = this.#lastClient;
+    if (last.length > 0 && this.#env.frameEquals(0, last)) return last;
+    return this.#lastClient = this.#env.frame(0).slice();
   }
 
   /**

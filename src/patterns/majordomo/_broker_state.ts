@@ -65,4 +65,9 @@ export interface BrokerState {
   readonly workerAllowed?: () => boolean;
   /** Hands waiting requests of a service to its waiting workers. */
   readonly dispatch: (svc: Service, now: number, live: number) => void;
+  /**
+   * A frame list reused for every request and reply sent (sends are
+   * synchronous and the output keeps nothing of it after the call).
+   */
+  readonly frames: Uint8Array[];
 }

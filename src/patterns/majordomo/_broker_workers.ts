@@ -134,10 +134,16 @@ export function reply(
   } else if (failed) {
     st.rep.unanswered(w.svc.nameText);
   } else {
-    const head = job
-      ? [EMPTY, MDPC01, w.svc.name, job.corr]
-      : [EMPTY, MDPC01, w.svc.name];
-    const r = st.out.send(env.build(client, head, bf));
+    const out = st.frames;
+    out[0] = client;
+    out[1] = EMPTY;
+    out[2] = MDPC01;
+    out[3] = w.svc.name;
+    let k = 4;
+    if (job) out[k++] = job.corr;
+    for (let i = bf, n = env.frameCount; i < n; i++) out[k++] = env.frame(i);
+    out.length = k;
+    const r = st.out.send(out);
     if (r === Sent.OK) st.rep.counters.replies++;
     else st.rep.unroutable(client, w.svc.nameText, id, r);
   }

@@ -20,7 +20,7 @@ import type {
   SocketOptions,
 } from "../../transport/mod.ts";
 import type { Frame } from "../../types.ts";
-import type { Clock } from "../../_util/clock.ts";
+import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
 import { EventHub } from "../_kit/events.ts";
@@ -52,11 +52,12 @@ import {
   failoverSocketOptions,
   openDealer,
   randomFirstId,
-  receiveUntil,
   socketOptionsOf,
 } from "./_client_common.ts";
 
 const CLS = "MajordomoClient";
+/** The reason the wait watchdog aborts a receive with when its time is up. */
+const TIMED_OUT = Symbol("timed out");
 const M_REQ = `${CLS}.request()`;
 const td = new TextDecoder();
 const KEYS = [
@@ -251,7 +252,26 @@ export class MajordomoClient implements AsyncDisposable {
   #heardAt = -Infinity;
   #connected = false;
   #turn: Promise<unknown> = Promise.resolve();
+  /** The retry policy of a request without per-call options. */
+  readonly #policy: {
+    readonly maxAttempts: number;
+    readonly attemptTimeoutMs: number;
+    readonly deadlineMs: number;
+  };
+  /** Requests called and not yet settled (0: the next one runs at once). */
+  #active = 0;
   #closed = false;
+  /** The socket receive in flight, owned by the client (see `#receive`). */
+  #recv: Promise<Uint8Array[]> | null = null;
+  /** The socket `#recv` was issued on. */
+  #recvSock: DealerSocket | null = null;
+  /** Ends the wait in progress with a timeout (the watchdog calls it). */
+  #wake: ((v: typeof TIMED_OUT) => void) | null = null;
+  /** When the wait in progress gives up (clock time); Infinity: none. */
+  #waitDueAt = Infinity;
+  /** The watchdog timer, armed for `#watchdogAt` when not undefined. */
+  #watchdog: Timer | undefined;
+  #watchdogAt = Infinity;
   readonly #stats: MajordomoClientStats = {
     requests: 0,
     replies: 0,
@@ -281,6 +301,11 @@ export class MajordomoClient implements AsyncDisposable {
     );
     this.#maxAttempts = opt.count(CLS, "maxAttempts", o.maxAttempts, 3, 1);
     opt.attemptWithinDeadline(CLS, this.#attemptTimeoutMs, this.#deadlineMs);
+    this.#policy = Object.freeze({
+      maxAttempts: this.#maxAttempts,
+      attemptTimeoutMs: this.#attemptTimeoutMs,
+      deadlineMs: this.#deadlineMs,
+    });
     this.#failoverMs = opt.durationMs(
       CLS,
       "failoverMs",
@@ -442,7 +467,7 @@ export class MajordomoClient implements AsyncDisposable {
       deadlineMs: number;
     };
     let signal: AbortSignal | undefined;
-    const M = `${CLS}.request()`;
+    const M = M_REQ;
     try {
       if (typeof service !== "string") {
         throw new TypeError(
@@ -452,7 +477,8 @@ export class MajordomoClient implements AsyncDisposable {
       opt.frames(M, "body", body);
       frames = encodeClientRequest(service, body);
       const o = opt.readOptions(M, options, REQUEST_KEYS);
-      policy = {
+      // Without per-call options: the client's own, checked once.
+      policy = options === undefined ? this.#policy : {
         attemptTimeoutMs: opt.durationMs(
           M,
           "attemptTimeoutMs",
@@ -475,16 +501,25 @@ export class MajordomoClient implements AsyncDisposable {
           { min: 1, infinity: true },
         ),
       };
-      opt.attemptWithinDeadline(M, policy.attemptTimeoutMs, policy.deadlineMs);
-      signal = opt.signal(M, o.signal);
+      if (options !== undefined) {
+        opt.attemptWithinDeadline(
+          M,
+          policy.attemptTimeoutMs,
+          policy.deadlineMs,
+        );
+        signal = opt.signal(M, o.signal);
+      }
       if (this.#closed) throw this.#closedError(service);
     } catch (e) {
       return Promise.reject(e);
     }
     const run = () =>
       this.#request(service, frames, policy, signal, calledAt, true);
-    const result = this.#turn.then(run, run);
-    this.#turn = result.catch(() => {});
+    // Requests run one at a time, in call order; with none in progress this
+    // one starts at once (no turn of the promise chain).
+    const result = this.#active === 0 ? run() : this.#turn.then(run, run);
+    this.#active++;
+    this.#turn = result;
     return result;
   }
 
@@ -525,7 +560,9 @@ export class MajordomoClient implements AsyncDisposable {
     | { kind: "timeout" }
   > {
     const sock = this.#sock ?? this.#open();
-    if (!await this.#sendBy(sock, frames, dueAt, signal)) {
+    if (
+      !sock.trySend(frames) && !await this.#sendBy(sock, frames, dueAt, signal)
+    ) {
       return { kind: "timeout" };
     }
     for (;;) {
@@ -553,23 +590,89 @@ export class MajordomoClient implements AsyncDisposable {
     }
   }
 
+  /**
+   * Waits for the next message until `dueAt` (null when that comes first),
+   * or until `signal` aborts (rejects with its reason).
+   *
+   * Without a timer, an abort controller or an abort listener of its own
+   * (without `signal`): the socket receive is issued with no options and
+   * belongs to the client (`#recv`), not to the wait: a wait that times out
+   * leaves it in flight, and the next wait on the same socket takes it over,
+   * so a late message is the next one read, exactly as if it had stayed in
+   * the socket. Time is kept by one watchdog timer, armed for the earliest
+   * due time and left running between requests: it re-arms itself when it
+   * finds the wait in progress due later, ends that wait when it is due, and
+   * stops when no wait is in progress. Successive requests with the same
+   * attempt timeout so cost no timer call at all.
+   */
   async #receive(
     sock: DealerSocket,
     dueAt: number,
     signal: AbortSignal | undefined,
-  ) {
-    const both = signal
-      ? AbortSignal.any([signal, this.#close.signal])
-      : this.#close.signal;
+  ): Promise<Uint8Array[] | null> {
+    let onAbort: (() => void) | undefined;
     try {
-      const msg = await receiveUntil(sock, this.#clock, dueAt, both);
-      if (msg !== null) this.#heardAt = this.#clock.now();
-      return msg;
+      this.#close.signal.throwIfAborted();
+      signal?.throwIfAborted();
+      let p = this.#recv;
+      if (p === null || this.#recvSock !== sock) {
+        if (!(dueAt > this.#clock.now())) {
+          const ready = sock.tryReceive();
+          if (ready !== null) this.#heardAt = this.#clock.now();
+          return ready;
+        }
+        p = sock.receive();
+        this.#recv = p;
+        this.#recvSock = sock;
+      }
+      const recv = p;
+      this.#waitDueAt = dueAt;
+      if (this.#watchdogAt > dueAt) this.#armWatchdog(dueAt);
+      const got = await new Promise<Uint8Array[] | typeof TIMED_OUT>(
+        (resolve, reject) => {
+          this.#wake = resolve;
+          recv.then(resolve, (e) => {
+            if (this.#recv === recv) this.#recv = null;
+            reject(e);
+          });
+          if (signal !== undefined) {
+            onAbort = () => reject(signal.reason);
+            signal.addEventListener("abort", onAbort, { once: true });
+          }
+        },
+      );
+      if (got === TIMED_OUT) return null;
+      // The message came from the receive in flight: it is consumed.
+      if (this.#recv === recv) this.#recv = null;
+      this.#heardAt = this.#clock.now();
+      return got;
     } catch (e) {
       if (this.#closed) throw new ClosedError(`${CLS} closed`, { cause: e });
       throw e;
+    } finally {
+      this.#wake = null;
+      this.#waitDueAt = Infinity;
+      if (onAbort !== undefined) signal!.removeEventListener("abort", onAbort);
     }
   }
+
+  #armWatchdog(at: number): void {
+    this.#clock.clearTimeout(this.#watchdog);
+    this.#watchdogAt = at;
+    this.#watchdog = this.#clock.setTimeout(
+      this.#onWatchdog,
+      at - this.#clock.now(),
+    );
+  }
+
+  readonly #onWatchdog = (): void => {
+    this.#watchdog = undefined;
+    this.#watchdogAt = Infinity;
+    const due = this.#waitDueAt;
+    if (due === Infinity) return; // no wait in progress: stop
+    if (this.#clock.now() < due) return this.#armWatchdog(due);
+    this.#wake?.(TIMED_OUT);
+  };
 
   #dropped(reason: "stale" | "malformed" | "other-service"): void {
     this.#stats.dropped++;
@@ -617,126 +720,135 @@ export class MajordomoClient implements AsyncDisposable {
     calledAt: number,
     checkMmi: boolean,
   ): Promise<Uint8Array[]> {
-    if (this.#closed) throw this.#closedError(service);
-    this.#stats.requests++;
-    const mmi = isMmiService(service);
-    const id = mmi ? -1 : this.#nextId++;
-    const body = frames.slice(3);
-    const rzFrames = mmi ? frames : [
-      frames[0],
-      frames[1],
-      frames[2],
-      correlationFrame(id),
-      ...body,
-    ];
-    let checked = false;
-    let lastDetail = "";
-    const attempts = { n: 0 };
     try {
-      const reply = await runWithRetries<Uint8Array[]>({
-        clock: this.#clock,
-        policy,
-        signal,
-        startedAt: calledAt,
-        attempt: async (n, dueAt) => {
-          if (this.#closed) throw this.#closedError(service);
-          attempts.n = n;
-          const kind = mmi ? "foreign" : await this.#probe(dueAt, signal);
-          if (kind === null) return { ok: false, cause: "timeout" };
-          if (kind === "rz") {
-            checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
-          }
-          const r = await this.#exchange(
-            service,
-            kind === "rz" ? rzFrames : frames,
-            kind === "rz" ? id : -1,
-            dueAt,
-            signal,
-          );
-          if (r.kind === "reply") return { ok: true, value: r.body };
-          if (r.kind === "timeout") return { ok: false, cause: "timeout" };
-          this.#stats.errorReplies++;
-          if (r.code === "502") {
-            lastDetail = r.text;
-            return { ok: false, cause: "lost", detail: r.text };
-          }
-          throw errorReply(service, r.code, r.text);
-        },
-        afterFailure: async (n, outcome) => {
-          if (this.endpoints.length > 1 && outcome.cause === "timeout") {
-            // A Binary Star pair: the silent broker is dead or passive;
-            // resend on a new socket to the other one.
-            this.#drop();
-            this.#at = 1 - this.#at;
-            return;
-          }
-          if (this.#kind !== "rz") this.#drop(); // Lazy Pirate: a new socket
-          if (
-            outcome.cause !== "timeout" || checked || !checkMmi ||
-            !this.#checkService || mmi
-          ) return;
-          checked = true;
-          return await this.#checkAfterTimeout(
-            service,
-            id,
-            n,
-            policy,
-            signal,
-            calledAt,
-          );
-        },
-        onRetry: (n, cause) => {
-          this.#stats.retries++;
-          this.#log.warn("no reply; retrying", {
-            service,
-            attempt: n,
-            cause,
-          });
-          if (this.#events.active) {
-            this.#events.emit({
-              type: "request:retry",
+      if (this.#closed) throw this.#closedError(service);
+      this.#stats.requests++;
+      const mmi = isMmiService(service);
+      const id = mmi ? -1 : this.#nextId++;
+      // Built on the first attempt that needs them (an RZ broker).
+      let body: Uint8Array[] | null = null;
+      let rzFrames: Uint8Array[] | null = null;
+      let checked = false;
+      let lastDetail = "";
+      const attempts = { n: 0 };
+      try {
+        const reply = await runWithRetries<Uint8Array[]>({
+          clock: this.#clock,
+          policy,
+          signal,
+          startedAt: calledAt,
+          attempt: async (n, dueAt) => {
+            if (this.#closed) throw this.#closedError(service);
+            attempts.n = n;
+            const kind = mmi
+              ? "foreign"
+              : this.#kind ?? await this.#probe(dueAt, signal);
+            if (kind === null) return { ok: false, cause: "timeout" };
+            if (kind === "rz") {
+              body ??= frames.slice(3);
+              checkFrameLimit(M_REQ, body, this.#info!.maxFrameBytes);
+              rzFrames ??= mmi ? frames : [
+                frames[0],
+                frames[1],
+                frames[2],
+                correlationFrame(id),
+                ...body,
+              ];
+            }
+            const r = await this.#exchange(
+              service,
+              kind === "rz" ? rzFrames! : frames,
+              kind === "rz" ? id : -1,
+              dueAt,
+              signal,
+            );
+            if (r.kind === "reply") return { ok: true, value: r.body };
+            if (r.kind === "timeout") return { ok: false, cause: "timeout" };
+            this.#stats.errorReplies++;
+            if (r.code === "502") {
+              lastDetail = r.text;
+              return { ok: false, cause: "lost", detail: r.text };
+            }
+            throw errorReply(service, r.code, r.text);
+          },
+          afterFailure: async (n, outcome) => {
+            if (this.endpoints.length > 1 && outcome.cause === "timeout") {
+              // A Binary Star pair: the silent broker is dead or passive;
+              // resend on a new socket to the other one.
+              this.#drop();
+              this.#at = 1 - this.#at;
+              return;
+            }
+            if (this.#kind !== "rz") this.#drop(); // Lazy Pirate: a new socket
+            if (
+              outcome.cause !== "timeout" || checked || !checkMmi ||
+              !this.#checkService || mmi
+            ) return;
+            checked = true;
+            return await this.#checkAfterTimeout(
+              service,
+              id,
+              n,
+              policy,
+              signal,
+              calledAt,
+            );
+          },
+          onRetry: (n, cause) => {
+            this.#stats.retries++;
+            this.#log.warn("no reply; retrying", {
               service,
               attempt: n,
               cause,
             });
-          }
-        },
-        giveUp: (reason, n, elapsedMs, last) => {
-          if (last.cause === "lost") {
-            return new WorkerLostError(service, lastDetail, n);
-          }
-          if (this.#unreachable(calledAt)) {
-            return new BrokerUnreachableError(
-              this.endpoints.join(" or "),
-              service,
-              n,
-              elapsedMs,
-            );
-          }
-          return reason === "deadline"
-            ? new RequestTimeoutError(
-              service,
-              n,
-              elapsedMs,
-              policy.deadlineMs,
-              {
-                limit: "deadline",
-              },
-            )
-            : new RequestTimeoutError(
-              service,
-              n,
-              elapsedMs,
-              policy.attemptTimeoutMs,
-            );
-        },
-      });
-      this.#stats.replies++;
-      return reply;
-    } catch (e) {
-      this.#stats.failures++;
-      if (!(e instanceof ClosedError) && this.#kind !== "rz") this.#drop();
-      throw e;
+            if (this.#events.active) {
+              this.#events.emit({
+                type: "request:retry",
+                service,
+                attempt: n,
+                cause,
+              });
+            }
+          },
+          giveUp: (reason, n, elapsedMs, last) => {
+            if (last.cause === "lost") {
+              return new WorkerLostError(service, lastDetail, n);
+            }
+            if (this.#unreachable(calledAt)) {
+              return new BrokerUnreachableError(
+                this.endpoints.join(" or "),
+                service,
+                n,
+                elapsedMs,
+              );
+            }
+            return reason === "deadline"
+              ? new RequestTimeoutError(
+                service,
+                n,
+                elapsedMs,
+                policy.deadlineMs,
+                {
+                  limit: "deadline",
+                },
+              )
+              : new RequestTimeoutError(
+                service,
+                n,
+                elapsedMs,
+                policy.attemptTimeoutMs,
+              );
+          },
+        });
+        this.#stats.replies++;
+        return reply;
+      } catch (e) {
+        this.#stats.failures++;
+        if (!(e instanceof ClosedError) && this.#kind !== "rz") this.#drop();
+        throw e;
+      }
+    } finally {
+      this.#active--;
     }
   }
 
@@ -880,10 +992,14 @@ export class MajordomoClient implements AsyncDisposable {
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      this.#close.abort(new ClosedError(`${CLS} closed`));
+      const err = new ClosedError(`${CLS} closed`);
+      this.#close.abort(err);
+      this.#clock.clearTimeout(this.#watchdog);
+      this.#watchdog = undefined;
+      this.#watchdogAt = Infinity;
       this.#drop();
     }
-    await this.#turn;
+    await this.#turn.then(() => {}, () => {});
   }
 
   /** Same as {@linkcode MajordomoClient.close}, for `await using`. */
