@@ -469,8 +469,17 @@ export class AsyncClientCore {
     const slot = this.#slots.get(slotId);
     if (!slot || this.#closed) return;
     this.#heardAt = this.#clock.now();
-    const reply = decodeClientReply(msg);
     const r = slot.req;
+    // The common case, matched on bytes: a well-formed 7/MDP reply for the
+    // service of the slot's request (else the general path decides).
+    if (
+      r !== null && msg.length >= 4 && msg[0].length === 0 &&
+      bytesEqual(msg[1], MDPC01) && bytesEqual(msg[2], r.serviceBytes)
+    ) {
+      this.#resolve(r, msg.slice(3));
+      return;
+    }
+    const reply = decodeClientReply(msg);
     if (reply instanceof ProtocolError) {
       this.#invalid(reply.reason);
       return;
