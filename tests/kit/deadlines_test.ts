@@ -109,12 +109,12 @@ Deno.test("Deadlines: equal deadlines all fire at that time, each once, from one
 Deno.test("Deadlines: an entry put back from onDue (a retry) fires again at its new time", () => {
   const clock = new FakeClock();
   const times: number[] = [];
-  let e: ReturnType<Deadlines<string>["add"]>;
+  const held: { e?: ReturnType<Deadlines<string>["add"]> } = {};
   const d = new Deadlines<string>(clock, () => {
     times.push(clock.now());
-    if (times.length < 3) d.move(e, clock.now() + 250);
+    if (times.length < 3) d.move(held.e!, clock.now() + 250);
   });
-  e = d.add(250, "attempt");
+  held.e = d.add(250, "attempt");
   clock.advance(2000);
   assertEquals(times, [250, 500, 750]);
   assertEquals(clock.pending, 0);
