@@ -438,9 +438,11 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     const id = this.#nextSlot++;
     const sock = this.#dealer();
     this.#slots.set(id, sock);
+    // A slot carries one request at a time: after its reply there is
+    // nothing to drain, so each wake-up looks at the empty socket once.
     this.#track(this.#receive(sock, (m) => {
       if (this.#slots.get(id) === sock) this.#core.onSlotMessage(id, m);
-    }));
+    }, 0));
     return id;
   }
 
@@ -457,12 +459,13 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   async #receive(
     sock: DealerSocket,
     deliver: (m: Uint8Array[]) => void,
+    drain = 1024,
   ): Promise<void> {
     for (;;) {
       try {
         deliver(await sock.receive());
         // Drain what is already there without a promise per message.
-        for (let i = 0; i < 1024 && !sock.closed; i++) {
+        for (let i = 0; i < drain && !sock.closed; i++) {
           const m = sock.tryReceive();
           if (m === null) break;
           deliver(m);
