@@ -12,7 +12,7 @@ import {
   ServiceUnavailableError,
   WorkerLostError,
 } from "../../src/errors.ts";
-import { FakeClock } from "../../src/_util/clock.ts";
+import { FakeClock, type Timer } from "../../src/_util/clock.ts";
 import { silentLogger } from "../../src/_util/logger.ts";
 import { RateLimitedLog } from "../../src/_util/rate_limit.ts";
 import { EventHub } from "../../src/patterns/_kit/events.ts";
@@ -72,8 +72,17 @@ interface Result {
   error?: unknown;
 }
 
+/** A FakeClock that counts the timers armed on it. */
+class CountingClock extends FakeClock {
+  armed = 0;
+  override setTimeout(fn: () => void, ms: number): Timer {
+    this.armed++;
+    return super.setTimeout(fn, ms);
+  }
+}
+
 function setup(policy: Partial<AsyncPolicy> = {}) {
-  const clock = new FakeClock();
+  const clock = new CountingClock();
   const port = new FakePort();
   const events: MajordomoAsyncClientEvent[] = [];
   const hub = new EventHub<MajordomoAsyncClientEvent>(
@@ -184,6 +193,43 @@ Deno.test("async core: 20,000 outstanding requests use one timer", () => {
   for (let i = 0; i < 20_000; i++) t.request("echo");
   assertEquals(t.clock.pending, 1, "one timer for every request and the probe");
   assertEquals(t.core.outstanding, 20_000);
+});
+
+Deno.test("async core: 60,000 requests answered in a steady stream arm about one timer per attempt period; an unanswered one among them is resent at its own attempt timeout, once", () => {
+  const t = setup({ attemptTimeoutMs: 5000, maxAttempts: 3 });
+  t.probeReply("rz");
+  const armedBefore = t.clock.armed;
+  const window: ReturnType<typeof t.request>[] = [];
+  for (let i = 0; i < 1000; i++) window.push(t.request("echo"));
+  const stuck = t.request("echo", ["stuck"]);
+  const sentAt = t.clock.now();
+  t.sentIds("echo");
+  let answered = 0;
+  // One reply (the oldest) and one new request per ms for 60 s.
+  for (let i = 0; i < 60_000; i++) {
+    t.clock.advance(1);
+    const a = window.shift()!;
+    t.reply("echo", a.req.id, "ok");
+    if (a.r.value) answered++;
+    window.push(t.request("echo"));
+    if (t.clock.now() === sentAt + 4999) {
+      assertEquals(t.sentIds("echo").includes(stuck.req.id), false);
+    }
+    if (t.clock.now() === sentAt + 5000) {
+      const resent = t.sentIds("echo").filter((id) => id === stuck.req.id);
+      assertEquals(resent.length, 1, "resent at exactly its attempt timeout");
+      t.reply("echo", stuck.req.id, "late but fine");
+    }
+  }
+  assertEquals(answered, 60_000);
+  assertEquals(stuck.r.value, ["late but fine"]);
+  assertEquals(t.core.counters.resent, 1);
+  assertEquals(t.core.counters.resentTimeout, 1);
+  assertEquals(t.core.counters.duplicates, 0);
+  assertEquals(t.clock.pending, 1, "one timer");
+  const armed = t.clock.armed - armedBefore;
+  // Re-arming whenever the earliest entry changed made one per request.
+  assert(armed <= 40, `${armed} timers armed for 61,001 requests`);
 });
 
 Deno.test("async core: a 3 s handler under the defaults is sent once and succeeds", () => {

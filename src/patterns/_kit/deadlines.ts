@@ -159,20 +159,37 @@ export class Deadlines<T> {
     this.#armedAt = Infinity;
   }
 
+  /**
+   * Keeps the one timer armed no later than the earliest entry. It is
+   * re-armed only when the earliest entry moves earlier than the timer, or
+   * when the heap empties (so that an idle set holds no timer); when the
+   * earliest moves later (the usual case: the oldest request answered) the
+   * timer stays, fires early, finds nothing due and is armed again for the
+   * entry that is then earliest. So a steady stream of requests costs one
+   * timer per timeout period, not one per request.
+   */
   #arm(): void {
     if (this.#closed || this.#firing) return;
     const at = this.nextAt;
-    if (at === this.#armedAt) return;
-    this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#armedAt = at;
-    if (at === Infinity) return;
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
+    if (at === Infinity) {
+      if (this.#timer !== undefined) {
+        this.#clock.clearTimeout(this.#timer);
+        this.#timer = undefined;
+      }
       this.#armedAt = Infinity;
-      this.runDue();
-    }, at - this.#clock.now());
+      return;
+    }
+    if (at >= this.#armedAt) return;
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#armedAt = at;
+    this.#timer = this.#clock.setTimeout(this.#fire, at - this.#clock.now());
   }
+
+  readonly #fire = (): void => {
+    this.#timer = undefined;
+    this.#armedAt = Infinity;
+    this.runDue();
+  };
 
   #up(i: number): void {
     const h = this.#heap;

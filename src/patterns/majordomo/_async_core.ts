@@ -7,7 +7,9 @@
  *
  * Per request: one entry in one {@linkcode Deadlines} heap (no timer or
  * promise of its own), due at its attempt's timeout or its deadline,
- * whichever is first.
+ * whichever is first; its request frames are built once (the correlation
+ * frame included) and reused by every resend; a reply is matched on its
+ * bytes (correlation id, service bytes) without decoding it first.
  *
  * @module
  */
@@ -22,6 +24,7 @@ import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { RateLimitedLog } from "../../_util/rate_limit.ts";
 import { type Deadline, Deadlines } from "../_kit/deadlines.ts";
+import { Deque } from "./_deque.ts";
 import type { EventHub } from "../_kit/events.ts";
 import {
   afterFailure,
@@ -29,6 +32,7 @@ import {
   type FailureCause,
 } from "../_kit/retry.ts";
 import { EMPTY, MDPC01 } from "../../protocol/mdp/codec.ts";
+import { bytesEqual } from "../../protocol/_frames.ts";
 import { decodeClientReply } from "../../protocol/mdp/codec.ts";
 import {
   isMmiService,
@@ -41,6 +45,7 @@ import {
   correlationFrame,
   MMI_RZ,
   parseRzInfo,
+  readCorrelationId,
   rzProbeBody,
 } from "./correlation.ts";
 import type { BrokerKind, MajordomoAsyncClientEvent } from "./client_events.ts";
@@ -67,6 +72,11 @@ export interface AsyncPort {
   sendSlot(slot: number, frames: Uint8Array[]): void;
   /** Closes a slot's DEALER (a late reply on it can then never arrive). */
   closeSlot(slot: number): void;
+  /**
+   * Called once when a user request settles, just before its promise is
+   * resolved or rejected (the shell frees its window place there).
+   */
+  settled?(r: Req): void;
 }
 
 /** The client-wide limits. */
@@ -119,7 +129,15 @@ export class Req {
   lastLost = "";
   /** Why the next send is a resend. */
   why: "timeout" | "lost" | "reconnect" | undefined;
+  /** In the slot-wait queue (foreign mode); see `#nextWaiting`. */
+  queued = false;
+  /** The RZ request frames, built on the first send on the main DEALER. */
+  frames: Uint8Array[] | undefined;
+  /** The shell's abort listener, if the call passed a signal. */
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
   readonly mmi: boolean;
+  readonly deadlineAt: number;
   constructor(
     readonly id: number,
     readonly service: string,
@@ -132,10 +150,16 @@ export class Req {
     readonly internal = false,
   ) {
     this.mmi = isMmiService(service);
+    this.deadlineAt = startedAt + deadlineMs;
   }
-  get deadlineAt(): number {
-    return this.startedAt + this.deadlineMs;
-  }
+}
+
+/** A mutable {@linkcode RetryPolicy} filled per request (no object per send). */
+interface ScratchPolicy {
+  maxAttempts: number;
+  attemptTimeoutMs: number;
+  deadlineMs: number;
+  retryInitialMs: number | undefined;
 }
 
 interface Slot {
@@ -163,7 +187,9 @@ export class AsyncClientCore {
   readonly #reqs = new Map<number, Req>();
   readonly #mmi = new Map<string, Req[]>();
   readonly #held = new Set<Req>();
-  readonly #slotWait = new Set<Req>();
+  /** Foreign mode: requests waiting for a slot, FIFO; stale entries skipped. */
+  readonly #slotWait = new Deque<Req>();
+  readonly #policy: ScratchPolicy;
   readonly #slots = new Map<number, Slot>();
   readonly #idleSlots: Slot[] = [];
   readonly #checking = new Set<string>();
@@ -209,6 +235,12 @@ export class AsyncClientCore {
     this.#log = log;
     this.#bad = bad;
     this.#endpoint = endpoint;
+    this.#policy = {
+      maxAttempts: policy.maxAttempts,
+      attemptTimeoutMs: policy.attemptTimeoutMs,
+      deadlineMs: policy.deadlineMs,
+      retryInitialMs: policy.retryInitialMs,
+    };
     this.#timers = new Deadlines(clock, (item) => this.#due(item));
   }
 
@@ -267,7 +299,7 @@ export class AsyncClientCore {
     } else {
       this.#reqs.set(id, r);
     }
-    r.entry = this.#timers.add(r.deadlineAt, r);
+    // Every path of #dispatch arms the request's one heap entry.
     this.#dispatch(r);
     return r;
   }
@@ -334,9 +366,8 @@ export class AsyncClientCore {
     r.why = undefined;
     r.state = "sent";
     r.gen = this.#gen;
-    const frames = r.mmi
-      ? [EMPTY, MDPC01, r.serviceBytes, ...r.body]
-      : [EMPTY, MDPC01, r.serviceBytes, correlationFrame(r.id), ...r.body];
+    // Built once, reused by resends (the frames are never written to).
+    const frames = r.frames ??= requestFrames(r);
     // MMI requests are matched in order and never resent on one
     // connection (a resend would make two answers): deadline only.
     this.#arm(
@@ -348,13 +379,9 @@ export class AsyncClientCore {
     this.#port.sendMain(frames);
   }
 
-  #policyOf(r: Req) {
-    return {
-      maxAttempts: this.#p.maxAttempts,
-      attemptTimeoutMs: this.#p.attemptTimeoutMs,
-      deadlineMs: r.deadlineMs,
-      retryInitialMs: this.#p.retryInitialMs,
-    };
+  #policyOf(r: Req): ScratchPolicy {
+    this.#policy.deadlineMs = r.deadlineMs;
+    return this.#policy;
   }
 
   /** Arms the request's one heap entry: its attempt due time or its deadline. */
@@ -369,13 +396,37 @@ export class AsyncClientCore {
 
   #toSlots(r: Req): void {
     r.state = "slot-wait";
-    this.#slotWait.add(r);
+    // A request still queued from an earlier wait keeps its place.
+    if (!r.queued) {
+      r.queued = true;
+      this.#slotWait.push(r);
+    }
     this.#arm(r, Infinity);
     this.#pumpSlots();
   }
 
+  /** The first request really waiting for a slot (stale entries dropped). */
+  #nextWaiting(): Req | undefined {
+    for (;;) {
+      const r = this.#slotWait.peek();
+      if (r === undefined || r.state === "slot-wait") return r;
+      this.#slotWait.shift();
+      r.queued = false;
+    }
+  }
+
+  /** Empties the slot-wait queue; returns the requests really waiting. */
+  #takeWaiting(): Req[] {
+    const out: Req[] = [];
+    for (let r = this.#slotWait.shift(); r; r = this.#slotWait.shift()) {
+      r.queued = false;
+      if (r.state === "slot-wait") out.push(r);
+    }
+    return out;
+  }
+
   #pumpSlots(): void {
-    while (this.#slotWait.size > 0 && this.#mode === "foreign") {
+    while (this.#mode === "foreign" && this.#nextWaiting() !== undefined) {
       let slot = this.#idleSlots.pop();
       if (!slot) {
         if (this.#slots.size >= this.#p.fallbackConcurrency) return;
@@ -383,8 +434,8 @@ export class AsyncClientCore {
         slot = { id, req: null };
         this.#slots.set(id, slot);
       }
-      const r: Req = this.#slotWait.values().next().value!;
-      this.#slotWait.delete(r);
+      const r: Req = this.#slotWait.shift()!;
+      r.queued = false;
       slot.req = r;
       r.slot = slot.id;
       this.#countSend(r, r.why);
@@ -418,8 +469,17 @@ export class AsyncClientCore {
     const slot = this.#slots.get(slotId);
     if (!slot || this.#closed) return;
     this.#heardAt = this.#clock.now();
-    const reply = decodeClientReply(msg);
     const r = slot.req;
+    // The common case, matched on bytes: a well-formed 7/MDP reply for the
+    // service of the slot's request (else the general path decides).
+    if (
+      r !== null && msg.length >= 4 && msg[0].length === 0 &&
+      bytesEqual(msg[1], MDPC01) && bytesEqual(msg[2], r.serviceBytes)
+    ) {
+      this.#resolve(r, msg.slice(3));
+      return;
+    }
+    const reply = decodeClientReply(msg);
     if (reply instanceof ProtocolError) {
       this.#invalid(reply.reason);
       return;
@@ -437,6 +497,24 @@ export class AsyncClientCore {
   onMainMessage(msg: Uint8Array[]): void {
     if (this.#closed) return;
     this.#heardAt = this.#clock.now();
+    // The common case, matched on bytes: a well-formed 7/MDP reply whose
+    // first body frame is the CORR frame of a request outstanding on the
+    // main DEALER, for that request's service. Anything else takes the
+    // general path below, which decides exactly as before.
+    if (
+      msg.length >= 4 && msg[0].length === 0 && bytesEqual(msg[1], MDPC01)
+    ) {
+      const id = readCorrelationId(msg[3]);
+      if (id >= 0) {
+        const r = this.#reqs.get(id);
+        if (
+          r !== undefined && r.slot < 0 && bytesEqual(msg[2], r.serviceBytes)
+        ) {
+          this.#resolve(r, msg.slice(4));
+          return;
+        }
+      }
+    }
     const reply = decodeClientReply(msg);
     if (reply instanceof ProtocolError) {
       this.#invalid(reply.reason);
@@ -602,8 +680,7 @@ export class AsyncClientCore {
     const held = [...this.#held];
     this.#held.clear();
     if (mode === "rz") {
-      const waiting = [...this.#slotWait];
-      this.#slotWait.clear();
+      const waiting = this.#takeWaiting();
       for (const r of [...held, ...waiting]) this.#sendMain(r);
       for (const s of this.#idleSlots.splice(0)) {
         this.#slots.delete(s.id);
@@ -773,7 +850,7 @@ export class AsyncClientCore {
       r.entry = undefined;
     }
     this.#held.delete(r);
-    this.#slotWait.delete(r);
+    // A slot-wait queue entry, if any, is dropped lazily (state "done").
     if (r.mmi) {
       const q = this.#mmi.get(r.service);
       const i = q ? q.indexOf(r) : -1;
@@ -810,7 +887,10 @@ export class AsyncClientCore {
     }
     this.#releaseSlot(r, false);
     this.#settle(r);
-    if (!r.internal) this.counters.replies++;
+    if (!r.internal) {
+      this.counters.replies++;
+      this.#port.settled?.(r);
+    }
     r.resolve(body);
     this.#pumpSlots();
   }
@@ -819,7 +899,10 @@ export class AsyncClientCore {
     if (r.state === "done") return;
     this.#releaseSlot(r, true);
     this.#settle(r);
-    if (!r.internal && !(e instanceof ClosedError)) this.counters.failed++;
+    if (!r.internal) {
+      if (!(e instanceof ClosedError)) this.counters.failed++;
+      this.#port.settled?.(r);
+    }
     r.reject(e);
     this.#pumpSlots();
   }
@@ -834,6 +917,20 @@ export class AsyncClientCore {
     for (const s of this.#slots.values()) this.#port.closeSlot(s.id);
     this.#slots.clear();
     this.#idleSlots.length = 0;
+    this.#takeWaiting();
     this.#timers.close();
   }
+}
+
+/** A request's frames on the main DEALER (RZ requests carry a CORR frame). */
+function requestFrames(r: Req): Uint8Array[] {
+  const body = r.body;
+  const head = r.mmi ? 3 : 4;
+  const frames = new Array<Uint8Array>(head + body.length);
+  frames[0] = EMPTY;
+  frames[1] = MDPC01;
+  frames[2] = r.serviceBytes;
+  if (!r.mmi) frames[3] = correlationFrame(r.id);
+  for (let i = 0; i < body.length; i++) frames[head + i] = body[i];
+  return frames;
 }

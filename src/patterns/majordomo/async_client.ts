@@ -36,6 +36,23 @@ import {
 import { Deque } from "./_deque.ts";
 
 const CLS = "MajordomoAsyncClient";
+const REQUEST = `${CLS}.request()`;
+const REQUEST_KEYS = ["deadlineMs", "signal"] as const;
+const te = new TextEncoder();
+/** Most service names whose encoded bytes a client keeps. */
+const SERVICE_CACHE = 256;
+
+// The promise executor of every request: one shared function (no closure
+// per call) that hands the promise's settle functions to `request()`.
+let nextResolve: (body: Uint8Array[]) => void = () => {};
+let nextReject: (e: unknown) => void = () => {};
+function capture(
+  resolve: (body: Uint8Array[]) => void,
+  reject: (e: unknown) => void,
+): void {
+  nextResolve = resolve;
+  nextReject = reject;
+}
 const KEYS = [
   "deadlineMs",
   "attemptTimeoutMs",
@@ -245,6 +262,8 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   readonly #core: AsyncClientCore;
   readonly #waiting = new Deque<() => boolean>();
   readonly #slots = new Map<number, DealerSocket>();
+  /** Service name → its validated bytes (bounded). */
+  readonly #services = new Map<string, Uint8Array>();
   #sock: DealerSocket | null = null;
   #monitor: SocketMonitor | null = null;
   #gen = 0;
@@ -303,6 +322,10 @@ export class MajordomoAsyncClient implements AsyncDisposable {
       closeSlot: (id) => {
         this.#slots.get(id)?.close();
         this.#slots.delete(id);
+      },
+      settled: (r) => {
+        if (r.onAbort) r.signal!.removeEventListener("abort", r.onAbort);
+        if (this.#waiting.length > 0) this.#wake();
       },
     };
     this.#core = new AsyncClientCore(
@@ -415,9 +438,11 @@ export class MajordomoAsyncClient implements AsyncDisposable {
     const id = this.#nextSlot++;
     const sock = this.#dealer();
     this.#slots.set(id, sock);
+    // A slot carries one request at a time: after its reply there is
+    // nothing to drain, so each wake-up looks at the empty socket once.
     this.#track(this.#receive(sock, (m) => {
       if (this.#slots.get(id) === sock) this.#core.onSlotMessage(id, m);
-    }));
+    }, 0));
     return id;
   }
 
@@ -434,20 +459,25 @@ export class MajordomoAsyncClient implements AsyncDisposable {
   async #receive(
     sock: DealerSocket,
     deliver: (m: Uint8Array[]) => void,
+    drain = 1024,
   ): Promise<void> {
     for (;;) {
-      let msg: Uint8Array[];
       try {
-        msg = await sock.receive();
-      } catch {
-        return; // closed
-      }
-      deliver(msg);
-      // Drain what is already there without a promise per message.
-      for (let i = 0; i < 1024 && !sock.closed; i++) {
-        const m = sock.tryReceive();
-        if (m === null) break;
-        deliver(m);
+        deliver(await sock.receive());
+        // Drain what is already there without a promise per message.
+        for (let i = 0; i < drain && !sock.closed; i++) {
+          const m = sock.tryReceive();
+          if (m === null) break;
+          deliver(m);
+        }
+      } catch (e) {
+        if (sock.closed || this.#closed || e instanceof ClosedError) return;
+        // Anything else (a signal interrupting libzmq, EINTR) must not end
+        // the loop: every reply of the socket would be lost with it.
+        this.#log.warn("receive failed; receiving again", {
+          error: String(e),
+        });
+        await new Promise((r) => setTimeout(r, 1));
       }
     }
   }
@@ -499,61 +529,106 @@ export class MajordomoAsyncClient implements AsyncDisposable {
    * const [reply] = await client.request("echo", ["x"], { signal: ac.signal, deadlineMs: 1000 });
    * ```
    */
-  async request(
+  request(
     service: string,
     body: readonly Frame[],
     options?: MajordomoAsyncRequestOptions,
   ): Promise<Uint8Array[]> {
-    const M = `${CLS}.request()`;
-    if (typeof service !== "string") {
-      throw new TypeError(
-        `${M}: service must be a string, got ${typeof service}`,
-      );
-    }
-    opt.frames(M, "body", body);
-    const frames = encodeClientRequest(service, body);
-    const o = opt.readOptions(M, options, ["deadlineMs", "signal"]);
-    const deadlineMs = opt.durationMs(
-      M,
-      "deadlineMs",
-      o.deadlineMs,
-      this.#deadlineMs,
-      { min: 1, infinity: true },
-    );
-    const signal = opt.signal(M, o.signal);
-    if (this.#closed) throw this.#closedError(service);
-    signal?.throwIfAborted();
-    if (this.#core.outstanding >= this.#maxInFlight) {
-      await this.#waitForRoom(signal);
+    let serviceBytes: Uint8Array;
+    let frames: Uint8Array[];
+    let deadlineMs: number;
+    let signal: AbortSignal | undefined;
+    try {
+      if (typeof service !== "string") {
+        throw new TypeError(
+          `${REQUEST}: service must be a string, got ${typeof service}`,
+        );
+      }
+      opt.frames(REQUEST, "body", body);
+      const known = this.#services.get(service);
+      if (known === undefined) {
+        // First use of this name: the codec checks it (and the body).
+        const all = encodeClientRequest(service, body);
+        serviceBytes = all[2];
+        frames = all.slice(3);
+        if (this.#services.size >= SERVICE_CACHE) this.#services.clear();
+        this.#services.set(service, serviceBytes);
+      } else {
+        serviceBytes = known;
+        frames = new Array<Uint8Array>(body.length);
+        for (let i = 0; i < body.length; i++) {
+          const f = body[i];
+          frames[i] = typeof f === "string" ? te.encode(f) : f;
+        }
+      }
+      if (options === undefined) {
+        deadlineMs = this.#deadlineMs;
+      } else {
+        const o = opt.readOptions(REQUEST, options, REQUEST_KEYS);
+        deadlineMs = opt.durationMs(
+          REQUEST,
+          "deadlineMs",
+          o.deadlineMs,
+          this.#deadlineMs,
+          { min: 1, infinity: true },
+        );
+        signal = opt.signal(REQUEST, o.signal);
+      }
       if (this.#closed) throw this.#closedError(service);
       signal?.throwIfAborted();
+    } catch (e) {
+      return Promise.reject(e);
     }
-    return new Promise<Uint8Array[]>((resolve, reject) => {
-      let onAbort: (() => void) | undefined;
-      const done = () => {
-        if (onAbort) signal!.removeEventListener("abort", onAbort);
-        this.#wake();
-      };
-      const req: Req = this.#core.submit(
-        this.#nextId++,
+    if (this.#core.outstanding >= this.#maxInFlight) {
+      return this.#requestLater(
         service,
-        frames[2],
-        frames.slice(3),
+        serviceBytes,
+        frames,
         deadlineMs,
-        (b) => {
-          done();
-          resolve(b);
-        },
-        (e) => {
-          done();
-          reject(e);
-        },
+        signal,
       );
-      if (signal && req.state !== "done") {
-        onAbort = () => this.#core.abort(req, signal.reason);
-        signal.addEventListener("abort", onAbort, { once: true });
-      }
-    });
+    }
+    return this.#start(service, serviceBytes, frames, deadlineMs, signal);
+  }
+
+  async #requestLater(
+    service: string,
+    serviceBytes: Uint8Array,
+    frames: Uint8Array[],
+    deadlineMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array[]> {
+    await this.#waitForRoom(signal);
+    if (this.#closed) throw this.#closedError(service);
+    signal?.throwIfAborted();
+    return await this.#start(service, serviceBytes, frames, deadlineMs, signal);
+  }
+
+  /** Hands a request to the core: one promise, no closure unless a signal. */
+  #start(
+    service: string,
+    serviceBytes: Uint8Array,
+    frames: Uint8Array[],
+    deadlineMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array[]> {
+    const p = new Promise<Uint8Array[]>(capture);
+    const req: Req = this.#core.submit(
+      this.#nextId++,
+      service,
+      serviceBytes,
+      frames,
+      deadlineMs,
+      nextResolve,
+      nextReject,
+    );
+    if (signal && req.state !== "done") {
+      const core = this.#core;
+      req.signal = signal;
+      req.onAbort = () => core.abort(req, signal.reason);
+      signal.addEventListener("abort", req.onAbort, { once: true });
+    }
+    return p;
   }
 
   #closedError(service: string): ClosedError {

@@ -70,11 +70,22 @@ function idFrame(magic: readonly number[], id: number, what: string) {
       `${what}: id must be a non-negative safe integer, got ${id}`,
     );
   }
+  // Written byte by byte (big-endian): no DataView per frame.
   const f = new Uint8Array(CORRELATION_FRAME_BYTES);
-  f.set(magic);
-  const v = new DataView(f.buffer);
-  v.setUint32(4, Math.floor(id / 0x100000000));
-  v.setUint32(8, id >>> 0);
+  f[0] = magic[0];
+  f[1] = magic[1];
+  f[2] = magic[2];
+  f[3] = magic[3];
+  const hi = Math.floor(id / 0x100000000);
+  const lo = id >>> 0;
+  f[4] = hi >>> 24;
+  f[5] = (hi >>> 16) & 0xff;
+  f[6] = (hi >>> 8) & 0xff;
+  f[7] = hi & 0xff;
+  f[8] = lo >>> 24;
+  f[9] = (lo >>> 16) & 0xff;
+  f[10] = (lo >>> 8) & 0xff;
+  f[11] = lo & 0xff;
   return f;
 }
 
@@ -82,11 +93,16 @@ function readId(magic: readonly number[], frame: unknown): number {
   if (
     !(frame instanceof Uint8Array) || frame.length !== CORRELATION_FRAME_BYTES
   ) return -1;
-  for (let i = 0; i < 4; i++) if (frame[i] !== magic[i]) return -1;
-  const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const hi = v.getUint32(4);
+  if (
+    frame[0] !== magic[0] || frame[1] !== magic[1] || frame[2] !== magic[2] ||
+    frame[3] !== magic[3]
+  ) return -1;
+  const hi = ((frame[4] << 24) | (frame[5] << 16) | (frame[6] << 8) |
+    frame[7]) >>> 0;
   if (hi > 0x1fffff) return -1; // beyond 2^53: never one of ours
-  return hi * 0x100000000 + v.getUint32(8);
+  const lo = ((frame[8] << 24) | (frame[9] << 16) | (frame[10] << 8) |
+    frame[11]) >>> 0;
+  return hi * 0x100000000 + lo;
 }
 
 /**
