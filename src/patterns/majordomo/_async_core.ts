@@ -31,9 +31,12 @@ import {
   attemptTimeoutAt,
   type FailureCause,
 } from "../_kit/retry.ts";
-import { EMPTY, MDPC01 } from "../../protocol/mdp/codec.ts";
-import { bytesEqual } from "../../protocol/_frames.ts";
-import { decodeClientReply } from "../../protocol/mdp/codec.ts";
+import {
+  bytesEqual,
+  decodeClientReply,
+  EMPTY,
+  MDPC01,
+} from "../../protocol/mdp/codec.ts";
 import {
   isMmiService,
   MMI_SERVICE,

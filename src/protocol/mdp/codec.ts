@@ -50,7 +50,7 @@ export {
   MDPW01,
   validateServiceName,
 } from "./_encode.ts";
-export { EMPTY, type FrameLike };
+export { bytesEqual, EMPTY, type FrameLike };
 
 const td = new TextDecoder();
 
