@@ -37,6 +37,7 @@ import { shutdown } from "../transport/mod.ts";
 import { configureReactor } from "../transport/reactor.ts";
 import { AddressInUseError, KeyFileError } from "../errors.ts";
 import { checkEndpoint } from "../_util/endpoint.ts";
+import { loadAllowedKeysSync, loadKeyPairSync } from "../security/keys.ts";
 import {
   consoleLogger,
   type LogFormat,
@@ -254,13 +255,33 @@ function readSecurity(
       "--curve-secret needs --allow-clients DIR (or --allow-clients any, to admit every key)",
     );
   }
-  const allow = (v: string) => v === "any" ? "any" as const : { dir: v };
+  // Read now, so that a wrong file or directory is a usage error naming its
+  // flag, not a queue that fails at bind.
+  const load = <T>(flag: string, read: () => T): T => {
+    try {
+      return read();
+    } catch (e) {
+      if (e instanceof KeyFileError) {
+        throw new UsageError(`--${flag}: ${e.message}`);
+      }
+      throw e;
+    }
+  };
+  const { secretKey } = load("curve-secret", () => loadKeyPairSync(secretFile));
+  const allow = (flag: string, v: string) =>
+    v === "any" ? "any" as const : load(flag, () => loadAllowedKeysSync(v));
+  const clientKeys = allow("allow-clients", clients);
   // The backend is a socket of its own: workers are checked against their
   // own list when one is given, else against the clients' list.
   return {
-    security: { curve: { secretFile, allow: allow(clients) } },
+    security: { curve: { secretKey, allow: clientKeys } },
     workerSecurity: {
-      curve: { secretFile, allow: allow(workers ?? clients) },
+      curve: {
+        secretKey,
+        allow: workers === undefined
+          ? clientKeys
+          : allow("allow-workers", workers),
+      },
     },
   };
 }
