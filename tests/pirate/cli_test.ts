@@ -10,143 +10,28 @@ import parsePrometheus from "npm:parse-prometheus-text-format@1.1.1";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { type Child, spawnChild } from "../helpers/spawn.ts";
 import {
-  type LazyPirateClient,
   ParanoidPirateWorker,
   shutdown,
   silentLogger,
   SimplePirateWorker,
 } from "../../mod.ts";
 import { lazyClient } from "./_helpers.ts";
-
-const QUEUE = new URL("../../src/cli/queue.ts", import.meta.url);
-const WORKER = new URL(
-  "../../examples/pirate/paranoid_pirate_worker.ts",
-  import.meta.url,
-);
-const LOCAL = "tcp://127.0.0.1:*";
-const HB = 150;
-const LIVENESS = 3;
-const td = new TextDecoder();
-const te = new TextEncoder();
-
-/** Metric families as the npm parser gives them. */
-interface Family {
-  name: string;
-  type: string;
-  metrics: { value: string; labels?: Record<string, string> }[];
-}
-
-/** A family's sample value (the one whose labels include `labels`). */
-function metric(
-  fams: Family[],
-  name: string,
-  labels: Record<string, string> = {},
-): number {
-  const f = fams.find((x) => x.name === name);
-  if (!f) throw new Error(`no family ${name}`);
-  const m = f.metrics.find((s) =>
-    Object.entries(labels).every(([k, v]) => s.labels?.[k] === v)
-  );
-  if (!m) {
-    throw new Error(`no sample of ${name} with ${JSON.stringify(labels)}`);
-  }
-  return Number(m.value);
-}
-
-/** The JSON of `/stats` (the parts the tests read) or of `/healthz`. */
-export interface QueueJson {
-  status?: string;
-  kind: string;
-  config: Record<string, number>;
-  workers: { idle: number; busy: number; total: number; registered: number };
-  queue: { depth: number; readingClients: boolean };
-  counters: Record<string, number>;
-  security?: Record<
-    "frontend" | "backend",
-    { mechanism: string; admitted: number; refused: number; publicKey?: string }
-  >;
-}
-
-/** GET `url`: the status and the JSON body. */
-export async function getJson(url: string): Promise<[number, QueueJson]> {
-  const r = await fetch(url);
-  return [r.status, await r.json()];
-}
-
-async function until(
-  what: string,
-  test: () => Promise<boolean> | boolean,
-  timeoutMs = 20000,
-): Promise<void> {
-  const t0 = Date.now();
-  while (!(await test())) {
-    if (Date.now() - t0 > timeoutMs) {
-      throw new Error(`${what}: not within ${timeoutMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function startQueue(args: string[]): Promise<Child> {
-  return spawnChild(QUEUE, {
-    args: [
-      "--frontend",
-      LOCAL,
-      "--backend",
-      LOCAL,
-      "--http",
-      "127.0.0.1:0",
-      "--stats-ms",
-      "0",
-      "--log-level",
-      "warn",
-      ...args,
-    ],
-    readyTimeoutMs: 60000,
-  });
-}
-
-async function showStderr<T>(children: Child[], fn: () => Promise<T>) {
-  try {
-    return await fn();
-  } catch (e) {
-    for (const c of children) {
-      console.error(`--- ${c.pid} stderr ---\n${c.stderrText().slice(-4000)}`);
-    }
-    throw e;
-  }
-}
-
-/**
- * `clients` Lazy Pirate clients send `each` requests each, all at once;
- * every reply must be its own request (after the worker's tag, if any).
- * @returns The tags seen (who answered).
- */
-async function load(
-  endpoint: string,
-  clients: number,
-  each: number,
-): Promise<Map<string, number>> {
-  const who = new Map<string, number>();
-  const cs: LazyPirateClient[] = [];
-  for (let c = 0; c < clients; c++) {
-    cs.push(await lazyClient(endpoint, { timeoutMs: 10000, attempts: 1 }));
-  }
-  try {
-    await Promise.all(cs.map(async (client, c) => {
-      for (let i = 0; i < each; i++) {
-        const body = `c${c}-r${i}`;
-        const reply = (await client.request([body])).map((f) => td.decode(f));
-        assertEquals(reply[reply.length - 1], body);
-        const tag = reply.length > 1 ? reply[0] : "";
-        who.set(tag, (who.get(tag) ?? 0) + 1);
-      }
-    }));
-  } finally {
-    await Promise.all(cs.map((c) => c.close()));
-  }
-  return who;
-}
+import {
+  type Family,
+  getJson,
+  HB,
+  LIVENESS,
+  load,
+  LOCAL,
+  metric,
+  QUEUE,
+  showStderr,
+  startQueue,
+  td,
+  te,
+  until,
+  WORKER,
+} from "./_cli_helpers.ts";
 
 const BAD: string[][] = [
   ["--kind", "lazy"],
@@ -237,7 +122,7 @@ Deno.test("deno task queue: a port in use exits 1", async () => {
  *  /stats, /metrics exact; A SIGSTOP -> expired; B kill -9 -> expired or gone;
  *  C answers the rest; SIGTERM -> 503 during --grace-ms, then exit 0.
  */
-Deno.test("deno task queue --kind paranoid --http: exact counts, workers lost to SIGSTOP and kill -9 shown, 503 then exit 0 on SIGTERM", async () => {
+Deno.test("deno task queue --kind paranoid --http: exact counts, workers lost to SIGSTOP and kill -9 shown, SIGTERM: 503 while still serving, a second SIGTERM: exit 0", async () => {
   const q = await startQueue([
     "--kind",
     "paranoid",
@@ -246,7 +131,9 @@ Deno.test("deno task queue --kind paranoid --http: exact counts, workers lost to
     "--liveness",
     String(LIVENESS),
     "--grace-ms",
-    "3000",
+    "60000",
+    "--log-level",
+    "info",
   ]);
   const url = q.ready.http as string;
   const backend = q.ready.backend as string;
@@ -364,8 +251,13 @@ Deno.test("deno task queue --kind paranoid --http: exact counts, workers lost to
       status: "shutting-down",
     }]);
     assertEquals([...(await load(q.endpoint, 1, 1)).entries()], [["C", 1]]);
+    // A second signal cuts the grace short.
+    const t0 = Date.now();
+    q.signal("SIGTERM");
     const status = await q.exited;
     assertEquals(status.code, 0);
+    assert(Date.now() - t0 < 30000, "exited before the grace period ended");
+    assert(q.stderrText().includes("SIGTERM: shutting down in 60000 ms"));
     a.resume();
   });
   await c?.close();
