@@ -434,7 +434,6 @@ class QueueTarget implements ObserveTarget {
         idle: s.idleWorkers,
         busy: s.busyWorkers,
         total: s.idleWorkers + s.busyWorkers,
-        registered: this.#registered,
       },
       queue: {
         depth: s.queued,
@@ -627,7 +626,9 @@ async function main(): Promise<void> {
         ? {
           heartbeatIntervalMs: config.paranoid.heartbeatIntervalMs,
           liveness: config.paranoid.liveness,
-          maxBusyMs: config.paranoid.maxBusyMs,
+          maxBusyMs: config.paranoid.maxBusyMs === Infinity
+            ? "never"
+            : config.paranoid.maxBusyMs,
         }
         : {}),
       maxFrameBytes: config.common.maxFrameBytes,

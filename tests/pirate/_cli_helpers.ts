@@ -46,8 +46,8 @@ export function metric(
 export interface QueueJson {
   status?: string;
   kind: string;
-  config: Record<string, number>;
-  workers: { idle: number; busy: number; total: number; registered: number };
+  config: Record<string, number | string>;
+  workers: { idle: number; busy: number; total: number };
   queue: { depth: number; readingClients: boolean };
   counters: Record<string, number>;
   security?: Record<
