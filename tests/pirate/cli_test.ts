@@ -78,8 +78,8 @@ Deno.test("deno task queue: every bad flag exits 2 with one line naming it and t
     assert(!/^\s+at /m.test(err) && !err.includes("Uncaught"), what);
     assertEquals(child.stdoutLines.length, 0, what);
   };
-  for (let i = 0; i < BAD.length; i += 4) {
-    await Promise.all(BAD.slice(i, i + 4).map(run));
+  for (let i = 0; i < BAD.length; i += 8) {
+    await Promise.all(BAD.slice(i, i + 8).map(run));
   }
   // A Paranoid-only flag with the Simple queue.
   const simple = await spawnChild(QUEUE, {
