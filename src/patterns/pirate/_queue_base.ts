@@ -175,6 +175,8 @@ export class QueueShell implements QueuePort {
   counts!: QueueCounters;
   readonly #idle = new Signal();
   closed = false;
+  /** Requests held until a worker is idle (0 or 1). */
+  #held = 0;
   #loops: Promise<unknown> = Promise.resolve();
 
   /** Creates and binds both sockets; closes them if a bind fails. */
@@ -249,7 +251,7 @@ export class QueueShell implements QueuePort {
 
   /** Counters and worker counts (a snapshot). */
   stats(idleWorkers: number, busyWorkers: number): PirateQueueStats {
-    return { ...this.counts, idleWorkers, busyWorkers };
+    return { ...this.counts, idleWorkers, busyWorkers, queued: this.#held };
   }
 
   /** {@inheritDoc QueuePort.emit} */
@@ -357,7 +359,9 @@ export class QueueShell implements QueuePort {
     for (;;) {
       let w: TakenWorker | undefined;
       while ((w = core.take(this.clock.now())) === undefined) {
+        this.#held = 1;
         await this.#idle.wait(); // none idle any more; hold the request
+        this.#held = 0;
         if (this.closed) return false;
       }
       const out = core.frames(w, m);

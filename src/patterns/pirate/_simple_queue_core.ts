@@ -7,6 +7,8 @@
  * one), so it is released when the worker is taken and interned again when
  * the worker replies or says READY. A dead idle worker stays on the list
  * until a send to it fails (the shell's backend is `ROUTER_MANDATORY`).
+ * Busy workers are only counted (by identity, for `stats.busyWorkers`): one
+ * that dies busy stays counted until it comes back, at most `MAX_BUSY`.
  *
  * @module
  */
@@ -24,6 +26,9 @@ import {
 
 const EMPTY = new Uint8Array(0);
 
+/** Most busy workers remembered for the count (the oldest is forgotten). */
+const MAX_BUSY = 65536;
+
 /** The Simple Pirate queue's decisions. */
 export class SimpleQueueCore implements DispatchCore {
   /** Counters. */
@@ -33,6 +38,8 @@ export class SimpleQueueCore implements DispatchCore {
   readonly #port: QueuePort;
   /** Identity bytes of each idle worker, by handle. */
   readonly #idle = new Map<number, Uint8Array>();
+  /** Hex identities of workers handed a request that have not answered. */
+  readonly #busy = new Set<string>();
 
   /**
    * @param queue The core's worker queue.
@@ -51,6 +58,14 @@ export class SimpleQueueCore implements DispatchCore {
   }
 
   /**
+   * Workers handed a request that have not answered (or said READY)
+   * since. Without heartbeats a worker that died busy stays counted.
+   */
+  get busyCount(): number {
+    return this.#busy.size;
+  }
+
+  /**
    * A worker said READY or replied: it is idle, the most recently ready.
    * @param id Its identity.
    * @param announced Whether it said READY (reported as `worker:ready`).
@@ -60,6 +75,7 @@ export class SimpleQueueCore implements DispatchCore {
     if (h < 0 || !this.#idle.has(h)) {
       if (h < 0) h = this.#ids.internBytes(id);
       this.#idle.set(h, id.slice());
+      if (this.#busy.size > 0) this.#busy.delete(hex(id));
     }
     this.#queue.push(h, SERVICE, Infinity); // (again) the most recently ready
     this.#port.idle();
@@ -83,7 +99,12 @@ export class SimpleQueueCore implements DispatchCore {
     const id = this.#idle.get(h)!;
     this.#idle.delete(h);
     this.#ids.release(h);
-    return { id, hex: hex(id) };
+    const w = { id, hex: hex(id) };
+    if (this.#busy.size >= MAX_BUSY) {
+      this.#busy.delete(this.#busy.values().next().value!);
+    }
+    this.#busy.add(w.hex);
+    return w;
   }
 
   /**
@@ -102,6 +123,7 @@ export class SimpleQueueCore implements DispatchCore {
    * @param w The worker.
    */
   gone(w: TakenWorker): void {
+    this.#busy.delete(w.hex);
     this.counts.gone++;
     this.#port.emit({ type: "worker:gone", worker: w.hex });
   }
@@ -113,5 +135,6 @@ export class SimpleQueueCore implements DispatchCore {
       this.#ids.release(h);
     }
     this.#idle.clear();
+    this.#busy.clear();
   }
 }

@@ -86,8 +86,19 @@ export interface PirateQueueStats {
   droppedReplies: number;
   /** Workers waiting for a request now. */
   idleWorkers: number;
-  /** Workers processing a request now (the Simple queue does not track them: 0). */
+  /**
+   * Workers processing a request now. The Simple queue counts workers
+   * handed a request that have not answered yet: without heartbeats, one
+   * that died busy stays counted until it comes back.
+   */
   busyWorkers: number;
+  /**
+   * Requests read from a client and held by the queue until a worker is
+   * idle: 0 or 1, since the queue reads clients only while a worker is
+   * idle; the others wait in libzmq's pipe of each client connection,
+   * which is not counted.
+   */
+  queued: number;
 }
 
 /**

@@ -161,9 +161,13 @@ export class SimplePirateQueue implements AsyncDisposable {
     }
   }
 
-  /** Counters and current worker counts (a snapshot; `busyWorkers` is always 0). */
+  /**
+   * Counters and current worker counts (a snapshot). `busyWorkers`: workers
+   * handed a request that have not answered yet (without heartbeats, one
+   * that died busy stays counted until it comes back).
+   */
   get stats(): PirateQueueStats {
-    return this.#q.stats(this.#core.idleCount, 0);
+    return this.#q.stats(this.#core.idleCount, this.#core.busyCount);
   }
 
   /**
