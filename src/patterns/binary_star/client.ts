@@ -142,7 +142,7 @@ export interface BinaryStarClientStats {
  * servers, sends each request on a REQ socket to the current one, and when
  * no reply comes within `attemptTimeoutMs` it closes the socket (a late
  * reply can never be taken for a later request), switches to the other
- * server, waits `settleMs` and resends. It stays on the server that
+ * server (connecting at once), waits `settleMs` and resends. It stays on the server that
  * answered. When neither answers within `deadlineMs` the request fails
  * with `PeerUnavailableError`. Requests run one at a time.
  *
@@ -380,6 +380,12 @@ export class BinaryStarClient implements AsyncDisposable {
               attempt: n,
             });
           }
+          // Open the other server's socket now, so that its connection
+          // and handshake happen during the settle delay and the resend
+          // goes out as soon as the delay ends.
+          try {
+            this.#line.socket(this.endpoint);
+          } catch { /* opened again (and reported) by the next attempt */ }
           const left = calledAt + deadlineMs - this.#clock.now();
           const wait = Math.min(this.#settleMs, Math.max(0, left));
           if (wait > 0) {
