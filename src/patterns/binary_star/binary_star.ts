@@ -142,7 +142,11 @@ export type BinaryStarVoterHandler = (
  *   node takes over (PASSIVE → ACTIVE) only when a client asks AND the
  *   peer is gone, so a cut between the two servers alone never makes two
  *   actives. A node that does not serve reads the request and drops it; the
- *   client times out and tries the other server.
+ *   client times out and tries the other server. A request that arrives
+ *   while the peer is overdue (silent for more than one heartbeat, not yet
+ *   gone) is held instead, unanswered, until the peer's expiry instant:
+ *   then it is the vote and is served, unless the peer's state message
+ *   comes first (dropped). The voter holds; `vote()` never does.
  * - Two actives (or two passives) are detected, logged as errors and
  *   reported; see the `dualActive` option for how they are resolved.
  *
