@@ -49,6 +49,16 @@ export type BinaryStarClientEvent =
     readonly attempt: number;
   }
   | {
+    /**
+     * The server the client had just left answered after all, during the
+     * settle delay: the reply is taken and the client stays with it.
+     */
+    readonly type: "reply:late";
+    readonly from: string;
+    /** The attempt that had timed out, from 1. */
+    readonly attempt: number;
+  }
+  | {
     /** The request failed: neither server answered within its deadline. */
     readonly type: "request:failed";
     readonly attempts: number;
@@ -135,14 +145,21 @@ export interface BinaryStarClientStats {
   switches: number;
   /** Requests that failed with `PeerUnavailableError`. */
   failures: number;
+  /**
+   * Replies that arrived after their attempt's timeout, during the settle
+   * delay, from the server the client had just left (taken, not lost).
+   */
+  lateReplies: number;
 }
 
 /**
  * A client of a Binary Star pair (zguide `bstarcli`): it knows both
  * servers, sends each request on a REQ socket to the current one, and when
- * no reply comes within `attemptTimeoutMs` it closes the socket (a late
- * reply can never be taken for a later request), switches to the other
- * server (connecting at once), waits `settleMs` and resends. It stays on the server that
+ * no reply comes within `attemptTimeoutMs` it switches to the other server
+ * (connecting at once), waits `settleMs` and resends. During the settle
+ * delay it still takes a late reply to that request from the server it
+ * left (and stays with that server); after it, the silent socket is
+ * closed, so a late reply can never be taken for a later request. It stays on the server that
  * answered. When neither answers within `deadlineMs` the request fails
  * with `PeerUnavailableError`. Requests run one at a time.
  *
@@ -180,7 +197,8 @@ export class BinaryStarClient implements AsyncDisposable {
   readonly #events: EventHub<BinaryStarClientEvent>;
   readonly #clock: Clock;
   readonly #close = new AbortController();
-  readonly #line: ReqLine;
+  /** One REQ line per server, so a silent attempt's socket can be heard during the settle delay. */
+  readonly #lines: readonly [ReqLine, ReqLine];
   readonly #serial = new Serial();
   #server = 0;
   #closed = false;
@@ -189,6 +207,7 @@ export class BinaryStarClient implements AsyncDisposable {
     replies: 0,
     switches: 0,
     failures: 0,
+    lateReplies: 0,
   };
 
   private constructor(
@@ -226,7 +245,7 @@ export class BinaryStarClient implements AsyncDisposable {
       opt.fn<(e: BinaryStarClientEvent) => void>(CLS, "onEvent", o.onEvent),
     );
     this.#clock = opt.clock(CLS, o.clock);
-    this.#line = new ReqLine((endpoint) => {
+    const open = (endpoint: string) => {
       const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
       try {
         s.connect(endpoint);
@@ -235,7 +254,11 @@ export class BinaryStarClient implements AsyncDisposable {
         throw e;
       }
       return s;
-    }, this.#clock);
+    };
+    this.#lines = [
+      new ReqLine(open, this.#clock),
+      new ReqLine(open, this.#clock),
+    ];
   }
 
   /**
@@ -271,7 +294,7 @@ export class BinaryStarClient implements AsyncDisposable {
         [endpoints[0], endpoints[1]],
         options,
       );
-      client.#line.socket(client.endpoint);
+      client.#lines[0].socket(client.endpoint);
       return Promise.resolve(client);
     } catch (e) {
       return Promise.reject(e);
@@ -350,10 +373,12 @@ export class BinaryStarClient implements AsyncDisposable {
         startedAt: calledAt,
         attempt: async (_n, dueAt) => {
           tried.push(this.endpoint);
-          const reply = await this.#line.attempt(this.endpoint, frames, dueAt, [
-            this.#close.signal,
-            signal,
-          ]);
+          const reply = await this.#lines[this.#server].attempt(
+            this.endpoint,
+            frames,
+            dueAt,
+            [this.#close.signal, signal],
+          );
           if (reply === null) return { ok: false, cause: "timeout" };
           if (this.#validate && !this.#validate(frames, reply)) {
             return { ok: false, cause: "timeout", detail: "invalid" };
@@ -361,11 +386,16 @@ export class BinaryStarClient implements AsyncDisposable {
           return { ok: true, value: reply };
         },
         afterFailure: async (n) => {
-          // Close, switch server, settle (guide: at least the failover
-          // timeout), then the loop resends on a fresh socket.
-          this.#line.drop();
+          // Switch server and settle (guide: at least the failover
+          // timeout), then the loop resends on the other server's socket.
+          // Meanwhile the silent attempt's socket stays open: a reply to
+          // this same request that arrives late (a loaded host, a server
+          // that took over just as we gave up) is taken during the settle
+          // delay instead of being thrown away with the socket.
+          const silent = this.#server;
+          const late = this.#lines[silent];
           const from = this.endpoint;
-          this.#server = 1 - this.#server;
+          this.#server = 1 - silent;
           this.#stats.switches++;
           this.#log.warn("no reply; switching server", {
             from,
@@ -384,25 +414,27 @@ export class BinaryStarClient implements AsyncDisposable {
           // and handshake happen during the settle delay and the resend
           // goes out as soon as the delay ends.
           try {
-            this.#line.socket(this.endpoint);
+            this.#lines[this.#server].socket(this.endpoint);
           } catch { /* opened again (and reported) by the next attempt */ }
           const left = calledAt + deadlineMs - this.#clock.now();
           const wait = Math.min(this.#settleMs, Math.max(0, left));
-          if (wait > 0) {
-            const both = signal
-              ? AbortSignal.any([signal, this.#close.signal])
-              : this.#close.signal;
-            try {
-              await this.#clock.sleep(wait, both);
-            } catch (e) {
-              if (this.#closed) {
-                throw new ClosedError(
-                  `${CLS}: request abandoned, client is closed`,
-                );
-              }
-              throw e;
-            }
+          if (wait <= 0) {
+            late.drop();
+            return;
           }
+          const reply = await this.#settle(late, from, frames, wait, signal);
+          if (reply === null) {
+            late.drop(); // a REQ still waiting for its reply: unusable
+            return;
+          }
+          // The server we left answered after all: stay with it.
+          this.#lines[this.#server].drop();
+          this.#server = silent;
+          this.#stats.lateReplies++;
+          if (this.#events.active) {
+            this.#events.emit({ type: "reply:late", from, attempt: n });
+          }
+          return { value: reply };
         },
         giveUp: (_reason, n, elapsedMs) => {
           this.#stats.failures++;
@@ -430,6 +462,43 @@ export class BinaryStarClient implements AsyncDisposable {
   }
 
   /**
+   * The settle delay: sleeps `wait` ms, or less if the silent attempt's
+   * reply (a valid one) arrives on its socket meanwhile.
+   * @returns The late reply, or null after the whole delay.
+   * @throws {ClosedError} When the client is closed meanwhile.
+   * @throws The request's abort reason when it is aborted.
+   */
+  async #settle(
+    late: ReqLine,
+    endpoint: string,
+    frames: readonly Frame[],
+    wait: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Message | null> {
+    const done = new AbortController();
+    const list = [done.signal, this.#close.signal];
+    if (signal) list.push(signal);
+    const all = AbortSignal.any(list);
+    const slept = this.#clock.sleep(wait, all).then(() => null);
+    const heard = new Promise<Message>((resolve) => {
+      late.socket(endpoint).receive({ signal: all }).then((m) => {
+        if (!this.#validate || this.#validate(frames, m)) resolve(m);
+      }, () => {/* aborted, or the socket closed: the sleep decides */});
+    });
+    try {
+      return await Promise.race([slept, heard]);
+    } catch (e) {
+      if (this.#closed) {
+        throw new ClosedError(`${CLS}: request abandoned, client is closed`);
+      }
+      throw e;
+    } finally {
+      done.abort();
+      slept.catch(() => {});
+    }
+  }
+
+  /**
    * Closes the socket; a pending request rejects with `ClosedError`.
    * Idempotent.
    * @returns Resolves once the pending request has settled.
@@ -444,7 +513,7 @@ export class BinaryStarClient implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#close.abort(new ClosedError(`${CLS} closed`));
-      this.#line.drop();
+      for (const line of this.#lines) line.drop();
     }
     await this.#serial.idle();
   }
