@@ -7,8 +7,10 @@
  * - a reply that comes after the attempt timeout but during the settle
  *   delay is taken: the request resolves with it, nothing is sent to the
  *   other server, and the client stays with the one that answered;
- * - a reply that comes after the settle delay (the resend has gone to the
- *   other server) is not taken: the other server's reply is, once;
+ * - a reply that comes during the next attempt (on the other server) is
+ *   taken too, and that attempt abandoned;
+ * - a reply that comes once the client has gone back to its server (a
+ *   fresh socket) is not taken: the other server's reply is, once;
  * - after a switch the client is connected to the other server before the
  *   settle delay ends (the resend does not wait for a connection).
  */
@@ -78,7 +80,42 @@ Deno.test("BinaryStarClient: a reply after the attempt timeout but within the se
   }
 });
 
-Deno.test("BinaryStarClient: a reply after the settle delay is not taken; the other server's reply is, once", async () => {
+Deno.test("BinaryStarClient: a late reply during the next attempt (on the other server) is taken too; the other server's reply is not", async () => {
+  const a = new RouterSocket({ lingerMs: 0 });
+  const b = new RouterSocket({ lingerMs: 0 });
+  const ea = a.bind(LOCAL);
+  const eb = b.bind(LOCAL);
+  const client = await BinaryStarClient.connect([ea, eb], {
+    attemptTimeoutMs: 1_000,
+    settleMs: 10,
+    deadlineMs: 60_000,
+    logger: silentLogger,
+  });
+  try {
+    // Let the first attempt (1 s) time out without an answer.
+    const pending = client.request(["p"]);
+    const reqA = await a.receive({ timeoutMs: 10_000 });
+    const reqB = await b.receive({ timeoutMs: 10_000 }); // the resend, 1 s on
+    await answer(a, reqA, "from A, late"); // during B's attempt
+    const reply = await pending;
+    assert.equal(td.decode(reply[0]), "from A, late");
+    assert.equal(client.endpoint, ea);
+    assert.equal(client.stats.lateReplies, 1);
+    await answer(b, reqB, "from B, abandoned"); // its socket is closed
+    const next = client.request(["q"]);
+    const reqA2 = await a.receive({ timeoutMs: 10_000 });
+    assert.equal(td.decode(reqA2[2]), "q");
+    await answer(a, reqA2, "A: q");
+    assert.equal(td.decode((await next)[0]), "A: q");
+    assert.equal(client.stats.replies, 2);
+  } finally {
+    await client.close();
+    a.close();
+    b.close();
+  }
+});
+
+Deno.test("BinaryStarClient: a reply on a socket the client has closed (it went back to that server) is not taken; the fresh one is, once", async () => {
   const a = new RouterSocket({ lingerMs: 0 });
   const b = new RouterSocket({ lingerMs: 0 });
   const ea = a.bind(LOCAL);
@@ -91,21 +128,25 @@ Deno.test("BinaryStarClient: a reply after the settle delay is not taken; the ot
   });
   try {
     const pending = client.request(["x"]);
-    const reqA = await a.receive({ timeoutMs: 10_000 });
-    const reqB = await b.receive({ timeoutMs: 10_000 }); // the resend
-    await answer(a, reqA, "from A, too late"); // its socket is closed
-    await answer(b, reqB, "from B");
+    const reqA = await a.receive({ timeoutMs: 10_000 }); // attempt 1
+    await b.receive({ timeoutMs: 10_000 }); // attempt 2, left unanswered
+    const reqA2 = await a.receive({ timeoutMs: 10_000 }); // attempt 3
+    assert.equal(td.decode(reqA2[2]), "x");
+    assert.notDeepEqual(reqA2[0], reqA[0], "a fresh socket");
+    await answer(a, reqA, "stale"); // its socket is closed: dropped
+    await answer(a, reqA2, "fresh");
     const reply = await pending;
-    assert.equal(td.decode(reply[0]), "from B");
-    assert.equal(client.endpoint, eb);
+    assert.equal(td.decode(reply[0]), "fresh");
+    assert.equal(client.endpoint, ea);
     assert.equal(client.stats.lateReplies, 0);
     assert.equal(client.stats.replies, 1);
-    // A later request is not answered by A's stale reply.
+    assert.equal(client.stats.switches, 2);
+    // A later request gets its own reply.
     const next = client.request(["y"]);
-    const reqB2 = await b.receive({ timeoutMs: 10_000 });
-    assert.equal(td.decode(reqB2[2]), "y");
-    await answer(b, reqB2, "B: y");
-    assert.equal(td.decode((await next)[0]), "B: y");
+    const reqA3 = await a.receive({ timeoutMs: 10_000 });
+    assert.equal(td.decode(reqA3[2]), "y");
+    await answer(a, reqA3, "A: y");
+    assert.equal(td.decode((await next)[0]), "A: y");
   } finally {
     await client.close();
     a.close();

@@ -51,7 +51,8 @@ export type BinaryStarClientEvent =
   | {
     /**
      * The server the client had just left answered after all, during the
-     * settle delay: the reply is taken and the client stays with it.
+     * settle delay or the next attempt: the reply is taken and the client
+     * stays with it.
      */
     readonly type: "reply:late";
     readonly from: string;
@@ -147,9 +148,22 @@ export interface BinaryStarClientStats {
   failures: number;
   /**
    * Replies that arrived after their attempt's timeout, during the settle
-   * delay, from the server the client had just left (taken, not lost).
+   * delay or the next attempt, from the server the client had just left
+   * (taken, not lost).
    */
   lateReplies: number;
+}
+
+/** A silent attempt's socket, still listened to for its reply. */
+interface Late {
+  /** Which server (0 primary, 1 backup). */
+  readonly server: number;
+  readonly endpoint: string;
+  /** The attempt that timed out, from 1. */
+  readonly attempt: number;
+  /** Resolves with a valid reply; never rejects (pending when stopped). */
+  readonly reply: Promise<Message>;
+  readonly stop: AbortController;
 }
 
 /**
@@ -157,9 +171,10 @@ export interface BinaryStarClientStats {
  * servers, sends each request on a REQ socket to the current one, and when
  * no reply comes within `attemptTimeoutMs` it switches to the other server
  * (connecting at once), waits `settleMs` and resends. During the settle
- * delay it still takes a late reply to that request from the server it
- * left (and stays with that server); after it, the silent socket is
- * closed, so a late reply can never be taken for a later request. It stays on the server that
+ * delay and the next attempt it still takes a late reply to that request
+ * from the server it left (and stays with that server); a silent socket is
+ * closed when the client goes back to its server or the request ends, so a
+ * late reply can never be taken for a later request. It stays on the server that
  * answered. When neither answers within `deadlineMs` the request fails
  * with `PeerUnavailableError`. Requests run one at a time.
  *
@@ -365,6 +380,11 @@ export class BinaryStarClient implements AsyncDisposable {
     if (this.#closed) throw new ClosedError(`${CLS}: client is closed`);
     this.#stats.requests++;
     const tried: string[] = [];
+    // The last silent attempt's socket, still listened to: a reply to this
+    // same request that arrives late (a loaded host, a server that took
+    // over just as we gave up) is taken, during the settle delay and the
+    // next attempt, instead of being thrown away with the socket.
+    let late: Late | null = null;
     try {
       const reply = await runWithRetries<Message>({
         clock: this.#clock,
@@ -373,12 +393,32 @@ export class BinaryStarClient implements AsyncDisposable {
         startedAt: calledAt,
         attempt: async (_n, dueAt) => {
           tried.push(this.endpoint);
-          const reply = await this.#lines[this.#server].attempt(
-            this.endpoint,
-            frames,
-            dueAt,
-            [this.#close.signal, signal],
-          );
+          const line = this.#lines[this.#server];
+          const cut = new AbortController();
+          const mine = line.attempt(this.endpoint, frames, dueAt, [
+            this.#close.signal,
+            signal,
+            cut.signal,
+          ]);
+          let reply: Message | null;
+          if (late === null) {
+            reply = await mine;
+          } else {
+            const won = await Promise.race([
+              mine.then((m) => ({ late: false as const, m })),
+              late.reply.then((m) => ({ late: true as const, m })),
+            ]);
+            if (won.late) {
+              // The server we left answered: abandon this attempt (its
+              // socket, now waiting for a reply, is dropped) and stay there.
+              mine.catch(() => {});
+              cut.abort(new ClosedError("superseded by a late reply"));
+              this.#tookLate(late);
+              late = null;
+              return { ok: true, value: won.m };
+            }
+            reply = won.m;
+          }
           if (reply === null) return { ok: false, cause: "timeout" };
           if (this.#validate && !this.#validate(frames, reply)) {
             return { ok: false, cause: "timeout", detail: "invalid" };
@@ -388,13 +428,12 @@ export class BinaryStarClient implements AsyncDisposable {
         afterFailure: async (n) => {
           // Switch server and settle (guide: at least the failover
           // timeout), then the loop resends on the other server's socket.
-          // Meanwhile the silent attempt's socket stays open: a reply to
-          // this same request that arrives late (a loaded host, a server
-          // that took over just as we gave up) is taken during the settle
-          // delay instead of being thrown away with the socket.
           const silent = this.#server;
-          const late = this.#lines[silent];
           const from = this.endpoint;
+          // A socket still waiting on the server we go back to cannot
+          // send again: close it (the resend opens a fresh one).
+          this.#forget(late);
+          late = this.#listen(silent, from, frames, n, signal);
           this.#server = 1 - silent;
           this.#stats.switches++;
           this.#log.warn("no reply; switching server", {
@@ -418,22 +457,11 @@ export class BinaryStarClient implements AsyncDisposable {
           } catch { /* opened again (and reported) by the next attempt */ }
           const left = calledAt + deadlineMs - this.#clock.now();
           const wait = Math.min(this.#settleMs, Math.max(0, left));
-          if (wait <= 0) {
-            late.drop();
-            return;
-          }
-          const reply = await this.#settle(late, from, frames, wait, signal);
-          if (reply === null) {
-            late.drop(); // a REQ still waiting for its reply: unusable
-            return;
-          }
-          // The server we left answered after all: stay with it.
-          this.#lines[this.#server].drop();
-          this.#server = silent;
-          this.#stats.lateReplies++;
-          if (this.#events.active) {
-            this.#events.emit({ type: "reply:late", from, attempt: n });
-          }
+          if (wait <= 0) return;
+          const reply = await this.#settle(late, wait, signal);
+          if (reply === null) return;
+          this.#tookLate(late);
+          late = null;
           return { value: reply };
         },
         giveUp: (_reason, n, elapsedMs) => {
@@ -458,35 +486,78 @@ export class BinaryStarClient implements AsyncDisposable {
         });
       }
       throw e;
+    } finally {
+      this.#forget(late);
+    }
+  }
+
+  /** Starts listening for a late reply on a silent attempt's socket. */
+  #listen(
+    server: number,
+    endpoint: string,
+    frames: readonly Frame[],
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Late {
+    const stop = new AbortController();
+    const list = [stop.signal, this.#close.signal];
+    if (signal) list.push(signal);
+    const all = AbortSignal.any(list);
+    const reply = new Promise<Message>((resolve) => {
+      this.#lines[server].socket(endpoint).receive({ signal: all }).then(
+        (m) => {
+          // An invalid reply counts as silence: keep waiting elsewhere.
+          if (!this.#validate || this.#validate(frames, m)) resolve(m);
+        },
+        () => {/* stopped, or the socket closed: never resolves */},
+      );
+    });
+    return { server, endpoint, attempt, reply, stop };
+  }
+
+  /** Stops listening to a silent socket and closes it (a REQ still waiting). */
+  #forget(late: Late | null): void {
+    if (late === null) return;
+    late.stop.abort();
+    this.#lines[late.server].drop();
+  }
+
+  /** A late reply was taken: stay with its server (its socket is usable again). */
+  #tookLate(late: Late): void {
+    if (this.#server !== late.server) {
+      this.#lines[this.#server].drop();
+      this.#server = late.server;
+    }
+    this.#stats.lateReplies++;
+    if (this.#events.active) {
+      this.#events.emit({
+        type: "reply:late",
+        from: late.endpoint,
+        attempt: late.attempt,
+      });
     }
   }
 
   /**
-   * The settle delay: sleeps `wait` ms, or less if the silent attempt's
-   * reply (a valid one) arrives on its socket meanwhile.
+   * The settle delay: sleeps `wait` ms, or less if the late reply arrives
+   * meanwhile.
    * @returns The late reply, or null after the whole delay.
    * @throws {ClosedError} When the client is closed meanwhile.
    * @throws The request's abort reason when it is aborted.
    */
   async #settle(
-    late: ReqLine,
-    endpoint: string,
-    frames: readonly Frame[],
+    late: Late,
     wait: number,
     signal: AbortSignal | undefined,
   ): Promise<Message | null> {
     const done = new AbortController();
     const list = [done.signal, this.#close.signal];
     if (signal) list.push(signal);
-    const all = AbortSignal.any(list);
-    const slept = this.#clock.sleep(wait, all).then(() => null);
-    const heard = new Promise<Message>((resolve) => {
-      late.socket(endpoint).receive({ signal: all }).then((m) => {
-        if (!this.#validate || this.#validate(frames, m)) resolve(m);
-      }, () => {/* aborted, or the socket closed: the sleep decides */});
-    });
+    const slept = this.#clock.sleep(wait, AbortSignal.any(list)).then(() =>
+      null
+    );
     try {
-      return await Promise.race([slept, heard]);
+      return await Promise.race([slept, late.reply]);
     } catch (e) {
       if (this.#closed) {
         throw new ClosedError(`${CLS}: request abandoned, client is closed`);
