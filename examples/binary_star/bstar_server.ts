@@ -23,8 +23,9 @@ line on stdout, then one JSON line per state change
 
 What to expect: the primary goes ACTIVE as soon as it hears the backup, the
 backup PASSIVE. Kill the primary: the backup goes ACTIVE when the next client
-request arrives after the failover timeout (heartbeat x liveness). Restart the
-primary: it comes back PASSIVE.
+request arrives after the failover timeout (heartbeat x liveness), or at that
+instant for a request that came up to one heartbeat earlier (held, then
+served). Restart the primary: it comes back PASSIVE.
 
   deno run -A examples/binary_star/bstar_server.ts --primary
   deno run -A examples/binary_star/bstar_server.ts --backup

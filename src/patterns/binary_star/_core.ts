@@ -2,8 +2,11 @@
  * The decisions of one Binary Star server, without sockets or timers: the
  * role's transition table (`_fsm.ts`), the peer's liveness (the kit's
  * `PeerLiveness`: the peer is gone after `liveness` silent heartbeats),
- * when to publish our state, and which event a client request raises
- * (`CLIENT_VOTE` once the peer is gone, else `CLIENT_REQUEST`). Time is
+ * when to publish our state, which event a client request raises
+ * (`CLIENT_VOTE` once the peer is gone, `CLIENT_OVERDUE` while it is
+ * overdue, silent for more than one heartbeat, else `CLIENT_REQUEST`), and
+ * how many requests are held, so that the expiry raises `HELD_VOTE`
+ * rather than `PEER_EXPIRED` when some are waiting. Time is
  * the caller's `now`; the shell passes the kit's running time, so that a
  * paused server does not count its own pause as the peer's silence.
  * Private.
@@ -32,6 +35,13 @@ export interface BstarStep {
   readonly actions: readonly BstarAction[];
   /** Whether a client request is to be handled (`accept` among the actions). */
   readonly accept: boolean;
+  /** Whether the client request is held (`hold` among the actions). */
+  readonly hold: boolean;
+  /**
+   * Held requests this step settled: served (`serve-held`) or dropped
+   * (`drop-held`); 0 when none.
+   */
+  readonly released: number;
 }
 
 /** Slack for floating-point rounding when comparing due times, ms. */
@@ -49,6 +59,8 @@ export class BinaryStarCore {
   #lostReported = false;
   /** The peer's last state number (0: never heard). */
   #peerState = 0;
+  /** Client requests held until the peer is heard or gone. */
+  #held = 0;
 
   /**
    * @param role Primary or backup.
@@ -80,6 +92,21 @@ export class BinaryStarCore {
     return this.#peer.lastHeardAt;
   }
 
+  /** Client requests held now (until the peer is heard or gone). */
+  get held(): number {
+    return this.#held;
+  }
+
+  /**
+   * Whether the peer is overdue at `now`: silent for more than one
+   * heartbeat (one state message missed), whether or not it is gone yet.
+   * @param now The current time.
+   * @returns True after more than one silent heartbeat.
+   */
+  peerOverdue(now: number): boolean {
+    return now - this.#peer.lastHeardAt > this.#p.heartbeatIntervalMs;
+  }
+
   /**
    * Whether the peer counts as gone at `now`.
    * @param now The current time.
@@ -98,12 +125,23 @@ export class BinaryStarCore {
     const from = this.#state;
     const t = step(this.#machine, from, event)!;
     this.#state = t.next;
+    const hold = t.actions.includes("hold");
+    let released = 0;
+    if (hold) this.#held++;
+    else if (
+      t.actions.includes("serve-held") || t.actions.includes("drop-held")
+    ) {
+      released = this.#held;
+      this.#held = 0;
+    }
     return {
       event,
       from,
       state: t.next,
       actions: t.actions,
       accept: t.actions.includes("accept"),
+      hold,
+      released,
     };
   }
 
@@ -123,11 +161,20 @@ export class BinaryStarCore {
   /**
    * A request arrived on the voter socket.
    * @param now The current time.
-   * @returns The step; `accept` says whether to handle it.
+   * @param canHold Whether the caller can keep the request unanswered
+   * until the peer is heard or gone (`hold` in the step); a caller that
+   * cannot gets `CLIENT_REQUEST` while the peer is overdue, as if it were
+   * alive.
+   * @returns The step; `accept` says whether to handle it now, `hold`
+   * whether to keep it until a later step's `serve-held` or `drop-held`.
    */
-  onClientRequest(now: number): BstarStep {
+  onClientRequest(now: number, canHold = false): BstarStep {
     return this.apply(
-      this.peerExpired(now) ? "CLIENT_VOTE" : "CLIENT_REQUEST",
+      this.peerExpired(now)
+        ? "CLIENT_VOTE"
+        : canHold && this.peerOverdue(now)
+        ? "CLIENT_OVERDUE"
+        : "CLIENT_REQUEST",
     );
   }
 
@@ -147,15 +194,16 @@ export class BinaryStarCore {
   }
 
   /**
-   * The expiry timer: `PEER_EXPIRED` once per silence, when the peer has
-   * just crossed its expiry.
+   * The expiry timer: once per silence, when the peer has just crossed
+   * its expiry, `HELD_VOTE` if requests are held (they vote), else
+   * `PEER_EXPIRED`.
    * @param now The current time.
    * @returns The step, or undefined when nothing is due.
    */
   checkExpiry(now: number): BstarStep | undefined {
     if (this.#lostReported || !this.peerExpired(now)) return undefined;
     this.#lostReported = true;
-    return this.apply("PEER_EXPIRED");
+    return this.apply(this.#held > 0 ? "HELD_VOTE" : "PEER_EXPIRED");
   }
 
   /**

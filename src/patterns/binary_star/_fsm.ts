@@ -10,12 +10,30 @@
  * - `PEER_PRIMARY`, `PEER_BACKUP`, `PEER_ACTIVE`, `PEER_PASSIVE`: the
  *   peer's state message arrived (it says what the peer is);
  * - `CLIENT_REQUEST`: a request on the voter socket while the peer is
- *   alive (heard within `liveness` heartbeats);
+ *   alive (heard within the last heartbeat; or, for a caller that cannot
+ *   hold requests, within `liveness` heartbeats);
+ * - `CLIENT_OVERDUE`: a request while the peer is overdue (silent for more
+ *   than one heartbeat) but not yet gone. A node that could take over holds
+ *   it, unanswered, until the peer's expiry instant or its next state
+ *   message, whichever comes first;
  * - `CLIENT_VOTE`: a request on the voter socket while the peer is silent
  *   (the guide's "client vote": the three-way decision, a client asks AND
  *   the peer is gone);
- * - `PEER_EXPIRED`: the peer-expiry timer ran out (reported; on its own
- *   it never makes a server active, only a client vote does).
+ * - `HELD_VOTE`: the peer-expiry timer ran out while requests were held:
+ *   they are the vote (the peer is silent past the timeout AND a client
+ *   asked, and is still waiting for its answer);
+ * - `PEER_EXPIRED`: the peer-expiry timer ran out with no request held
+ *   (reported; on its own it never makes a server active, only a client
+ *   vote does).
+ *
+ * Held requests leave the hold on the next event that settles them: they
+ * are served when it leaves the node ACTIVE (`serve-held`: `HELD_VOTE`, a
+ * `CLIENT_VOTE`, a peer message that makes us active) and dropped
+ * otherwise (`drop-held`: the peer spoke and still serves, so the client
+ * must go back to it). Without the hold a request that reaches the
+ * surviving server a little before it counts its peer gone is dropped,
+ * and the client goes round both servers once more (a whole attempt
+ * timeout and settle delay per server).
  *
  * The two roles share every row but the fatal ones. Two actives (the peer
  * says ACTIVE while we are) and two passives are detected and reported
@@ -40,7 +58,9 @@ export type BstarEvent =
   | "PEER_ACTIVE"
   | "PEER_PASSIVE"
   | "CLIENT_REQUEST"
+  | "CLIENT_OVERDUE"
   | "CLIENT_VOTE"
+  | "HELD_VOTE"
   | "PEER_EXPIRED";
 
 /** What the shell does, in order. */
@@ -53,6 +73,15 @@ export type BstarAction =
   | "accept"
   /** Read and discard the client request (no reply; the client fails over). */
   | "reject"
+  /**
+   * Keep the client request unanswered until the peer's expiry instant or
+   * its next state message.
+   */
+  | "hold"
+  /** Hand the held requests to the handler (the node is now ACTIVE). */
+  | "serve-held"
+  /** Discard the held requests (the peer spoke; it still serves). */
+  | "drop-held"
   /** Fatal: both servers active (split brain). Logged loudly, reported. */
   | "dual-active"
   /** Fatal: both servers passive (nobody serves). Logged loudly, reported. */
@@ -77,7 +106,9 @@ export const EVENTS: readonly BstarEvent[] = [
   "PEER_ACTIVE",
   "PEER_PASSIVE",
   "CLIENT_REQUEST",
+  "CLIENT_OVERDUE",
   "CLIENT_VOTE",
+  "HELD_VOTE",
   "PEER_EXPIRED",
 ];
 
@@ -108,14 +139,16 @@ type Row = {
 
 const PRIMARY: Row = {
   // The backup is there and waiting: we serve.
-  PEER_PRIMARY: T("PRIMARY", "same-role"),
-  PEER_BACKUP: T("ACTIVE", "become-active"),
+  PEER_PRIMARY: T("PRIMARY", "same-role", "drop-held"),
+  PEER_BACKUP: T("ACTIVE", "become-active", "serve-held"),
   // The backup took over while we were away: we come back passive.
-  PEER_ACTIVE: T("PASSIVE", "become-passive"),
-  PEER_PASSIVE: T("PRIMARY"),
+  PEER_ACTIVE: T("PASSIVE", "become-passive", "drop-held"),
+  PEER_PASSIVE: T("PRIMARY", "drop-held"),
   // A failback may be in progress: wait until the peer is heard or gone.
   CLIENT_REQUEST: T("PRIMARY", "reject"),
-  CLIENT_VOTE: T("ACTIVE", "become-active", "accept"),
+  CLIENT_OVERDUE: T("PRIMARY", "hold"),
+  CLIENT_VOTE: T("ACTIVE", "become-active", "accept", "serve-held"),
+  HELD_VOTE: T("ACTIVE", "peer-lost", "become-active", "serve-held"),
   PEER_EXPIRED: T("PRIMARY", "peer-lost"),
 };
 
@@ -124,9 +157,12 @@ const BACKUP: Row = {
   PEER_BACKUP: T("BACKUP", "same-role"),
   PEER_ACTIVE: T("PASSIVE", "become-passive"),
   PEER_PASSIVE: T("BACKUP"),
-  // A backup never serves before it has seen an active primary.
+  // A backup never serves before it has seen an active primary (and so
+  // never holds a request either).
   CLIENT_REQUEST: T("BACKUP", "reject"),
+  CLIENT_OVERDUE: T("BACKUP", "reject"),
   CLIENT_VOTE: T("BACKUP", "reject"),
+  HELD_VOTE: T("BACKUP", "peer-lost", "drop-held"),
   PEER_EXPIRED: T("BACKUP", "peer-lost"),
 };
 
@@ -136,19 +172,27 @@ const ACTIVE_SHARED = {
   PEER_BACKUP: T("ACTIVE"),
   PEER_PASSIVE: T("ACTIVE"),
   CLIENT_REQUEST: T("ACTIVE", "accept"),
+  CLIENT_OVERDUE: T("ACTIVE", "accept"),
   CLIENT_VOTE: T("ACTIVE", "accept"),
+  // An active node never holds; kept total (nothing to serve).
+  HELD_VOTE: T("ACTIVE", "peer-lost", "serve-held"),
   PEER_EXPIRED: T("ACTIVE", "peer-lost"),
 } as const;
 
 const PASSIVE_SHARED = {
   // The peer restarts and will see us ACTIVE: we take over.
-  PEER_PRIMARY: T("ACTIVE", "become-active"),
-  PEER_BACKUP: T("ACTIVE", "become-active"),
-  PEER_ACTIVE: T("PASSIVE"),
+  PEER_PRIMARY: T("ACTIVE", "become-active", "serve-held"),
+  PEER_BACKUP: T("ACTIVE", "become-active", "serve-held"),
+  // The peer still serves: requests held in the meantime are dropped.
+  PEER_ACTIVE: T("PASSIVE", "drop-held"),
   // The peer is alive: it serves; the client is refused and moves over.
   CLIENT_REQUEST: T("PASSIVE", "reject"),
+  // The peer is late: hold the request until it is heard or gone.
+  CLIENT_OVERDUE: T("PASSIVE", "hold"),
   // Failover: a client asks and the peer is gone.
-  CLIENT_VOTE: T("ACTIVE", "become-active", "accept"),
+  CLIENT_VOTE: T("ACTIVE", "become-active", "accept", "serve-held"),
+  // Failover: the peer is gone and held requests are waiting.
+  HELD_VOTE: T("ACTIVE", "peer-lost", "become-active", "serve-held"),
   PEER_EXPIRED: T("PASSIVE", "peer-lost"),
 } as const;
 
@@ -171,7 +215,7 @@ export const PRIMARY_MACHINE: Machine<
     PASSIVE: {
       ...PASSIVE_SHARED,
       // Two passives: the primary takes over.
-      PEER_PASSIVE: T("ACTIVE", "dual-passive", "become-active"),
+      PEER_PASSIVE: T("ACTIVE", "dual-passive", "become-active", "serve-held"),
     },
   },
 };
@@ -195,7 +239,7 @@ export const BACKUP_MACHINE: Machine<
     PASSIVE: {
       ...PASSIVE_SHARED,
       // Two passives: the backup waits (the primary takes over).
-      PEER_PASSIVE: T("PASSIVE", "dual-passive"),
+      PEER_PASSIVE: T("PASSIVE", "dual-passive", "drop-held"),
     },
   },
 };

@@ -142,7 +142,11 @@ export type BinaryStarVoterHandler = (
  *   node takes over (PASSIVE → ACTIVE) only when a client asks AND the
  *   peer is gone, so a cut between the two servers alone never makes two
  *   actives. A node that does not serve reads the request and drops it; the
- *   client times out and tries the other server.
+ *   client times out and tries the other server. A request that arrives
+ *   while the peer is overdue (silent for more than one heartbeat, not yet
+ *   gone) is held instead, unanswered, until the peer's expiry instant:
+ *   then it is the vote and is served, unless the peer's state message
+ *   comes first (dropped). The voter holds; `vote()` never does.
  * - Two actives (or two passives) are detected, logged as errors and
  *   reported; see the `dualActive` option for how they are resolved.
  *
@@ -184,6 +188,8 @@ export class BinaryStar implements AsyncDisposable {
   readonly #active = new Set<() => void>();
   readonly #passive = new Set<() => void>();
   readonly #loops: Promise<void>[] = [];
+  /** Resolvers of the requests held (in the core's `held` count). */
+  #held: ((serve: boolean) => void)[] = [];
   #stateEndpoint = "";
   #timer: Timer | undefined;
   #closed = false;
@@ -192,6 +198,7 @@ export class BinaryStar implements AsyncDisposable {
     transitions: 0,
     accepted: 0,
     rejected: 0,
+    held: 0,
     votes: 0,
     dualActive: 0,
     dualPassive: 0,
@@ -408,7 +415,10 @@ export class BinaryStar implements AsyncDisposable {
    * Counts a client request as a vote and says whether this node serves
    * it: the core of {@linkcode BinaryStar.voter}, for servers that own
    * their client socket (the Majordomo broker pair calls it for every
-   * client message). Reads the peer's waiting state messages first.
+   * client message). Reads the peer's waiting state messages first. It
+   * never holds a request: one that arrives while the peer is overdue but
+   * not yet gone is refused, as while the peer is alive
+   * ({@linkcode BinaryStar.voteOrHold} holds it instead).
    *
    * @returns True when the request is to be served (the node is, or has
    * just become, active); false when it is to be dropped.
@@ -423,16 +433,69 @@ export class BinaryStar implements AsyncDisposable {
    * ```
    */
   vote(): boolean {
+    const v = this.#decide(false);
+    return v === true;
+  }
+
+  /**
+   * Like {@linkcode BinaryStar.vote}, but a request that arrives while the
+   * peer is overdue (silent for more than one heartbeat, not yet past the
+   * failover timeout) is held rather than refused: the result is then a
+   * promise that resolves at the peer's expiry instant with true (the peer
+   * stayed silent: the held request is the client vote, this node is now
+   * active and serves it) or, if the peer's state message comes first,
+   * with false (drop the request; the peer serves). {@linkcode BinaryStar.voter}
+   * uses it. A held request costs the client nothing it would not lose
+   * anyway (a refused request is never answered), and saves it a round of
+   * both servers when it reaches the survivor just before its peer expires.
+   *
+   * @returns True or false when decided at once (as `vote()`), or a
+   * promise of that decision for a held request. Held requests resolve
+   * false when the node closes.
+   * @example
+   * ```ts
+   * import { BinaryStar } from "@reliable/zmq/binary-star";
+   * const node = await BinaryStar.start({
+   *   role: "backup", stateBind: "tcp://127.0.0.1:*", statePeer: "tcp://127.0.0.1:5990",
+   * });
+   * const v = node.voteOrHold();
+   * console.log(v); // false: decided at once (a backup never serves first)
+   * await node.close();
+   * ```
+   */
+  voteOrHold(): boolean | Promise<boolean> {
+    return this.#decide(true);
+  }
+
+  // ---- internals --------------------------------------------------------
+
+  #decide(canHold: boolean): boolean | Promise<boolean> {
     if (this.#closed) return false;
     // An active node serves whatever the peer's waiting messages say (a
     // dual active is found by the peer loop): no need to read them first.
     if (this.#core.state !== "ACTIVE") this.#drainPeer();
-    const s = this.#core.onClientRequest(this.#now());
+    if (this.#closed) return false;
+    const s = this.#core.onClientRequest(this.#now(), canHold);
+    if (s.hold) {
+      // Queued before the actions run, so a step that releases at once
+      // (none does today) would still find it.
+      const p = new Promise<boolean>((r) => this.#held.push(r));
+      // The heartbeat timer is already due at the peer's expiry at the
+      // latest (`nextDueAt`): nothing to re-arm.
+      this.#run(s);
+      return p;
+    }
     this.#run(s);
     return s.accept && !this.#closed;
   }
 
-  // ---- internals --------------------------------------------------------
+  /** Settles every held request: served (true) or dropped (false). */
+  #release(serve: boolean): void {
+    const held = this.#held;
+    if (held.length === 0) return;
+    this.#held = [];
+    for (const r of held) r(serve);
+  }
 
   #now(): number {
     return this.#running.advance(this.#clock.now());
@@ -534,8 +597,13 @@ export class BinaryStar implements AsyncDisposable {
         this.#log.error("voter socket failed", { error: String(e) });
         return;
       }
-      if (!this.vote()) continue;
-      void this.#serve(sock, handler, msg);
+      const v = this.#decide(true);
+      if (v === true) void this.#serve(sock, handler, msg);
+      else if (v !== false) {
+        void v.then((serve) => {
+          if (serve && !this.#closed) void this.#serve(sock, handler, msg);
+        });
+      }
     }
   }
 
@@ -571,9 +639,40 @@ export class BinaryStar implements AsyncDisposable {
             this.#events.emit({ type: "request:rejected", state: s.state });
           }
           break;
+        case "hold":
+          this.#stats.held++;
+          if (this.#events.active) {
+            this.#events.emit({
+              type: "request:held",
+              silentMs: this.#running.now - this.#core.peerHeardAt,
+            });
+          }
+          break;
+        case "serve-held":
+          if (s.released > 0) {
+            this.#stats.accepted += s.released;
+            if (s.event === "HELD_VOTE" && s.from !== "ACTIVE") {
+              this.#stats.votes++;
+            }
+          }
+          // Settled after the transition is reported and published below.
+          break;
+        case "drop-held":
+          if (s.released > 0) {
+            this.#stats.rejected += s.released;
+            if (this.#events.active) {
+              for (let i = 0; i < s.released; i++) {
+                this.#events.emit({
+                  type: "request:rejected",
+                  state: s.state,
+                });
+              }
+            }
+          }
+          break;
         case "become-active":
           this.#log.warn(
-            s.event === "CLIENT_VOTE"
+            s.event === "CLIENT_VOTE" || s.event === "HELD_VOTE"
               ? "ACTIVE: failover, a client asked and the peer is silent"
               : "ACTIVE: serving clients",
             { role: this.role, from: s.from, cause: s.event },
@@ -601,7 +700,7 @@ export class BinaryStar implements AsyncDisposable {
             this.#events.emit({ type: "pair:dual-active", resolution });
           }
           if (this.#stopOnDual) {
-            void this.close();
+            void this.close(); // drops the held requests
             return;
           }
           break;
@@ -669,6 +768,9 @@ export class BinaryStar implements AsyncDisposable {
         }
       }
     }
+    if (s.released > 0) {
+      this.#release(s.actions.includes("serve-held") && !this.#closed);
+    }
   }
 
   /**
@@ -690,6 +792,7 @@ export class BinaryStar implements AsyncDisposable {
     this.#closed = true;
     this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#release(false);
     for (const s of this.#voters) s.close();
     this.#sub.close();
     this.#pub.close();

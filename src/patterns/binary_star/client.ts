@@ -49,6 +49,17 @@ export type BinaryStarClientEvent =
     readonly attempt: number;
   }
   | {
+    /**
+     * The server the client had just left answered after all, during the
+     * settle delay or the next attempt: the reply is taken and the client
+     * stays with it.
+     */
+    readonly type: "reply:late";
+    readonly from: string;
+    /** The attempt that had timed out, from 1. */
+    readonly attempt: number;
+  }
+  | {
     /** The request failed: neither server answered within its deadline. */
     readonly type: "request:failed";
     readonly attempts: number;
@@ -135,14 +146,35 @@ export interface BinaryStarClientStats {
   switches: number;
   /** Requests that failed with `PeerUnavailableError`. */
   failures: number;
+  /**
+   * Replies that arrived after their attempt's timeout, during the settle
+   * delay or the next attempt, from the server the client had just left
+   * (taken, not lost).
+   */
+  lateReplies: number;
+}
+
+/** A silent attempt's socket, still listened to for its reply. */
+interface Late {
+  /** Which server (0 primary, 1 backup). */
+  readonly server: number;
+  readonly endpoint: string;
+  /** The attempt that timed out, from 1. */
+  readonly attempt: number;
+  /** Resolves with a valid reply; never rejects (pending when stopped). */
+  readonly reply: Promise<Message>;
+  readonly stop: AbortController;
 }
 
 /**
  * A client of a Binary Star pair (zguide `bstarcli`): it knows both
  * servers, sends each request on a REQ socket to the current one, and when
- * no reply comes within `attemptTimeoutMs` it closes the socket (a late
- * reply can never be taken for a later request), switches to the other
- * server, waits `settleMs` and resends. It stays on the server that
+ * no reply comes within `attemptTimeoutMs` it switches to the other server
+ * (connecting at once), waits `settleMs` and resends. During the settle
+ * delay and the next attempt it still takes a late reply to that request
+ * from the server it left (and stays with that server); a silent socket is
+ * closed when the client goes back to its server or the request ends, so a
+ * late reply can never be taken for a later request. It stays on the server that
  * answered. When neither answers within `deadlineMs` the request fails
  * with `PeerUnavailableError`. Requests run one at a time.
  *
@@ -180,7 +212,8 @@ export class BinaryStarClient implements AsyncDisposable {
   readonly #events: EventHub<BinaryStarClientEvent>;
   readonly #clock: Clock;
   readonly #close = new AbortController();
-  readonly #line: ReqLine;
+  /** One REQ line per server, so a silent attempt's socket can be heard during the settle delay. */
+  readonly #lines: readonly [ReqLine, ReqLine];
   readonly #serial = new Serial();
   #server = 0;
   #closed = false;
@@ -189,6 +222,7 @@ export class BinaryStarClient implements AsyncDisposable {
     replies: 0,
     switches: 0,
     failures: 0,
+    lateReplies: 0,
   };
 
   private constructor(
@@ -226,7 +260,7 @@ export class BinaryStarClient implements AsyncDisposable {
       opt.fn<(e: BinaryStarClientEvent) => void>(CLS, "onEvent", o.onEvent),
     );
     this.#clock = opt.clock(CLS, o.clock);
-    this.#line = new ReqLine((endpoint) => {
+    const open = (endpoint: string) => {
       const s = new ReqSocket({ lingerMs: 0, ...this.#socketOptions });
       try {
         s.connect(endpoint);
@@ -235,7 +269,11 @@ export class BinaryStarClient implements AsyncDisposable {
         throw e;
       }
       return s;
-    }, this.#clock);
+    };
+    this.#lines = [
+      new ReqLine(open, this.#clock),
+      new ReqLine(open, this.#clock),
+    ];
   }
 
   /**
@@ -271,7 +309,7 @@ export class BinaryStarClient implements AsyncDisposable {
         [endpoints[0], endpoints[1]],
         options,
       );
-      client.#line.socket(client.endpoint);
+      client.#lines[0].socket(client.endpoint);
       return Promise.resolve(client);
     } catch (e) {
       return Promise.reject(e);
@@ -342,6 +380,11 @@ export class BinaryStarClient implements AsyncDisposable {
     if (this.#closed) throw new ClosedError(`${CLS}: client is closed`);
     this.#stats.requests++;
     const tried: string[] = [];
+    // The last silent attempt's socket, still listened to: a reply to this
+    // same request that arrives late (a loaded host, a server that took
+    // over just as we gave up) is taken, during the settle delay and the
+    // next attempt, instead of being thrown away with the socket.
+    let late: Late | null = null;
     try {
       const reply = await runWithRetries<Message>({
         clock: this.#clock,
@@ -350,10 +393,32 @@ export class BinaryStarClient implements AsyncDisposable {
         startedAt: calledAt,
         attempt: async (_n, dueAt) => {
           tried.push(this.endpoint);
-          const reply = await this.#line.attempt(this.endpoint, frames, dueAt, [
+          const line = this.#lines[this.#server];
+          const cut = new AbortController();
+          const mine = line.attempt(this.endpoint, frames, dueAt, [
             this.#close.signal,
             signal,
+            cut.signal,
           ]);
+          let reply: Message | null;
+          if (late === null) {
+            reply = await mine;
+          } else {
+            const won = await Promise.race([
+              mine.then((m) => ({ late: false as const, m })),
+              late.reply.then((m) => ({ late: true as const, m })),
+            ]);
+            if (won.late) {
+              // The server we left answered: abandon this attempt (its
+              // socket, now waiting for a reply, is dropped) and stay there.
+              mine.catch(() => {});
+              cut.abort(new ClosedError("superseded by a late reply"));
+              this.#tookLate(late);
+              late = null;
+              return { ok: true, value: won.m };
+            }
+            reply = won.m;
+          }
           if (reply === null) return { ok: false, cause: "timeout" };
           if (this.#validate && !this.#validate(frames, reply)) {
             return { ok: false, cause: "timeout", detail: "invalid" };
@@ -361,11 +426,15 @@ export class BinaryStarClient implements AsyncDisposable {
           return { ok: true, value: reply };
         },
         afterFailure: async (n) => {
-          // Close, switch server, settle (guide: at least the failover
-          // timeout), then the loop resends on a fresh socket.
-          this.#line.drop();
+          // Switch server and settle (guide: at least the failover
+          // timeout), then the loop resends on the other server's socket.
+          const silent = this.#server;
           const from = this.endpoint;
-          this.#server = 1 - this.#server;
+          // A socket still waiting on the server we go back to cannot
+          // send again: close it (the resend opens a fresh one).
+          this.#forget(late);
+          late = this.#listen(silent, from, frames, n, signal);
+          this.#server = 1 - silent;
           this.#stats.switches++;
           this.#log.warn("no reply; switching server", {
             from,
@@ -380,23 +449,20 @@ export class BinaryStarClient implements AsyncDisposable {
               attempt: n,
             });
           }
+          // Open the other server's socket now, so that its connection
+          // and handshake happen during the settle delay and the resend
+          // goes out as soon as the delay ends.
+          try {
+            this.#lines[this.#server].socket(this.endpoint);
+          } catch { /* opened again (and reported) by the next attempt */ }
           const left = calledAt + deadlineMs - this.#clock.now();
           const wait = Math.min(this.#settleMs, Math.max(0, left));
-          if (wait > 0) {
-            const both = signal
-              ? AbortSignal.any([signal, this.#close.signal])
-              : this.#close.signal;
-            try {
-              await this.#clock.sleep(wait, both);
-            } catch (e) {
-              if (this.#closed) {
-                throw new ClosedError(
-                  `${CLS}: request abandoned, client is closed`,
-                );
-              }
-              throw e;
-            }
-          }
+          if (wait <= 0) return;
+          const reply = await this.#settle(late, wait, signal);
+          if (reply === null) return;
+          this.#tookLate(late);
+          late = null;
+          return { value: reply };
         },
         giveUp: (_reason, n, elapsedMs) => {
           this.#stats.failures++;
@@ -420,6 +486,86 @@ export class BinaryStarClient implements AsyncDisposable {
         });
       }
       throw e;
+    } finally {
+      this.#forget(late);
+    }
+  }
+
+  /** Starts listening for a late reply on a silent attempt's socket. */
+  #listen(
+    server: number,
+    endpoint: string,
+    frames: readonly Frame[],
+    attempt: number,
+    signal: AbortSignal | undefined,
+  ): Late {
+    const stop = new AbortController();
+    const list = [stop.signal, this.#close.signal];
+    if (signal) list.push(signal);
+    const all = AbortSignal.any(list);
+    const reply = new Promise<Message>((resolve) => {
+      this.#lines[server].socket(endpoint).receive({ signal: all }).then(
+        (m) => {
+          // An invalid reply counts as silence: keep waiting elsewhere.
+          if (!this.#validate || this.#validate(frames, m)) resolve(m);
+        },
+        () => {/* stopped, or the socket closed: never resolves */},
+      );
+    });
+    return { server, endpoint, attempt, reply, stop };
+  }
+
+  /** Stops listening to a silent socket and closes it (a REQ still waiting). */
+  #forget(late: Late | null): void {
+    if (late === null) return;
+    late.stop.abort();
+    this.#lines[late.server].drop();
+  }
+
+  /** A late reply was taken: stay with its server (its socket is usable again). */
+  #tookLate(late: Late): void {
+    if (this.#server !== late.server) {
+      this.#lines[this.#server].drop();
+      this.#server = late.server;
+    }
+    this.#stats.lateReplies++;
+    if (this.#events.active) {
+      this.#events.emit({
+        type: "reply:late",
+        from: late.endpoint,
+        attempt: late.attempt,
+      });
+    }
+  }
+
+  /**
+   * The settle delay: sleeps `wait` ms, or less if the late reply arrives
+   * meanwhile.
+   * @returns The late reply, or null after the whole delay.
+   * @throws {ClosedError} When the client is closed meanwhile.
+   * @throws The request's abort reason when it is aborted.
+   */
+  async #settle(
+    late: Late,
+    wait: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Message | null> {
+    const done = new AbortController();
+    const list = [done.signal, this.#close.signal];
+    if (signal) list.push(signal);
+    const slept = this.#clock.sleep(wait, AbortSignal.any(list)).then(() =>
+      null
+    );
+    try {
+      return await Promise.race([slept, late.reply]);
+    } catch (e) {
+      if (this.#closed) {
+        throw new ClosedError(`${CLS}: request abandoned, client is closed`);
+      }
+      throw e;
+    } finally {
+      done.abort();
+      slept.catch(() => {});
     }
   }
 
@@ -438,7 +584,7 @@ export class BinaryStarClient implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#close.abort(new ClosedError(`${CLS} closed`));
-      this.#line.drop();
+      for (const line of this.#lines) line.drop();
     }
     await this.#serial.idle();
   }

@@ -53,6 +53,17 @@ export type BinaryStarEvent =
   }
   | {
     /**
+     * A client request arrived while the peer was overdue (silent for more
+     * than one heartbeat, not yet gone): it is held until the peer's
+     * expiry instant (then it votes and is served) or the peer's next
+     * state message (then it is dropped, `request:rejected`).
+     */
+    readonly type: "request:held";
+    /** How long the peer had been silent, ms (on the node's running time). */
+    readonly silentMs: number;
+  }
+  | {
+    /**
      * Both nodes were active (split brain). `yield`: this node (the
      * primary) went passive; `stay`: this node (the backup) stays active
      * and the primary yields; `stop`: this node stopped (`dualActive:
@@ -100,9 +111,17 @@ export interface BinaryStarStats {
   transitions: number;
   /** Client requests handed to the handler. */
   accepted: number;
-  /** Client requests read and discarded. */
+  /** Client requests read and discarded (held ones included, once dropped). */
   rejected: number;
-  /** Failovers: requests that made this node active because the peer was silent. */
+  /**
+   * Client requests held while the peer was overdue (each is later counted
+   * as accepted or rejected).
+   */
+  held: number;
+  /**
+   * Failovers: requests (or held requests, at the peer's expiry) that made
+   * this node active because the peer was silent.
+   */
   votes: number;
   /** Times both nodes were seen active. */
   dualActive: number;
