@@ -77,7 +77,6 @@ if (typeof f.base === "string") {
     ex: (name) => new URL(`examples/freelance/${name}`, root),
   });
 }
-const ex = OURS.ex;
 
 /** CPU time (user + system, every thread) of a process so far, µs. */
 function cpuUs(pid: number | "self"): number {
