@@ -4,6 +4,14 @@
 // flclient2/flserver2 and flclient3/flserver3 measured in the same run.
 //
 //   deno task bench:freelance [--requests 10000] [--rounds 3] [--c OUT]
+//                             [--base DIR]
+//
+// `--base DIR` (a checkout of an earlier commit, e.g. /work/wt-base) runs
+// that tree's clients and example servers too, in the same rounds,
+// alternating with ours ("before" rows). Besides the latency, each
+// one-at-a-time run records the CPU time (user + system, all threads, from
+// /proc) per request of the client process and of the servers together:
+// steadier than the latency on a shared machine.
 //
 // Ours: the servers are child processes (examples/freelance/rep_server.ts
 // --sequenced for model two, examples/freelance/server.ts --reply OK for
@@ -21,10 +29,7 @@
 // median of the rounds is reported.
 //
 // Prints one JSON line per measurement, then a Markdown table.
-import {
-  FreelanceClient,
-  FreelanceShotgunClient,
-} from "../src/patterns/freelance/mod.ts";
+import * as freelance from "../src/patterns/freelance/mod.ts";
 import { shutdown } from "../src/transport/socket.ts";
 import { RouterSocket } from "../src/transport/sockets.ts";
 import { silentLogger } from "../src/_util/logger.ts";
@@ -42,12 +47,47 @@ const f = parseFlags(Deno.args, {
     type: "string",
     description: "anchors build dir (measure the C clients)",
   },
+  base: {
+    type: "string",
+    description: "an earlier checkout to measure beside ours (before/after)",
+  },
 });
 const REQUESTS = intFlag(f, "requests", 100)!;
 const ROUNDS = intFlag(f, "rounds", 1)!;
 const WARMUP = 1000;
-const ex = (name: string) =>
-  new URL(`../examples/freelance/${name}`, import.meta.url);
+/** A tree to measure: its Freelance module and its example servers. */
+interface Tree {
+  label: string;
+  mod: typeof freelance;
+  ex(name: string): URL;
+}
+const OURS: Tree = {
+  label: "ours",
+  mod: freelance,
+  ex: (name) => new URL(`../examples/freelance/${name}`, import.meta.url),
+};
+const trees: Tree[] = [OURS];
+if (typeof f.base === "string") {
+  const root = new URL(`file://${Deno.realPathSync(f.base)}/`);
+  trees.push({
+    label: "before",
+    mod: await import(
+      new URL("src/patterns/freelance/mod.ts", root).href
+    ) as typeof freelance,
+    ex: (name) => new URL(`examples/freelance/${name}`, root),
+  });
+}
+
+/** CPU time (user + system, every thread) of a process so far, µs. */
+function cpuUs(pid: number | "self"): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100;
+  } catch {
+    return NaN;
+  }
+}
 
 type Row = { name: string; servers: number; value: number; unit: string };
 const results = new Map<string, number[]>();
@@ -57,7 +97,12 @@ function record(r: Row) {
   console.log(JSON.stringify(r));
 }
 
-async function servers(model: 2 | 3, n: number): Promise<Child[]> {
+async function servers(
+  model: 2 | 3,
+  n: number,
+  tree: Tree = OURS,
+): Promise<Child[]> {
+  const ex = tree.ex;
   return await Promise.all(
     Array.from(
       { length: n },
@@ -78,8 +123,15 @@ interface AnyClient {
   close(): Promise<void>;
 }
 
-async function measure(client: AnyClient, label: string, n: number) {
+async function measure(
+  client: AnyClient,
+  label: string,
+  n: number,
+  children: Child[],
+) {
   for (let i = 0; i < WARMUP; i++) await client.request(["random name"]);
+  const serversCpu = () => children.reduce((sum, c) => sum + cpuUs(c.pid), 0);
+  const cpu0 = cpuUs("self"), scpu0 = serversCpu();
   let t = performance.now();
   for (let i = 0; i < REQUESTS; i++) await client.request(["random name"]);
   record({
@@ -87,6 +139,18 @@ async function measure(client: AnyClient, label: string, n: number) {
     servers: n,
     value: ((performance.now() - t) * 1000) / REQUESTS,
     unit: "µs/request",
+  });
+  record({
+    name: label,
+    servers: n,
+    value: (cpuUs("self") - cpu0) / REQUESTS,
+    unit: "client CPU µs/request",
+  });
+  record({
+    name: label,
+    servers: n,
+    value: (serversCpu() - scpu0) / REQUESTS,
+    unit: "servers CPU µs/request",
   });
   const total = REQUESTS * 2;
   let next = 0;
@@ -104,20 +168,20 @@ async function measure(client: AnyClient, label: string, n: number) {
   });
 }
 
-async function ours(model: 2 | 3, n: number) {
-  const children = await servers(model, n);
+async function ours(model: 2 | 3, n: number, tree: Tree = OURS) {
+  const children = await servers(model, n, tree);
   const eps = children.map((c) => c.endpoint);
   const client: AnyClient = model === 2
-    ? await FreelanceShotgunClient.connect(eps, {
+    ? await tree.mod.FreelanceShotgunClient.connect(eps, {
       deadlineMs: 10_000,
       logger: silentLogger,
     })
-    : await FreelanceClient.connect(eps, {
+    : await tree.mod.FreelanceClient.connect(eps, {
       deadlineMs: 10_000,
       logger: silentLogger,
     });
   try {
-    await measure(client, model === 2 ? "ours, model 2" : "ours, model 3", n);
+    await measure(client, `${tree.label}, model ${model}`, n, children);
   } finally {
     await client.close();
     await Promise.all(children.map((c) => c.terminate()));
@@ -229,8 +293,10 @@ console.log(
 for (let round = 0; round < ROUNDS; round++) {
   await rawFlp();
   for (const n of [1, 3]) {
-    await ours(2, n);
-    await ours(3, n);
+    // Alternate the trees, starting with a different one each round.
+    const order = round % 2 === 0 ? trees : [...trees].reverse();
+    for (const t of order) await ours(2, n, t);
+    for (const t of order) await ours(3, n, t);
     if (typeof f.c === "string") {
       for (const preload of [false, true]) {
         await cModel(f.c, 2, n, preload);
@@ -247,10 +313,18 @@ const median = (xs: number[]) => {
 };
 const c = (name: string, n: number) =>
   results.get(`C flclient${name}|${n}|µs/request`);
+/** Median over the rounds of the ratio within each round. */
+const ratioOf = (mine: number[], other: number[] | undefined) => {
+  if (!other) return "";
+  const k = Math.min(mine.length, other.length);
+  if (k === 0) return "";
+  const r = median(Array.from({ length: k }, (_, i) => mine[i] / other[i]));
+  return `×${r.toFixed(2)}`;
+};
 console.log(
-  "\n| run | servers | µs/request (median) | × C as built | × C + noresolve | req/s, 100 in flight |",
+  "\n| run | servers | µs/request (median) | × C as built | × C + noresolve | × before | client CPU µs/request | servers CPU µs/request | req/s, 100 in flight |",
 );
-console.log("|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|");
 for (const [key, values] of results) {
   const [name, servers, unit] = key.split("|");
   if (unit !== "µs/request") continue;
@@ -260,14 +334,29 @@ for (const [key, values] of results) {
     : "3";
   const n = Number(servers);
   const cn = model === "3" ? 3 : n;
-  const built = c(model, cn);
-  const fair = c(`${model} + noresolve`, cn);
-  const rps = results.get(`${name}|${servers}|req/s, 100 in flight`);
-  const ratio = (x: number[] | undefined) =>
-    x && name.startsWith("ours") ? `×${(v / median(x)).toFixed(2)}` : "";
+  const ourRow = name.startsWith("ours") || name.startsWith("before");
+  const built = ourRow ? ratioOf(values, c(model, cn)) : "";
+  const fair = ourRow ? ratioOf(values, c(`${model} + noresolve`, cn)) : "";
+  const before = name.startsWith("ours")
+    ? ratioOf(
+      values,
+      results.get(`${name.replace("ours", "before")}|${servers}|${unit}`),
+    )
+    : "";
+  const extra = (u: string) => {
+    const x = results.get(`${name}|${servers}|${u}`);
+    return x ? median(x) : undefined;
+  };
+  const rps = extra("req/s, 100 in flight");
+  const ccpu = extra("client CPU µs/request");
+  const scpu = extra("servers CPU µs/request");
   console.log(
-    `| ${name} | ${servers} | ${v.toFixed(1)} | ${ratio(built)} | ${
-      ratio(fair)
-    } | ${rps ? Math.round(median(rps)).toLocaleString("en") : ""} |`,
+    `| ${name} | ${servers} | ${
+      v.toFixed(1)
+    } | ${built} | ${fair} | ${before} | ${
+      ccpu === undefined ? "" : ccpu.toFixed(0)
+    } | ${scpu === undefined ? "" : scpu.toFixed(0)} | ${
+      rps ? Math.round(rps).toLocaleString("en") : ""
+    } |`,
   );
 }

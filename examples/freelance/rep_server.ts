@@ -55,12 +55,18 @@ await run(PROGRAM, async () => {
   const workMs = int(f, "work-ms", 0, 600_000);
   const sequenced = f.sequenced === true;
   const tag = typeof f.tag === "string" ? [f.tag] : [];
+  // Model two answers the same frames every time: build them once, and
+  // answer at once (no promise) when there is no work to wait for.
+  const ok = sequenced ? [...tag, new TextEncoder().encode("OK")] : null;
+  const answer = (req: Uint8Array[]) => ok ?? [...tag, ...req];
   const server = await FreelanceRepServer.bind(
     str(f, "bind"),
-    async (req) => {
-      await sleep(workMs);
-      return [...tag, ...(sequenced ? ["OK"] : req)];
-    },
+    workMs > 0
+      ? async (req) => {
+        await sleep(workMs);
+        return answer(req);
+      }
+      : answer,
     { sequenced },
   );
   exitOnSignal(async () => {

@@ -65,9 +65,12 @@ const f = parse(PROGRAM);
 await run(PROGRAM, async () => {
   const workMs = int(f, "work-ms", 0, 600_000);
   const statsMs = int(f, "stats-ms", 0, 3_600_000);
-  const fixed = typeof f.reply === "string" ? [f.reply] : null;
   const tag = typeof f.tag === "string" ? [f.tag] : [];
-  const answer = (req: Uint8Array[]) => [...tag, ...(fixed ?? req)];
+  // A fixed answer is built once and sent as it is every time.
+  const fixed = typeof f.reply === "string"
+    ? [...tag, new TextEncoder().encode(f.reply)]
+    : null;
+  const answer = (req: Uint8Array[]) => fixed ?? [...tag, ...req];
   const handler = workMs > 0
     ? async (req: Uint8Array[]) => {
       await sleep(workMs);

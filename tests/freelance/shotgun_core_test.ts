@@ -129,3 +129,59 @@ Deno.test("abort and close reject pending requests and leave no timer", async ()
   assertEquals((r2.error as Error).name, "ClosedError");
   assertEquals(h.clock.pending, 0);
 });
+
+Deno.test("one request at a time arms one timer, not one per request; a deadline still fails at its time", async () => {
+  const h = harness();
+  h.core.setServers(2);
+  let armed = 0;
+  const setTimeout = h.clock.setTimeout.bind(h.clock);
+  h.clock.setTimeout = (fn, ms) => {
+    armed++;
+    return setTimeout(fn, ms);
+  };
+  for (let i = 1; i <= 100; i++) {
+    const r = settled(h.core.request([te.encode("x")], 1000));
+    h.clock.advance(1);
+    h.reply("", String(i), "OK");
+    h.reply("", String(i), "OK");
+    await flush();
+    assert(r.done && r.error === undefined);
+  }
+  assertEquals(armed, 1);
+  assertEquals(h.core.stats.duplicates, 100);
+  const late = settled(h.core.request([te.encode("y")], 1000));
+  h.clock.advance(999);
+  await flush();
+  assert(!late.done);
+  h.clock.advance(1);
+  await flush();
+  assert(late.error instanceof NoServerAnsweredError);
+  h.reply("", "101", "OK");
+  assertEquals(h.core.stats.late, 1);
+  assertEquals(h.core.pending, 0);
+});
+
+Deno.test("more than 4096 requests in flight are each answered once with their own reply; close rejects the rest", async () => {
+  const h = harness();
+  h.core.setServers(1);
+  const N = 5000;
+  const rs = Array.from(
+    { length: N },
+    (_, i) => settled(h.core.request([te.encode(`q${i + 1}`)], 1000)),
+  );
+  assertEquals(h.core.pending, N);
+  for (let i = N; i > 100; i--) h.reply("", String(i), `a${i}`);
+  h.reply("", "3000", "again");
+  await flush();
+  for (let i = 101; i <= N; i++) {
+    const r = rs[i - 1];
+    assert(r.done && text(r.value![0]) === `a${i}`, `request ${i}`);
+  }
+  assertEquals(h.core.stats.duplicates, 1);
+  assertEquals(h.core.pending, 100);
+  h.core.close();
+  await flush();
+  for (let i = 0; i < 100; i++) assert(rs[i].done && rs[i].error !== undefined);
+  assertEquals(h.core.pending, 0);
+  assertEquals(h.core.stats.aborted, 100);
+});

@@ -119,3 +119,30 @@ Deno.test("Deadlines: an entry put back from onDue (a retry) fires again at its 
   assertEquals(times, [250, 500, 750]);
   assertEquals(clock.pending, 0);
 });
+
+Deno.test("lazy: entries added and removed one at a time, each due later, arm one timer; an early firing re-arms for the next", () => {
+  const clock = new FakeClock();
+  let armed = 0;
+  const setTimeout = clock.setTimeout.bind(clock);
+  clock.setTimeout = (fn, ms) => {
+    armed++;
+    return setTimeout(fn, ms);
+  };
+  const due: number[] = [];
+  const d = new Deadlines<number>(clock, (n) => due.push(n), { lazy: true });
+  for (let i = 0; i < 100; i++) {
+    const e = d.add(clock.now() + 1000, i);
+    clock.advance(1);
+    d.remove(e);
+  }
+  assertEquals(armed, 1);
+  d.add(clock.now() + 1000, 100);
+  clock.advance(999);
+  assertEquals(due, []);
+  clock.advance(1);
+  assertEquals(due, [100]);
+  assertEquals(d.size, 0);
+  d.add(clock.now() + 10, 101);
+  clock.advance(10);
+  assertEquals(due, [100, 101]);
+});

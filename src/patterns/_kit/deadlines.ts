@@ -50,15 +50,25 @@ export class Deadlines<T> {
   #armedAt = Infinity;
   #closed = false;
   #firing = false;
+  readonly #lazy: boolean;
 
   /**
    * @param clock The time source.
    * @param onDue Called for each entry once it is due (it has already left
    * the heap, so `onDue` may add it again).
+   * @param options `lazy`: keep the armed timer when the last entry leaves
+   * (it then fires once for nothing and is not re-armed), so that entries
+   * added and removed one at a time, each due later than the one before,
+   * arm no timer each (a request deadline per request).
    */
-  constructor(clock: Clock, onDue: (item: T) => void) {
+  constructor(
+    clock: Clock,
+    onDue: (item: T) => void,
+    options?: { lazy?: boolean },
+  ) {
     this.#clock = clock;
     this.#onDue = onDue;
+    this.#lazy = options?.lazy === true;
   }
 
   /** Entries waiting. */
@@ -172,6 +182,7 @@ export class Deadlines<T> {
     if (this.#closed || this.#firing) return;
     const at = this.nextAt;
     if (at === Infinity) {
+      if (this.#lazy) return;
       if (this.#timer !== undefined) {
         this.#clock.clearTimeout(this.#timer);
         this.#timer = undefined;

@@ -96,6 +96,13 @@ interface Req {
 }
 
 const td = new TextDecoder();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 /** First wait before pinging again a server that had no route, ms. */
 const PROBE_FIRST_MS = 1;
 
@@ -276,7 +283,12 @@ export class ClientCore {
       this.#out.event?.({ type: "message:malformed", code: m.code });
       return;
     }
-    const s = this.#servers.get(td.decode(m.sender));
+    // Most replies come from the server last sent to: compare its identity
+    // bytes before decoding the sender into a string for the map.
+    const last = this.#last;
+    const s = last !== undefined && sameBytes(last.id, m.sender)
+      ? last
+      : this.#servers.get(td.decode(m.sender));
     if (!s) {
       this.#stats.unknownSender++;
       this.#out.unknownSender?.(m.sender);
@@ -451,7 +463,7 @@ export class ClientCore {
         r.tried.push(s.endpoint);
         r.server = s;
         s.inFlight.add(r);
-        this.#waiting.delete(r);
+        if (this.#waiting.size > 0) this.#waiting.delete(r);
         this.#arm(r, Math.min(now + this.#p.attemptTimeoutMs, r.deadlineAt));
         return;
       }
@@ -514,7 +526,7 @@ export class ClientCore {
   /** Forgets a request that is settled (the caller settles it). */
   #finish(r: Req): void {
     this.#pending.delete(r.seq);
-    this.#waiting.delete(r);
+    if (this.#waiting.size > 0) this.#waiting.delete(r);
     r.server?.inFlight.delete(r);
     r.server = null;
     this.#timers.remove(r.due);

@@ -45,18 +45,32 @@ const EMPTY = new Uint8Array(0);
 /** First and longest wait before sending again a request that found no server, ms. */
 const RETRY_FIRST_MS = 1;
 const RETRY_MAX_MS = 100;
-/** How many settled requests are remembered to tell duplicates from late replies. */
+/**
+ * How many settled requests are remembered to tell duplicates from late
+ * replies, and the size of the ring of pending requests (a power of two).
+ */
 const REMEMBER = 4096;
+const MASK = REMEMBER - 1;
+/** States in the ring of settled requests. */
+const ANSWERED = 1, FAILED = 2;
 
 /** A shotgun client's decisions. */
 export class ShotgunCore {
   readonly #clock: Clock;
   readonly #out: ShotgunOutput;
-  readonly #pending = new Map<number, Req>();
+  /**
+   * Pending requests by `seq & MASK`: numbers grow by one, so a slot is
+   * free again long before it is needed (no map work per request). A
+   * request whose slot is still held by one 4096 older goes to `#overflow`.
+   */
+  readonly #ring: (Req | undefined)[] = new Array(REMEMBER).fill(undefined);
+  readonly #overflow = new Map<number, Req>();
+  #pendingCount = 0;
   /** Requests sent to no server yet (none was connected). */
   readonly #unsent = new Set<Req>();
-  /** Recently settled requests: true if answered, false if failed or abandoned. */
-  readonly #settled = new Map<number, boolean>();
+  /** The last `REMEMBER` settled requests: their numbers and states. */
+  readonly #settledSeq = new Float64Array(REMEMBER);
+  readonly #settledState = new Uint8Array(REMEMBER);
   readonly #timers: Deadlines<Req>;
   readonly #peers: () => readonly string[];
   #servers = 0;
@@ -89,7 +103,8 @@ export class ShotgunCore {
     this.#clock = clock;
     this.#out = out;
     this.#peers = peers;
-    this.#timers = new Deadlines(clock, (r) => this.#fail(r));
+    // Lazy: one request at a time arms no timer per request.
+    this.#timers = new Deadlines(clock, (r) => this.#fail(r), { lazy: true });
   }
 
   /** Counters (a snapshot). */
@@ -99,7 +114,27 @@ export class ShotgunCore {
 
   /** Requests waiting for a reply. */
   get pending(): number {
-    return this.#pending.size;
+    return this.#pendingCount;
+  }
+
+  #get(seq: number): Req | undefined {
+    const r = this.#ring[seq & MASK];
+    return r !== undefined && r.seq === seq ? r : this.#overflow.get(seq);
+  }
+
+  #put(r: Req): void {
+    const i = r.seq & MASK;
+    if (this.#ring[i] === undefined) this.#ring[i] = r;
+    else this.#overflow.set(r.seq, r);
+    this.#pendingCount++;
+  }
+
+  #take(r: Req): boolean {
+    const i = r.seq & MASK;
+    if (this.#ring[i] === r) this.#ring[i] = undefined;
+    else if (!this.#overflow.delete(r.seq)) return false;
+    this.#pendingCount--;
+    return true;
   }
 
   /**
@@ -173,7 +208,7 @@ export class ShotgunCore {
       };
       if (signal) {
         const onAbort = () => {
-          if (!this.#pending.has(seq)) return;
+          if (this.#get(seq) !== r) return;
           this.#stats.aborted++;
           this.#finish(r, false);
           reject(signal.reason);
@@ -181,7 +216,7 @@ export class ShotgunCore {
         signal.addEventListener("abort", onAbort, { once: true });
         r.unlisten = () => signal.removeEventListener("abort", onAbort);
       }
-      this.#pending.set(seq, r);
+      this.#put(r);
       r.due = this.#timers.add(now + deadlineMs, r);
       this.#send(r);
       if (this.#unsent.size > 0) this.#armRetry();
@@ -210,9 +245,14 @@ export class ShotgunCore {
       this.#stats.malformed++;
       return;
     }
-    const r = this.#pending.get(seq);
+    const r = this.#get(seq);
     if (r === undefined) {
-      if (this.#settled.get(seq) === true) this.#stats.duplicates++;
+      // Dropped without decoding more than the number (the common case with
+      // several servers: every reply but the first).
+      const i = seq & MASK;
+      if (
+        this.#settledSeq[i] === seq && this.#settledState[i] === ANSWERED
+      ) this.#stats.duplicates++;
       else this.#stats.late++;
       return;
     }
@@ -227,8 +267,15 @@ export class ShotgunCore {
     this.#closed = true;
     this.#timers.close();
     this.#clock.clearTimeout(this.#retry);
-    const reqs = [...this.#pending.values()];
-    this.#pending.clear();
+    const reqs = [...this.#overflow.values()];
+    for (let i = 0; i < REMEMBER; i++) {
+      const r = this.#ring[i];
+      if (r !== undefined) reqs.push(r);
+      this.#ring[i] = undefined;
+    }
+    reqs.sort((a, b) => a.seq - b.seq);
+    this.#overflow.clear();
+    this.#pendingCount = 0;
     this.#unsent.clear();
     for (const r of reqs) {
       r.unlisten?.();
@@ -240,7 +287,7 @@ export class ShotgunCore {
   }
 
   #fail(r: Req): void {
-    if (!this.#pending.has(r.seq)) return;
+    if (this.#get(r.seq) !== r) return;
     this.#stats.failures++;
     this.#finish(r, false);
     this.#out.event?.({ type: "request:failed", attempts: r.copies });
@@ -255,14 +302,13 @@ export class ShotgunCore {
   }
 
   #finish(r: Req, answered: boolean): void {
-    this.#pending.delete(r.seq);
-    this.#unsent.delete(r);
+    this.#take(r);
+    if (this.#unsent.size > 0) this.#unsent.delete(r);
     this.#timers.remove(r.due);
     r.due = undefined;
     r.unlisten?.();
-    this.#settled.set(r.seq, answered);
-    if (this.#settled.size > REMEMBER) {
-      this.#settled.delete(this.#settled.keys().next().value!);
-    }
+    const i = r.seq & MASK;
+    this.#settledSeq[i] = r.seq;
+    this.#settledState[i] = answered ? ANSWERED : FAILED;
   }
 }

@@ -357,6 +357,9 @@ export class FreelanceClient implements AsyncDisposable {
       (m) => this.#core.receive(m),
       () => this.#closed,
       this.#log,
+      // No tryReceive drain: a failed look costs libzmq a poll(2) and
+      // receive() looks once anyway (a ready message resolves at once).
+      0,
     );
   }
 

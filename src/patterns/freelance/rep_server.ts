@@ -20,6 +20,7 @@ import {
 } from "../../transport/_pattern_socket.ts";
 import { EventHub } from "../_kit/events.ts";
 import type { FreelanceHandler } from "./server.ts";
+import { isReply } from "./_reply.ts";
 import type { FreelanceServerEvent, FreelanceServerStats } from "./events.ts";
 import { receiveLoop } from "../_kit/receive.ts";
 
@@ -191,6 +192,9 @@ export class FreelanceRepServer implements AsyncDisposable {
       (m) => this.#handle(m),
       () => this.#closed,
       this.#log,
+      // No tryReceive drain: a failed look costs libzmq a poll(2) and
+      // receive() looks once anyway (a ready message resolves at once).
+      0,
     );
   }
 
@@ -213,8 +217,10 @@ export class FreelanceRepServer implements AsyncDisposable {
         this.#sequenced ? "NO_SEQUENCE_OR_BODY" : "NO_BODY",
       );
     }
-    const envelope = frames.slice(0, this.#sequenced ? d + 2 : d + 1);
-    const body = frames.slice(envelope.length);
+    // The reply goes out in the request's own array: its envelope is kept
+    // and the handler's frames replace the body (one send, no copies).
+    const cut = this.#sequenced ? d + 2 : d + 1;
+    const body = frames.slice(cut);
     this.#stats.requests++;
     let out: readonly Frame[] | Promise<readonly Frame[]>;
     try {
@@ -223,22 +229,20 @@ export class FreelanceRepServer implements AsyncDisposable {
       return this.#failed(e);
     }
     if (out instanceof Promise) {
-      out.then((r) => this.#answer(envelope, r), (e) => this.#failed(e));
-    } else this.#answer(envelope, out);
+      out.then((r) => this.#answer(frames, cut, r), (e) => this.#failed(e));
+    } else this.#answer(frames, cut, out);
   }
 
-  #answer(envelope: Frame[], reply: unknown): void {
-    if (
-      !Array.isArray(reply) || reply.length === 0 ||
-      !reply.every((f) => f instanceof Uint8Array || typeof f === "string")
-    ) {
+  #answer(frames: Frame[], cut: number, reply: unknown): void {
+    if (!isReply(reply)) {
       return this.#failed(
         new TypeError("the handler must return a non-empty array of frames"),
       );
     }
     if (this.#closed) return;
     this.#stats.replies++;
-    const frames = [...envelope, ...reply];
+    frames.length = cut;
+    for (let i = 0; i < reply.length; i++) frames.push(reply[i]);
     try {
       if (this.#router.trySend(frames)) return;
     } catch {

@@ -22,6 +22,7 @@ import { EventHub } from "../_kit/events.ts";
 import { decodeServerInbound, FLP_PONG } from "../../protocol/flp/codec.ts";
 import type { FreelanceServerEvent, FreelanceServerStats } from "./events.ts";
 import { receiveLoop } from "../_kit/receive.ts";
+import { isReply } from "./_reply.ts";
 
 const CLS = "FreelanceServer";
 const KEYS = [
@@ -244,6 +245,9 @@ export class FreelanceServer implements AsyncDisposable {
       (m) => this.#handle(m),
       () => this.#closed,
       this.#log,
+      // No tryReceive drain: a failed look costs libzmq a poll(2) and
+      // receive() looks once anyway (a ready message resolves at once).
+      0,
     );
   }
 
@@ -281,10 +285,7 @@ export class FreelanceServer implements AsyncDisposable {
   }
 
   #answer(client: Uint8Array, control: Uint8Array, reply: unknown): void {
-    if (
-      !Array.isArray(reply) || reply.length === 0 ||
-      !reply.every((f) => f instanceof Uint8Array || typeof f === "string")
-    ) {
+    if (!isReply(reply)) {
       return this.#failed(
         new TypeError(
           "the handler must return a non-empty array of frames (10/FLP replies need at least one frame)",
@@ -292,7 +293,9 @@ export class FreelanceServer implements AsyncDisposable {
       );
     }
     this.#stats.replies++;
-    this.#reply([client, control, ...reply]);
+    const frames: Frame[] = [client, control];
+    for (let i = 0; i < reply.length; i++) frames.push(reply[i]);
+    this.#reply(frames);
   }
 
   #reply(frames: Frame[]): void {
