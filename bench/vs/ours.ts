@@ -5,6 +5,7 @@
 // shape (constructors today, `await X.connect()`/`X.bind()` soon) is adapted
 // here and nowhere else. Only the package's public entry (mod.ts) is used.
 import {
+  configureReactor,
   libzmqInfo,
   MajordomoAsyncClient,
   MajordomoBroker,
@@ -13,6 +14,11 @@ import {
   shutdown,
   silentLogger,
 } from "../../mod.ts";
+
+// Reactor tuning for experiments: RZ_BENCH_REACTOR='{"spinUs":0}' in the
+// environment of `deno task bench:vs` reaches every process of ours.
+const reactorTuning = Deno.env.get("RZ_BENCH_REACTOR");
+if (reactorTuning) configureReactor(JSON.parse(reactorTuning));
 
 /** A running broker of ours. */
 export interface OursBroker {

@@ -6,7 +6,7 @@
  * an idle period goes through three phases (see docs/PLATFORM.md, "The
  * reactor"):
  *
- * 1. **spin**: an inline `epoll_wait(…, 0)` loop for `spinUs` microseconds,
+ * 1. **spin**: an inline `epoll_wait(…, 0)` loop for `spinUs` µs (25 default),
  *    started from `setImmediate` after the microtasks that may produce the
  *    awaited message have run. The spin is adaptive: the reactor keeps a
  *    moving average of how often a spin actually caught the awaited message;
@@ -42,9 +42,14 @@ export interface ReactorTarget {
 export interface ReactorOptions {
   /**
    * How long to spin on an inline zero-timeout poll before napping, in
-   * microseconds. Spinning keeps synchronous round trips off the thread hop
-   * of a parked poll; 0 disables it (lower CPU, slower round trips).
-   * @default 100
+   * microseconds. Spinning catches a message that is a few microseconds
+   * away without a sleep and wake-up in the kernel; 0 disables it. The
+   * default is short: a peer in another process answers in hundreds of
+   * microseconds, which no spin catches, and a longer budget only burned
+   * CPU (about 1.6x the main thread's CPU per request in the sync broker,
+   * no gain in latency or throughput; see BENCHMARKS.md, issue 18
+   * afternoon).
+   * @default 25
    */
   spinUs?: number;
   /**
@@ -125,7 +130,7 @@ class Reactor {
   #sinceProbe = 0;
   #inSpin = false;
   adaptiveSpin = true;
-  spinMs = 0.1;
+  spinMs = 0.025;
   napMs = 10;
   napSliceMs = 1;
 
@@ -354,7 +359,7 @@ let tuning:
  * ```ts
  * import { configureReactor } from "@reliable/zmq";
  * configureReactor({ spinUs: 0, napMs: 1 });
- * configureReactor({ spinUs: 100, napMs: 10 }); // back to the defaults
+ * configureReactor({ spinUs: 25, napMs: 10 }); // back to the defaults
  * ```
  */
 export function configureReactor(options: ReactorOptions): void {
