@@ -109,6 +109,27 @@ export function intFlag(
 }
 
 /**
+ * The value of string flag `name`, which must be one of `allowed`.
+ *
+ * @throws {UsageError} When it is not, naming the choices.
+ */
+export function choiceFlag<T extends string>(
+  values: ParsedFlags,
+  name: string,
+  allowed: readonly T[],
+): T {
+  const v = values[name];
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
+    throw new UsageError(
+      `--${name} must be one of ${allowed.join(", ")}, got ${
+        JSON.stringify(v)
+      }`,
+    );
+  }
+  return v as T;
+}
+
+/**
  * Formats a help text for `spec`.
  *
  * @param usage The first line, e.g. `"deno task broker [flags]"`.

@@ -49,11 +49,12 @@ import {
   type HttpAddress,
   readHttpFlag,
 } from "./_http_flag.ts";
+import { printLine, usageExit } from "./_common.ts";
 import {
+  choiceFlag,
   type FlagSpec,
   helpText,
   intFlag,
-  type ParsedFlags,
   parseFlags,
   UsageError,
 } from "../_util/args.ts";
@@ -208,8 +209,7 @@ const SPEC: Record<string, FlagSpec> = {
 const USAGE = "deno task broker [flags]";
 
 function fail(message: string): never {
-  console.error(`broker: ${message}\n\n${helpText(USAGE, SPEC)}`);
-  Deno.exit(2);
+  usageExit("broker", USAGE, SPEC, message);
 }
 
 interface Config {
@@ -229,22 +229,6 @@ interface Config {
     heartbeatIntervalMs: number;
     liveness: number;
   };
-}
-
-function choice<T extends string>(
-  flags: ParsedFlags,
-  name: string,
-  allowed: readonly T[],
-): T {
-  const v = flags[name] as string;
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw new UsageError(
-      `--${name} must be one of ${allowed.join(", ")}, got ${
-        JSON.stringify(v)
-      }`,
-    );
-  }
-  return v as T;
 }
 
 function readConfig(args: string[]): Config | "help" | "version" {
@@ -319,8 +303,12 @@ function readConfig(args: string[]): Config | "help" | "version" {
   }
   return {
     endpoints: flags.bind as string[],
-    level: choice(flags, "log-level", Object.keys(LogLevel) as LogLevelName[]),
-    format: choice(flags, "log-format", ["json", "text"] as const),
+    level: choiceFlag(
+      flags,
+      "log-level",
+      Object.keys(LogLevel) as LogLevelName[],
+    ),
+    format: choiceFlag(flags, "log-format", ["json", "text"] as const),
     statsMs: intFlag(flags, "stats-ms", 0, 2 ** 31 - 1)!,
     spinUs: intFlag(flags, "spin-us", 0, 1_000_000),
     http: readHttpFlag(flags.http),
@@ -335,7 +323,7 @@ function readConfig(args: string[]): Config | "help" | "version" {
       maxServices: intFlag(flags, "max-services", 1, 1 << 22)!,
       maxWorkers: intFlag(flags, "max-workers", 1, 1 << 22)!,
       maxFrameBytes: intFlag(flags, "max-frame-bytes", 1, 2 ** 29)!,
-      core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
+      core: choiceFlag(flags, "core", ["auto", "wasm", "ts"] as const),
       expireBusyWorkers: !flags["keep-busy-workers"],
       ...security,
     },
@@ -353,20 +341,7 @@ function print(
   msg: string,
   fields: Record<string, unknown>,
 ): void {
-  if (format === "json") {
-    console.log(JSON.stringify({
-      time: new Date().toISOString(),
-      level: "info",
-      name: "broker",
-      msg,
-      ...fields,
-    }));
-    return;
-  }
-  const kv = Object.entries(fields).map(([k, v]) =>
-    `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`
-  ).join(" ");
-  console.log(`${new Date().toISOString()} INFO [broker] ${msg} ${kv}`);
+  printLine("broker", format, msg, fields);
 }
 
 function statsFields(s: MajordomoBrokerStats): Record<string, number> {

@@ -53,7 +53,9 @@ import {
   type HttpAddress,
   readHttpFlag,
 } from "./_http_flag.ts";
+import { printLine, usageExit } from "./_common.ts";
 import {
+  choiceFlag,
   type FlagSpec,
   helpText,
   intFlag,
@@ -176,8 +178,7 @@ const SPEC: Record<string, FlagSpec> = {
 const USAGE = "deno task queue [flags]";
 
 function fail(message: string): never {
-  console.error(`queue: ${message}\n\n${helpText(USAGE, SPEC)}`);
-  Deno.exit(2);
+  usageExit("queue", USAGE, SPEC, message);
 }
 
 type Kind = "simple" | "paranoid";
@@ -205,22 +206,6 @@ interface Config {
     liveness: number;
     maxBusyMs: number;
   };
-}
-
-function choice<T extends string>(
-  flags: ParsedFlags,
-  name: string,
-  allowed: readonly T[],
-): T {
-  const v = flags[name] as string;
-  if (!(allowed as readonly string[]).includes(v)) {
-    throw new UsageError(
-      `--${name} must be one of ${allowed.join(", ")}, got ${
-        JSON.stringify(v)
-      }`,
-    );
-  }
-  return v as T;
 }
 
 function endpointFlag(flags: ParsedFlags, name: string): string {
@@ -290,7 +275,7 @@ function readConfig(args: string[]): Config | "help" | "version" {
   const flags = parseFlags(args, SPEC);
   if (flags.help) return "help";
   if (flags.version) return "version";
-  const kind = choice(flags, "kind", ["simple", "paranoid"] as const);
+  const kind = choiceFlag(flags, "kind", ["simple", "paranoid"] as const);
   if (kind === "simple") {
     const stray = PARANOID_ONLY.find((k) => flags[k] !== undefined);
     if (stray) throw new UsageError(`--${stray} needs --kind paranoid`);
@@ -310,15 +295,19 @@ function readConfig(args: string[]): Config | "help" | "version" {
     kind,
     frontend: endpointFlag(flags, "frontend"),
     backend: endpointFlag(flags, "backend"),
-    level: choice(flags, "log-level", Object.keys(LogLevel) as LogLevelName[]),
-    format: choice(flags, "log-format", ["json", "text"] as const),
+    level: choiceFlag(
+      flags,
+      "log-level",
+      Object.keys(LogLevel) as LogLevelName[],
+    ),
+    format: choiceFlag(flags, "log-format", ["json", "text"] as const),
     statsMs: intFlag(flags, "stats-ms", 0, MAX_MS)!,
     graceMs: intFlag(flags, "grace-ms", 0, MAX_MS)!,
     spinUs: intFlag(flags, "spin-us", 0, 1_000_000),
     http: readHttpFlag(flags.http),
     logEvents: flags["log-events"] === true,
     common: {
-      core: choice(flags, "core", ["auto", "wasm", "ts"] as const),
+      core: choiceFlag(flags, "core", ["auto", "wasm", "ts"] as const),
       maxFrameBytes,
       ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
       ...readSecurity(flags),
@@ -337,20 +326,7 @@ function print(
   msg: string,
   fields: Record<string, unknown>,
 ): void {
-  if (format === "json") {
-    console.log(JSON.stringify({
-      time: new Date().toISOString(),
-      level: "info",
-      name: "queue",
-      msg,
-      ...fields,
-    }));
-    return;
-  }
-  const kv = Object.entries(fields).map(([k, v]) =>
-    `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`
-  ).join(" ");
-  console.log(`${new Date().toISOString()} INFO [queue] ${msg} ${kv}`);
+  printLine("queue", format, msg, fields);
 }
 
 /** What the CLI needs of either queue. */

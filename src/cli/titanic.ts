@@ -28,6 +28,7 @@ import {
   type LogLevelName,
 } from "../_util/logger.ts";
 import {
+  choiceFlag,
   type FlagSpec,
   helpText,
   intFlag,
@@ -42,6 +43,7 @@ import {
   type HttpAddress,
   readHttpFlag,
 } from "./_http_flag.ts";
+import { usageExit } from "./_common.ts";
 
 /** The flags that configure Titanic (shared with `broker --titanic-dir`). */
 export const TITANIC_FLAGS: Record<string, FlagSpec> = {
@@ -215,8 +217,7 @@ export function logTitanicStats(t: TitanicService, log: Logger): void {
 }
 
 function fail(message: string): never {
-  console.error(`titanic: ${message}\n\n${helpText(USAGE, SPEC)}`);
-  Deno.exit(2);
+  usageExit("titanic", USAGE, SPEC, message);
 }
 
 async function main(): Promise<void> {
@@ -237,18 +238,8 @@ async function main(): Promise<void> {
     options.liveness = intFlag(f, "liveness", 1, 1000);
     statsMs = intFlag(f, "stats-ms", 0, 2 ** 31 - 1)!;
     httpAt = readHttpFlag(f.http);
-    const l = f["log-level"] as string;
-    if (!(l in LogLevel)) {
-      throw new UsageError(
-        `--log-level must be one of ${Object.keys(LogLevel).join(", ")}`,
-      );
-    }
-    level = l as LogLevelName;
-    const fmt = f["log-format"];
-    if (fmt !== "text" && fmt !== "json") {
-      throw new UsageError("--log-format must be text or json");
-    }
-    format = fmt;
+    level = choiceFlag(f, "log-level", Object.keys(LogLevel) as LogLevelName[]);
+    format = choiceFlag(f, "log-format", ["json", "text"] as const);
     if (!/^(tcp|ipc|inproc):\/\/\S+$/.test(f.endpoint as string)) {
       throw new UsageError(
         `--endpoint must be a ZeroMQ endpoint, got ${
