@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { sumCounters } from "../../_util/counters.ts";
 import type { ClientSecurity } from "../../security/settings.ts";
 import { ClosedError } from "../../errors.ts";
 import type { SocketOptions } from "../../transport/mod.ts";
@@ -430,7 +431,7 @@ export class MajordomoWorker implements AsyncDisposable {
 
   /** A snapshot of the worker's counters, summed over its slots. */
   get stats(): MajordomoWorkerStats {
-    const sum: MajordomoWorkerStats = {
+    return sumCounters({
       requests: 0,
       replies: 0,
       handlerErrors: 0,
@@ -439,19 +440,7 @@ export class MajordomoWorker implements AsyncDisposable {
       connections: 0,
       connectFailures: 0,
       invalidMessages: 0,
-    };
-    for (const s of this.#slots) {
-      const t = s.stats;
-      sum.requests += t.requests;
-      sum.replies += t.replies;
-      sum.handlerErrors += t.handlerErrors;
-      sum.errorReplies += t.errorReplies;
-      sum.oversize += t.oversize;
-      sum.connections += t.connections;
-      sum.connectFailures += t.connectFailures;
-      sum.invalidMessages += t.invalidMessages;
-    }
-    return sum;
+    }, this.#slots.map((s) => s.stats));
   }
 
   /**

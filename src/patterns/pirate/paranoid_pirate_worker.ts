@@ -4,6 +4,7 @@
  * chapter 4).
  * @module
  */
+import { sumCounters } from "../../_util/counters.ts";
 import type { ClientSecurity } from "../../security/settings.ts";
 import { ProtocolError } from "../../errors.ts";
 import type { Clock } from "../../_util/clock.ts";
@@ -311,24 +312,14 @@ export class ParanoidPirateWorker implements AsyncDisposable {
   /** Counters (a snapshot), summed over the slots. */
   get stats(): PirateWorkerStats {
     if (this.#w.length === 1) return this.#w[0].stats;
-    const sum: PirateWorkerStats = {
+    return sumCounters({
       requests: 0,
       failures: 0,
       invalid: 0,
       oversize: 0,
       reconnects: 0,
       connectFailures: 0,
-    };
-    for (const w of this.#w) {
-      const t = w.stats;
-      sum.requests += t.requests;
-      sum.failures += t.failures;
-      sum.invalid += t.invalid;
-      sum.oversize += t.oversize;
-      sum.reconnects += t.reconnects;
-      sum.connectFailures += t.connectFailures;
-    }
-    return sum;
+    }, this.#w.map((w) => w.stats));
   }
 
   /** Each slot's counters (a snapshot), by slot number. */
