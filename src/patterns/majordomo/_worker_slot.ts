@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { MajordomoWorkerStats } from "./worker.ts";
 import { ClosedError, ProtocolError } from "../../errors.ts";
 import type {
   DealerSocket,
@@ -67,17 +68,8 @@ export interface SlotConfig {
   readonly clock: Clock;
 }
 
-/** Counters of one slot (see `MajordomoWorkerStats`). */
-export interface SlotStats {
-  requests: number;
-  replies: number;
-  handlerErrors: number;
-  errorReplies: number;
-  oversize: number;
-  connections: number;
-  connectFailures: number;
-  invalidMessages: number;
-}
+/** Counters of one slot: the same fields as the whole worker's. */
+export type SlotStats = MajordomoWorkerStats;
 
 interface Job {
   gen: number;
