@@ -128,9 +128,13 @@ function checkEndpoints(owner: string, value: unknown): string[] {
  *   waiting) is registered for the service named in the body, else `"404"`;
  *   `mmi.stats` answers `["200", json]` ({@linkcode MajordomoBrokerStats});
  *   `mmi.rz` answers `["200", json]` naming this broker; others `"501"`.
- * - **Dead connections are reaped**: ZMTP heartbeats on the ROUTER (a PING
- *   every 10 s, a connection silent 30 s after it is closed) unless
- *   `socketOptions` says otherwise.
+ * - **Dead connections are reaped** by TCP keepalive (the first probe after
+ *   60 s idle, the connection dropped after 6 unanswered probes 10 s apart;
+ *   `socketOptions` `tcpKeepalive*` change it). The ROUTER sets no ZMTP
+ *   heartbeats of its own: libzmq 4.3 cancels a timer in time linear in the
+ *   number of timers, so per-connection heartbeats cost O(connections) per
+ *   message at scale. Clients' own ZMTP heartbeats (`failoverMs`) are
+ *   answered by the broker's libzmq without a timer.
  *
  * @example A broker, a worker and a client in one process
  * ```ts

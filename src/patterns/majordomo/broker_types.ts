@@ -143,9 +143,11 @@ export interface MajordomoBrokerOptions {
   /**
    * libzmq options for the broker's ROUTER, applied over the broker's own
    * defaults: `routerHandover: true` (a peer reconnecting with the same
-   * routing id takes its identity over), ZMTP heartbeats that reap dead
-   * connections (`zmtpHeartbeatIntervalMs: 10000`, `zmtpHeartbeatTimeoutMs: 30000`),
-   * `backlog: 4096`. `routerMandatory` and `maxMessageSize` are the
+   * routing id takes its identity over), `backlog: 4096`, and the
+   * transport's TCP keepalive, which reaps dead connections. ZMTP
+   * heartbeats (`zmtpHeartbeatIntervalMs`) can be set here but cost
+   * O(connections) per message in libzmq 4.3's I/O thread: leave them off
+   * on a broker with thousands of clients. `routerMandatory` and `maxMessageSize` are the
    * broker's own and cannot be set here.
    * @default {}
    */
