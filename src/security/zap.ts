@@ -165,6 +165,16 @@ class Handler {
   close(): void {
     this.closed = true;
     for (const r of this.regs.values()) r.bad.flush();
+    // libzmq frees an inproc name on close only later, in its reaper thread,
+    // but at once on unbind: without this, a secure socket opened right
+    // after the last one closed finds the endpoint taken (EADDRINUSE).
+    if (!this.sock.closed) {
+      try {
+        this.sock.unbind(ZAP_ENDPOINT);
+      } catch {
+        // closing anyway
+      }
+    }
     this.sock.close();
   }
 }
