@@ -60,6 +60,7 @@
  */
 export {
   AddressInUseError,
+  AddressListError,
   BrokerUnreachableError,
   ClosedError,
   CorruptRecordError,

@@ -18,6 +18,7 @@ import {
   loadKeyPairSync,
 } from "./keys.ts";
 import type { ZapCounters, ZapDecision, ZapPolicy } from "./_zap_core.ts";
+import { AddressList } from "./_address.ts";
 import { registerZapPolicy, type ZapRegistration } from "./zap.ts";
 
 /**
@@ -56,9 +57,14 @@ export interface ServerSecurity {
   curve?: CurveServerSecurity;
   /** PLAIN: user and password, in clear. */
   plain?: PlainServerSecurity;
-  /** Peer IP addresses admitted; when given, every other address is refused. */
+  /**
+   * Peer IP addresses admitted, exact (`10.0.0.5`, `::1`) or CIDR ranges
+   * (`10.0.0.0/8`, `fd00::/8`); when given, every other address is
+   * refused. An IPv4 entry also matches the peer's IPv4-mapped IPv6 form
+   * (`::ffff:10.0.0.5`). A malformed entry throws `AddressListError`.
+   */
   ipAllow?: readonly string[];
-  /** Peer IP addresses refused (when `ipAllow` is not given). */
+  /** Peer IP addresses or CIDR ranges refused (when `ipAllow` is not given). */
   ipDeny?: readonly string[];
   /** The ZAP domain. @default a unique one per socket */
   domain?: string;
@@ -209,12 +215,14 @@ function readUsers(owner: string, value: unknown): Map<string, string> {
   );
 }
 
-function addressList(owner: string, value: unknown): Set<string> {
-  if (value === undefined) return new Set();
+function addressList(owner: string, value: unknown): AddressList {
+  if (value === undefined) return new AddressList(owner, []);
   if (!Array.isArray(value) || !value.every((a) => typeof a === "string")) {
-    throw new TypeError(`${owner} must be an array of IP addresses`);
+    throw new TypeError(
+      `${owner} must be an array of IP addresses or CIDR ranges`,
+    );
   }
-  return new Set(value);
+  return new AddressList(owner, value);
 }
 
 /** A server's security, checked and loaded, ready to open sockets with. @internal */
@@ -238,6 +246,7 @@ export interface ServerSecurityPlan {
  * @param value The option (`undefined`: no security).
  * @returns The plan, or `undefined`.
  * @throws {TypeError} On a bad shape or type.
+ * @throws {AddressListError} On a malformed `ipAllow` or `ipDeny` entry.
  * @throws {KeyFileError} On a bad key, key file or directory.
  * @internal
  */
