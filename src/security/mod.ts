@@ -23,6 +23,8 @@ export {
   type CurveServerSecurity,
   type PlainClientSecurity,
   type PlainServerSecurity,
+  type SecurityListChange,
+  type SecurityReload,
   type SecurityStats,
   type ServerSecurity,
 } from "./settings.ts";

@@ -50,6 +50,11 @@ export interface ZapRegistration {
   readonly domain: string;
   /** Decisions of this domain so far. */
   readonly counters: ZapCounters;
+  /**
+   * Replaces the policy: connections handshaking from now on are decided
+   * against the new one (open connections are not touched).
+   */
+  update(policy: ZapPolicy): void;
   /** Forgets the policy; the handler stops with the last one. Idempotent. */
   release(): void;
 }
@@ -238,6 +243,9 @@ export function registerZapPolicy(
   return {
     domain,
     counters,
+    update(policy: ZapPolicy) {
+      if (!released) h.core.set(domain, policy);
+    },
     release() {
       if (released) return;
       released = true;
