@@ -158,3 +158,55 @@ Deno.test("reloadSecurity: a worker key added to the worker directory may regist
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reloadSecurity: a PLAIN users file read again; a broker without security cannot reload", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "rzmq-reload-plain-" });
+  const file = `${dir}/users`;
+  await Deno.writeTextFile(file, "bob=pw\nann=pw\n");
+  const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+    ...quiet,
+    security: { plain: { users: { file } } },
+  });
+  const open = await MajordomoBroker.bind("tcp://127.0.0.1:*", quiet);
+  try {
+    await Deno.writeTextFile(file, "# bob left\nann=pw\ncid=pw\ndee=pw\n");
+    const r = broker.reloadSecurity();
+    assertEquals(r, {
+      ok: true,
+      clients: { added: 2, removed: 1, admitted: 3 },
+    });
+    const bob = await MajordomoClient.connect(broker.endpoints[0], {
+      ...quiet,
+      attemptTimeoutMs: 300,
+      maxAttempts: 1,
+      checkServiceOnTimeout: false,
+      security: { plain: { username: "bob", password: "pw" } },
+    });
+    const cid = await MajordomoClient.connect(broker.endpoints[0], {
+      ...quiet,
+      security: { plain: { username: "cid", password: "pw" } },
+    });
+    try {
+      const [status] = await cid.request("mmi.service", ["x"]);
+      assertEquals(td.decode(status), "404");
+      let failed: unknown;
+      await bob.request("mmi.service", ["x"]).catch((e) => failed = e);
+      assert(failed instanceof Error, "bob was removed");
+      assertEquals(broker.requestsByUser()?.users, { cid: 1 });
+    } finally {
+      await bob.close();
+      await cid.close();
+    }
+    let threw: unknown;
+    try {
+      open.reloadSecurity();
+    } catch (e) {
+      threw = e;
+    }
+    assert(threw instanceof TypeError);
+  } finally {
+    await broker.close();
+    await open.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

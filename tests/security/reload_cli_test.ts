@@ -137,6 +137,17 @@ Deno.test({
       );
       assert(broker.stderrText().includes("junk"), broker.stderrText());
       assert(await served(await client(carol.secretFile)));
+      // A bad --users-counted is a usage error (exit 2).
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", BROKER.pathname, "--users-counted", "-1"],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(out.code, 2);
+      assert(
+        td.decode(out.stderr).includes("--users-counted"),
+        td.decode(out.stderr),
+      );
     } finally {
       for (const c of clients) await c.close();
       await shutdown();
