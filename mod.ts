@@ -60,6 +60,7 @@
  */
 export {
   AddressInUseError,
+  AddressListError,
   BrokerUnreachableError,
   ClosedError,
   CorruptRecordError,
@@ -146,6 +147,7 @@ export {
   type MajordomoHandler,
   type MajordomoRequestOptions,
   type MajordomoServiceStats,
+  type MajordomoUserRequests,
   MajordomoWorker,
   type MajordomoWorkerEvent,
   type MajordomoWorkerInfo,
@@ -284,6 +286,8 @@ export {
   loadKeyPair,
   type PlainClientSecurity,
   type PlainServerSecurity,
+  type SecurityListChange,
+  type SecurityReload,
   type SecurityStats,
   type ServerSecurity,
   writeKeyPair,

@@ -6,6 +6,11 @@
 //
 //   deno task bench:security [--requests 20000] [--window 200] [--size 100] [--rounds 3]
 //
+// `--compare attribution` measures the broker's per-user request counts
+// instead: CURVE on in both runs, without --allow-workers (so that reading
+// each message's User-Id is paid for attribution alone), `--users-counted
+// 0` (off) against the default (on).
+//
 // Prints one JSON line per run, then a Markdown table of medians and the
 // on/off ratio.
 import { shutdown } from "../src/transport/mod.ts";
@@ -36,7 +41,18 @@ const f = parseFlags(Deno.args, {
     description: "workers for the async run",
     default: "4",
   },
+  compare: {
+    type: "string",
+    description:
+      "curve (CURVE off vs on) or attribution (CURVE on, per-user counts off vs on)",
+    default: "curve",
+  },
 });
+const COMPARE = f.compare as string;
+if (COMPARE !== "curve" && COMPARE !== "attribution") {
+  throw new Error(`--compare must be curve or attribution, got ${COMPARE}`);
+}
+const ATTR = COMPARE === "attribution";
 const N = intFlag(f, "requests", 1)!;
 const WINDOW = intFlag(f, "window", 1)!;
 const SIZE = intFlag(f, "size", 1)!;
@@ -52,13 +68,16 @@ const client = await writeKeyPair(`${dir}/clients/client`);
 const worker = await writeKeyPair(`${dir}/workers/worker`);
 await Deno.rename(client.secretFile, `${dir}/client_secret`);
 await Deno.rename(worker.secretFile, `${dir}/worker_secret`);
+// Without --allow-workers, the worker's key must be an admitted client key.
+if (ATTR) await Deno.copyFile(worker.publicFile, `${dir}/clients/worker`);
 
 interface Proc {
   endpoint: string;
   child: Deno.ChildProcess;
 }
 
-async function spawnBroker(curve: boolean): Promise<Proc> {
+async function spawnBroker(on: boolean): Promise<Proc> {
+  const curve = ATTR || on;
   const args = [
     "run",
     "-A",
@@ -75,8 +94,9 @@ async function spawnBroker(curve: boolean): Promise<Proc> {
         broker.secretFile,
         "--allow-clients",
         `${dir}/clients`,
-        "--allow-workers",
-        `${dir}/workers`,
+        ...(ATTR
+          ? ["--users-counted", on ? "1000" : "0"]
+          : ["--allow-workers", `${dir}/workers`]),
       ]
       : []),
   ];
@@ -126,8 +146,9 @@ interface Run {
 
 const body = "x".repeat(SIZE);
 
-async function once(curve: boolean): Promise<Run> {
-  const b = await spawnBroker(curve);
+async function once(on: boolean): Promise<Run> {
+  const b = await spawnBroker(on);
+  const curve = ATTR || on;
   const clientSec = curve
     ? {
       security: {
@@ -197,7 +218,7 @@ async function once(curve: boolean): Promise<Run> {
     const cpu1 = cpuMs(b.child.pid);
     await ac.close();
     const run: Run = {
-      curve,
+      curve: on,
       syncP50Us: Math.round(lat[Math.floor(SYNC_N * 0.5)] * 1000),
       syncP99Us: Math.round(lat[Math.floor(SYNC_N * 0.99)] * 1000),
       syncReqPerSec: Math.round(SYNC_N / (syncMs / 1000)),
@@ -206,7 +227,7 @@ async function once(curve: boolean): Promise<Run> {
       handshakeMs: +handshakeMs.toFixed(1),
     };
     console.log(JSON.stringify({
-      bench: "security",
+      bench: ATTR ? "security-attribution" : "security",
       ...run,
       size: SIZE,
       requests: N,
@@ -245,7 +266,11 @@ const keys = [
 console.log(
   `\n${N} async + ${SYNC_N} sync echo requests of ${SIZE} B, median of ${ROUNDS} interleaved rounds\n`,
 );
-console.log("| | CURVE off | CURVE on | on ÷ off |");
+console.log(
+  ATTR
+    ? "| | attribution off | attribution on | on ÷ off |"
+    : "| | CURVE off | CURVE on | on ÷ off |",
+);
 console.log("| --- | ---: | ---: | ---: |");
 for (const [k, label] of keys) {
   const off = median(runs.filter((r) => !r.curve).map((r) => r[k]));

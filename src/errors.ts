@@ -943,3 +943,53 @@ export class KeyFileError extends ZmqReliableError {
     this.reason = reason;
   }
 }
+
+/**
+ * An entry of an IP address list (`security.ipAllow`, `security.ipDeny`)
+ * is not an IPv4 or IPv6 address or CIDR range: `index` and `entry` say
+ * which, `reason` what is wrong. Entries are parsed strictly: no leading
+ * zeros in IPv4 numbers, no zone index, no bits set after the prefix
+ * (`10.0.0.1/8` is refused; the range is `10.0.0.0/8`).
+ *
+ * @example
+ * ```ts
+ * import { AddressListError, MajordomoBroker } from "@reliable/zmq";
+ * try {
+ *   await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+ *     security: { ipAllow: ["10.0.0.0/8", "10.1.2.3/33"] },
+ *   });
+ * } catch (e) {
+ *   console.log(e instanceof AddressListError, (e as AddressListError).index); // true 1
+ * }
+ * ```
+ */
+export class AddressListError extends ZmqReliableError {
+  /** The list, e.g. `"MajordomoBroker.bind() security.ipAllow"`. */
+  readonly list: string;
+  /** The position of the bad entry in the list. */
+  readonly index: number;
+  /** The bad entry. */
+  readonly entry: string;
+  /** What is wrong with it. */
+  readonly reason: string;
+  /**
+   * Creates the error.
+   *
+   * @param list The list's name, for the message.
+   * @param index The entry's position.
+   * @param entry The entry.
+   * @param reason What is wrong.
+   */
+  constructor(list: string, index: number, entry: string, reason: string) {
+    super(
+      `${list}[${index}]: ${
+        JSON.stringify(entry)
+      } is not an IP address or CIDR range: ${reason}`,
+    );
+    this.name = "AddressListError";
+    this.list = list;
+    this.index = index;
+    this.entry = entry;
+    this.reason = reason;
+  }
+}

@@ -18,7 +18,9 @@
  * shutting down), `/stats` (JSON), `/metrics` (Prometheus text) and a live
  * page at `/` (see docs/OBSERVABILITY.md); the ready line then has `http`.
  * `--log-events` writes every broker event as one log line (`"event"`: its
- * type, then its fields) at debug level.
+ * type, then its fields) at debug level. With `--curve-secret`, SIGHUP
+ * reads the `--allow-clients` and `--allow-workers` directories again
+ * (docs/SECURITY.md).
  *
  * @module
  */
@@ -202,6 +204,12 @@ const SPEC: Record<string, FlagSpec> = {
     description:
       "CURVE: directory of worker public key files; only these may register (default: any admitted key)",
   },
+  "users-counted": {
+    type: "string",
+    description:
+      "CURVE: client keys whose requests are counted one by one (/stats, /metrics); the rest are summed as 'other'; 0 turns attribution off",
+    default: String(d.usersCounted),
+  },
   version: { type: "boolean", description: "print the version and exit" },
   help: { type: "boolean", short: "h", description: "show this help" },
 };
@@ -325,6 +333,7 @@ function readConfig(args: string[]): Config | "help" | "version" {
       maxFrameBytes: intFlag(flags, "max-frame-bytes", 1, 2 ** 29)!,
       core: choiceFlag(flags, "core", ["auto", "wasm", "ts"] as const),
       expireBusyWorkers: !flags["keep-busy-workers"],
+      usersCounted: intFlag(flags, "users-counted", 0, 1_000_000)!,
       ...security,
     },
     pair,
@@ -523,6 +532,15 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
+  if (broker.securityStats !== undefined) {
+    // SIGHUP: read the allow-list directories again (the broker logs what
+    // changed, or why it kept the lists in force).
+    Deno.addSignalListener("SIGHUP", () => {
+      if (stopping) return;
+      log.info("SIGHUP: reloading the allow-lists");
+      broker.reloadSecurity();
+    });
+  }
   print(format, "ready", {
     event: "ready",
     endpoint: broker.endpoints[0],

@@ -19,7 +19,8 @@
  * shutting down), `/stats` (JSON: workers idle and busy, queue depth,
  * counters) and `/metrics` (Prometheus text, `rzmq_queue_*`); the ready
  * line then has `http`. `--curve-secret FILE --allow-clients DIR
- * [--allow-workers DIR]` turn on CURVE with allow-lists (docs/SECURITY.md).
+ * [--allow-workers DIR]` turn on CURVE with allow-lists (docs/SECURITY.md);
+ * SIGHUP reads their directories again.
  *
  * Run from the package without a checkout:
  * `deno run --allow-net --allow-ffi --allow-read --allow-env jsr:@reliable/zmq/queue --kind paranoid`.
@@ -253,8 +254,13 @@ function readSecurity(
     }
   };
   const { secretKey } = load("curve-secret", () => loadKeyPairSync(secretFile));
-  const allow = (flag: string, v: string) =>
-    v === "any" ? "any" as const : load(flag, () => loadAllowedKeysSync(v));
+  // A directory is read here (a bad one is a usage error) and given as
+  // { dir }, so that SIGHUP (reloadSecurity) reads it again.
+  const allow = (flag: string, v: string) => {
+    if (v === "any") return "any" as const;
+    load(flag, () => loadAllowedKeysSync(v));
+    return { dir: v };
+  };
   const clientKeys = allow("allow-clients", clients);
   // The backend is a socket of its own: workers are checked against their
   // own list when one is given, else against the clients' list.
@@ -340,6 +346,7 @@ interface Queue {
     backend?: SecurityStats;
   };
   on(listener: (event: PirateQueueEvent) => void): () => void;
+  reloadSecurity(): unknown;
   close(): Promise<void>;
 }
 
@@ -675,6 +682,15 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", () => void stop("SIGINT"));
   Deno.addSignalListener("SIGTERM", () => void stop("SIGTERM"));
+  if (queue.securityStats.frontend || queue.securityStats.backend) {
+    // SIGHUP: read the allow-list directories again (the queue logs what
+    // changed, or why it kept the lists in force).
+    Deno.addSignalListener("SIGHUP", () => {
+      if (stopping) return;
+      log.info("SIGHUP: reloading the allow-lists");
+      queue.reloadSecurity();
+    });
+  }
   const pub = queue.securityStats.frontend?.publicKey;
   print(format, "ready", {
     event: "ready",

@@ -14,6 +14,7 @@ import { VERSION } from "../_util/version.ts";
 import type {
   MajordomoBrokerEvent,
   MajordomoBrokerStats,
+  MajordomoUserRequests,
   MajordomoWorkerInfo,
 } from "../patterns/majordomo/broker_types.ts";
 import {
@@ -46,6 +47,8 @@ export interface BrokerMetricsSource {
   workerList?(limit?: number): MajordomoWorkerInfo[];
   /** Whether the broker was closed (optional). */
   readonly closed?: boolean;
+  /** Client requests per authenticated identity (optional; attribution). */
+  requestsByUser?(): MajordomoUserRequests | undefined;
 }
 
 /**
@@ -154,6 +157,11 @@ export interface BrokerMetricsSnapshot {
   services: ServiceMetrics[];
   /** Registered workers (at most `maxWorkersListed`), when the source lists them. */
   workerList: MajordomoWorkerInfo[];
+  /**
+   * Client requests per authenticated identity (CURVE key in Z85, PLAIN
+   * user), when the broker attributes them (CURVE or PLAIN security).
+   */
+  users?: MajordomoUserRequests;
 }
 
 /**
@@ -547,6 +555,7 @@ export class BrokerMetrics {
         latencyMs: s ? s.cur.summary(s.prev) : new LatencyHistogram().summary(),
       });
     }
+    const users = this.#source.requestsByUser?.();
     return {
       version: VERSION,
       instance: st.instance,
@@ -563,6 +572,7 @@ export class BrokerMetrics {
       workerList: this.#maxWorkers > 0 && this.#source.workerList
         ? this.#source.workerList(this.#maxWorkers)
         : [],
+      ...(users ? { users } : {}),
     };
   }
 
@@ -710,6 +720,30 @@ export class BrokerMetrics {
       "RZ resends dropped as duplicates, per service.",
       (s) => s.duplicates,
     );
+    if (snap.users) {
+      const u = snap.users;
+      const name = P + "user_requests_total";
+      w.family(
+        name,
+        "counter",
+        `Client requests per authenticated identity (CURVE key in Z85, PLAIN user), for the first ${u.usersCounted} identities.`,
+      );
+      for (const [user, n] of Object.entries(u.users)) {
+        w.sample(name, n, { user });
+      }
+      w.family(
+        P + "user_requests_other_total",
+        "counter",
+        "Client requests of identities beyond the counted ones.",
+      );
+      w.sample(P + "user_requests_other_total", u.other);
+      w.family(
+        P + "user_requests_unauthenticated_total",
+        "counter",
+        "Client requests from connections without an identity (inproc peers).",
+      );
+      w.sample(P + "user_requests_unauthenticated_total", u.unauthenticated);
+    }
     const h = P + "service_request_duration_seconds";
     w.family(
       h,

@@ -27,6 +27,7 @@ export type {
   MajordomoCoreImpl,
   MajordomoDropReason,
   MajordomoServiceStats,
+  MajordomoUserRequests,
   MajordomoWorkerInfo,
   MajordomoWorkerLeaveReason,
 } from "../patterns/majordomo/broker_types.ts";

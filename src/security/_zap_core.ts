@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { AddressMatcher } from "./_address.ts";
 
 const Z85 =
   "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
@@ -34,9 +35,9 @@ export function z85Encode(data: Uint8Array): string {
 /** What a server socket's policy admits. @internal */
 export interface ZapPolicy {
   /** Addresses admitted; when non-empty, every other address is refused. */
-  ipAllow: ReadonlySet<string>;
+  ipAllow: AddressMatcher;
   /** Addresses refused (checked when `ipAllow` is empty). */
-  ipDeny: ReadonlySet<string>;
+  ipDeny: AddressMatcher;
   /** PLAIN users and their passwords; undefined: PLAIN refused. */
   plain?: ReadonlyMap<string, string>;
   /** CURVE client keys (Z85) admitted, or any key; undefined: CURVE refused. */

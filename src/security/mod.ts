@@ -14,7 +14,7 @@ export {
   writeKeyPair,
   type WriteKeyPairOptions,
 } from "./keys.ts";
-export { KeyFileError, ZmqReliableError } from "../errors.ts";
+export { AddressListError, KeyFileError, ZmqReliableError } from "../errors.ts";
 export { curveKeyPair, curvePublicKey } from "../transport/mod.ts";
 export {
   type AllowList,
@@ -23,6 +23,8 @@ export {
   type CurveServerSecurity,
   type PlainClientSecurity,
   type PlainServerSecurity,
+  type SecurityListChange,
+  type SecurityReload,
   type SecurityStats,
   type ServerSecurity,
 } from "./settings.ts";

@@ -18,6 +18,7 @@ import {
   loadKeyPairSync,
 } from "./keys.ts";
 import type { ZapCounters, ZapDecision, ZapPolicy } from "./_zap_core.ts";
+import { AddressList } from "./_address.ts";
 import { registerZapPolicy, type ZapRegistration } from "./zap.ts";
 
 /**
@@ -56,9 +57,14 @@ export interface ServerSecurity {
   curve?: CurveServerSecurity;
   /** PLAIN: user and password, in clear. */
   plain?: PlainServerSecurity;
-  /** Peer IP addresses admitted; when given, every other address is refused. */
+  /**
+   * Peer IP addresses admitted, exact (`10.0.0.5`, `::1`) or CIDR ranges
+   * (`10.0.0.0/8`, `fd00::/8`); when given, every other address is
+   * refused. An IPv4 entry also matches the peer's IPv4-mapped IPv6 form
+   * (`::ffff:10.0.0.5`). A malformed entry throws `AddressListError`.
+   */
   ipAllow?: readonly string[];
-  /** Peer IP addresses refused (when `ipAllow` is not given). */
+  /** Peer IP addresses or CIDR ranges refused (when `ipAllow` is not given). */
   ipDeny?: readonly string[];
   /** The ZAP domain. @default a unique one per socket */
   domain?: string;
@@ -209,12 +215,14 @@ function readUsers(owner: string, value: unknown): Map<string, string> {
   );
 }
 
-function addressList(owner: string, value: unknown): Set<string> {
-  if (value === undefined) return new Set();
+function addressList(owner: string, value: unknown): AddressList {
+  if (value === undefined) return new AddressList(owner, []);
   if (!Array.isArray(value) || !value.every((a) => typeof a === "string")) {
-    throw new TypeError(`${owner} must be an array of IP addresses`);
+    throw new TypeError(
+      `${owner} must be an array of IP addresses or CIDR ranges`,
+    );
   }
-  return new Set(value);
+  return new AddressList(owner, value);
 }
 
 /** A server's security, checked and loaded, ready to open sockets with. @internal */
@@ -229,6 +237,10 @@ export interface ServerSecurityPlan {
   domain?: string;
   /** The server's public key (CURVE). */
   publicKey?: string;
+  /** The option's owner, for messages (and to read it again). */
+  owner: string;
+  /** The option as given, read again by a reload. */
+  source: unknown;
 }
 
 /**
@@ -238,6 +250,7 @@ export interface ServerSecurityPlan {
  * @param value The option (`undefined`: no security).
  * @returns The plan, or `undefined`.
  * @throws {TypeError} On a bad shape or type.
+ * @throws {AddressListError} On a malformed `ipAllow` or `ipDeny` entry.
  * @throws {KeyFileError} On a bad key, key file or directory.
  * @internal
  */
@@ -290,6 +303,8 @@ export function readServerSecurity(
       policy,
       domain,
       publicKey,
+      owner,
+      source: value,
       options: {
         curveServer: true,
         curveSecretKey: secretKey,
@@ -308,9 +323,18 @@ export function readServerSecurity(
       policy,
       domain,
       options: { plainServer: true },
+      owner,
+      source: value,
     };
   }
-  return { mechanism: "NULL", policy, domain, options: {} };
+  return {
+    mechanism: "NULL",
+    policy,
+    domain,
+    options: {},
+    owner,
+    source: value,
+  };
 }
 
 /** A server socket's security, registered with the ZAP handler. @internal */
@@ -319,8 +343,142 @@ export interface ServerSecurityHandle {
   options: SocketOptions;
   /** The registration (release after the socket is closed). */
   registration: ZapRegistration;
+  /** The plan; its `policy` is the one in force (a reload replaces it). */
+  readonly plan: ServerSecurityPlan;
+  /** Puts a new policy in force (the next handshakes are decided by it). */
+  update(policy: ZapPolicy): void;
   /** For `securityStats`. */
   stats(): SecurityStats;
+}
+
+/**
+ * Changes to one list of admitted identities (CURVE keys or PLAIN users)
+ * made by a reload.
+ *
+ * @example
+ * ```ts
+ * import type { SecurityListChange } from "@reliable/zmq/security";
+ * const c: SecurityListChange = { added: 1, removed: 2, admitted: 7 };
+ * console.log(c.admitted); // 7
+ * ```
+ */
+export interface SecurityListChange {
+  /** Identities admitted now and not before. */
+  added: number;
+  /** Identities admitted before and not now (refused at their next handshake). */
+  removed: number;
+  /** Identities admitted now; `"any"` when every key is. */
+  admitted: number | "any";
+}
+
+/**
+ * What reloading a server's security did: the allow-list directories (and
+ * a PLAIN users file) read again. When reading failed (`ok` false), the
+ * lists in force stay as they were and `error` says why.
+ *
+ * @example
+ * ```ts
+ * import type { SecurityReload } from "@reliable/zmq/security";
+ * const r: SecurityReload = {
+ *   ok: true,
+ *   clients: { added: 1, removed: 0, admitted: 3 },
+ * };
+ * console.log(r.ok ? `+${r.clients.added} -${r.clients.removed}` : r.error); // "+1 -0"
+ * ```
+ */
+export interface SecurityReload {
+  /** Whether the lists were read and put in force. */
+  ok: boolean;
+  /** Why not (the old lists stay in force). */
+  error?: string;
+  /** The client list (the server's `security` allow-list). */
+  clients: SecurityListChange;
+  /** The worker list (a broker's `workerSecurity`, a queue's backend), when there is one. */
+  workers?: SecurityListChange;
+}
+
+/**
+ * The identities a policy admits: its CURVE keys, or its PLAIN users.
+ * @internal
+ */
+export function admittedIdentities(
+  policy: ZapPolicy,
+): ReadonlySet<string> | "any" | undefined {
+  if (policy.curve !== undefined) return policy.curve;
+  if (policy.plain !== undefined) return new Set(policy.plain.keys());
+  return undefined;
+}
+
+/**
+ * Compares two lists of admitted identities.
+ * @internal
+ */
+export function listChange(
+  before: ReadonlySet<string> | "any" | undefined,
+  after: ReadonlySet<string> | "any" | undefined,
+): SecurityListChange {
+  const size = (x: typeof before) =>
+    x === "any" ? "any" as const : x?.size ?? 0;
+  if (before === "any" || after === "any" || !before || !after) {
+    const b = before === "any" || !before ? 0 : before.size;
+    const a = after === "any" || !after ? 0 : after.size;
+    return {
+      added: before === after ? 0 : a,
+      removed: before === after ? 0 : b,
+      admitted: size(after),
+    };
+  }
+  let added = 0;
+  let removed = 0;
+  for (const k of after) if (!before.has(k)) added++;
+  for (const k of before) if (!after.has(k)) removed++;
+  return { added, removed, admitted: size(after) };
+}
+
+/**
+ * Reads a plan's option again (allow-list directories, a users file),
+ * returning the new policy; the address lists and keys are read again too.
+ * @param plan The plan in force.
+ * @returns The new policy.
+ * @throws {KeyFileError} When a directory or file became invalid.
+ * @internal
+ */
+export function rereadPolicy(plan: ServerSecurityPlan): ZapPolicy {
+  const fresh = readServerSecurity(plan.owner, plan.source)!;
+  return fresh.policy;
+}
+
+/**
+ * Reloads one server socket's security (a socket without a separate
+ * worker list): reads its lists again and puts them in force, or keeps the
+ * old ones and logs an error.
+ * @param handle The socket's security.
+ * @param logger Where the outcome is logged.
+ * @param label What the list is, for the log (`"frontend"`).
+ * @returns What changed.
+ * @internal
+ */
+export function reloadHandle(
+  handle: ServerSecurityHandle,
+  logger: Logger,
+  label: string,
+): SecurityReload {
+  const before = admittedIdentities(handle.plan.policy);
+  let policy: ZapPolicy;
+  try {
+    policy = rereadPolicy(handle.plan);
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    logger.error(
+      `security reload failed (${label}): keeping the lists in force`,
+      { error },
+    );
+    return { ok: false, error, clients: listChange(before, before) };
+  }
+  handle.update(policy);
+  const clients = listChange(before, admittedIdentities(policy));
+  logger.info(`security reloaded (${label})`, { ...clients });
+  return { ok: true, clients };
 }
 
 /**
@@ -353,6 +511,11 @@ export function openServerSecurity(
       zapEnforceDomain: true,
     },
     registration,
+    plan,
+    update(policy: ZapPolicy) {
+      plan.policy = policy;
+      registration.update(policy);
+    },
     stats: () => ({
       mechanism: plan.mechanism,
       ...(plan.publicKey ? { publicKey: plan.publicKey } : {}),

@@ -50,6 +50,11 @@ export interface ZapRegistration {
   readonly domain: string;
   /** Decisions of this domain so far. */
   readonly counters: ZapCounters;
+  /**
+   * Replaces the policy: connections handshaking from now on are decided
+   * against the new one (open connections are not touched).
+   */
+  update(policy: ZapPolicy): void;
   /** Forgets the policy; the handler stops with the last one. Idempotent. */
   release(): void;
 }
@@ -165,6 +170,16 @@ class Handler {
   close(): void {
     this.closed = true;
     for (const r of this.regs.values()) r.bad.flush();
+    // libzmq frees an inproc name on close only later, in its reaper thread,
+    // but at once on unbind: without this, a secure socket opened right
+    // after the last one closed finds the endpoint taken (EADDRINUSE).
+    if (!this.sock.closed) {
+      try {
+        this.sock.unbind(ZAP_ENDPOINT);
+      } catch {
+        // closing anyway
+      }
+    }
     this.sock.close();
   }
 }
@@ -228,6 +243,9 @@ export function registerZapPolicy(
   return {
     domain,
     counters,
+    update(policy: ZapPolicy) {
+      if (!released) h.core.set(domain, policy);
+    },
     release() {
       if (released) return;
       released = true;

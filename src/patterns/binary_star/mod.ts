@@ -68,6 +68,7 @@ export {
 } from "../majordomo/broker.ts";
 export type {
   MajordomoDropReason,
+  MajordomoUserRequests,
   MajordomoWorkerInfo,
   MajordomoWorkerLeaveReason,
 } from "../majordomo/broker_types.ts";
@@ -82,6 +83,8 @@ export type {
   CurveServerSecurity,
   PlainClientSecurity,
   PlainServerSecurity,
+  SecurityListChange,
+  SecurityReload,
   SecurityStats,
   ServerSecurity,
 } from "../../security/settings.ts";

@@ -2,6 +2,7 @@
  * Private: validation of `DynamicWorkerServer.bind()`'s arguments.
  * @module
  */
+import { curveKeyPair } from "../../transport/mod.ts";
 import {
   readServerSecurity,
   refuseSecurityOverrides,
@@ -15,7 +16,7 @@ import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
 import { readLimits, type SizeLimits } from "../_kit/limits.ts";
 import type { DynamicWorkerServerEvent } from "./events.ts";
 import type { DynamicWorkerServerOptions } from "./options.ts";
-import type { DynamicTask } from "./web_worker.ts";
+import type { CurveClientKeys, DynamicTask } from "./web_worker.ts";
 
 /** The worker kinds. @internal */
 export type WorkerKind = "task" | "web-worker" | "process";
@@ -30,6 +31,7 @@ const KEYS = [
   "maxMessageBytes",
   "socketOptions",
   "security",
+  "secureBackend",
   "logger",
   "onEvent",
   "clock",
@@ -50,6 +52,8 @@ export interface ParsedOptions {
   limits: SizeLimits;
   socketOptions: SocketOptions;
   security?: ServerSecurityPlan;
+  /** The backend's CURVE, with the key pair handed to the workers. */
+  backendSecurity?: { plan: ServerSecurityPlan; client: CurveClientKeys };
   log: Logger;
   onEvent?: (e: DynamicWorkerServerEvent) => void;
   clock: Clock;
@@ -117,6 +121,16 @@ export function parseOptions(
       `${owner}: backend must be tcp:// or ipc:// for ${kind} workers (each has its own libzmq context), got ${be}`,
     );
   }
+  const security = readSecurity(owner, o.security, o.socketOptions);
+  const secureBackend = opt.bool(
+    owner,
+    "secureBackend",
+    o.secureBackend,
+    security !== undefined,
+  );
+  if (secureBackend && security === undefined) {
+    refuseSecurityOverrides(owner, o.socketOptions);
+  }
   return {
     task,
     url,
@@ -136,7 +150,8 @@ export function parseOptions(
     reuse: opt.bool(owner, "reuseWebWorkers", o.reuseWebWorkers, true),
     limits: readLimits(owner, o),
     socketOptions: checkSocketOptions(owner, o.socketOptions),
-    security: readSecurity(owner, o.security, o.socketOptions),
+    security,
+    backendSecurity: secureBackend ? backendSecurity(owner) : undefined,
     log: opt.logger(owner, o.logger, "DynamicWorkerServer"),
     onEvent: opt.fn(owner, "onEvent", o.onEvent),
     clock: opt.clock(owner, o.clock),
@@ -151,4 +166,19 @@ function readSecurity(
   const plan = readServerSecurity(`${owner} security`, security);
   if (plan) refuseSecurityOverrides(owner, socketOptions);
   return plan;
+}
+
+/** A key pair for the backend and one for its workers, in memory. */
+function backendSecurity(
+  owner: string,
+): { plan: ServerSecurityPlan; client: CurveClientKeys } {
+  const server = curveKeyPair();
+  const client = curveKeyPair();
+  const plan = readServerSecurity(`${owner} backend`, {
+    curve: { secretKey: server.secretKey, allow: [client.publicKey] },
+  })!;
+  return {
+    plan,
+    client: { serverKey: server.publicKey, ...client },
+  };
 }

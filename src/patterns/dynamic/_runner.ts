@@ -76,6 +76,9 @@ export class JobRunner {
   start(job: Job): void {
     const msg: JobMessage = {
       backend: this.#workerEp,
+      ...(this.#o.backendSecurity && !this.#o.task
+        ? { curve: this.#o.backendSecurity.client }
+        : {}),
       job: job.id,
       envelope: job.envelope,
       frames: job.body,

@@ -86,6 +86,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
   readonly #events: EventHub<DynamicWorkerServerEvent>;
   readonly #bad: RateLimitedLog;
   readonly #security: ServerSecurityHandle | undefined;
+  readonly #backSecurity: ServerSecurityHandle | undefined;
   #loops: Promise<unknown> = Promise.resolve();
 
   private constructor(o: ParsedOptions) {
@@ -109,11 +110,23 @@ export class DynamicWorkerServer implements AsyncDisposable {
       sec?.registration.release();
       throw e;
     }
-    this.#back = new DealerSocket({
-      ...o.socketOptions,
-      ...cap,
-      receiveHighWaterMark: 0,
-    });
+    const backSec = o.backendSecurity
+      ? openServerSecurity(o.backendSecurity.plan, o.log, o.clock)
+      : undefined;
+    this.#backSecurity = backSec;
+    try {
+      this.#back = new DealerSocket({
+        ...o.socketOptions,
+        ...cap,
+        ...backSec?.options,
+        receiveHighWaterMark: 0,
+      });
+    } catch (e) {
+      this.#router.close();
+      sec?.registration.release();
+      backSec?.registration.release();
+      throw e;
+    }
     let workerEp: string;
     try {
       // Bind order matters to the caller's cleanup: frontend, then backend.
@@ -133,6 +146,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#back.close();
       this.#taskOut?.close();
       sec?.registration.release();
+      backSec?.registration.release();
       throw e;
     }
     this.#runner = new JobRunner(
@@ -214,6 +228,25 @@ export class DynamicWorkerServer implements AsyncDisposable {
    */
   get securityStats(): SecurityStats | undefined {
     return this.#security?.stats();
+  }
+
+  /**
+   * The backend's security (see the `secureBackend` option): CURVE with a
+   * key pair made for this server, admitting only the key its workers are
+   * given; `undefined` when the backend is open.
+   * @example
+   * ```ts
+   * import { curveKeyPair, DynamicWorkerServer } from "@reliable/zmq";
+   * const server = await DynamicWorkerServer.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+   *   worker: (req) => req,
+   *   security: { curve: { secretKey: curveKeyPair().secretKey, allow: "any" } },
+   * });
+   * console.log(server.backendSecurityStats?.mechanism); // "CURVE"
+   * await server.close();
+   * ```
+   */
+  get backendSecurityStats(): SecurityStats | undefined {
+    return this.#backSecurity?.stats();
   }
 
   /** Counters (a snapshot). */
@@ -399,6 +432,7 @@ export class DynamicWorkerServer implements AsyncDisposable {
       this.#back.close();
       this.#taskOut?.close();
       this.#security?.registration.release();
+      this.#backSecurity?.registration.release();
       this.#bad.flush();
     }
     await Promise.all([this.#loops, this.#runner.close()]);

@@ -92,11 +92,22 @@ export interface DynamicWorkerServerOptions {
   /**
    * Who may connect to the frontend (clients), checked by the process's
    * ZAP handler: CURVE with an allow-list, PLAIN, or address lists
-   * (docs/SECURITY.md). The backend is for this server's own workers:
-   * bind it on `ipc://` or 127.0.0.1.
+   * (docs/SECURITY.md). With it, the backend is secured too (see
+   * `secureBackend`).
    * @default none
    */
   security?: ServerSecurity;
+  /**
+   * Whether the backend (where workers reply) takes CURVE with a key pair
+   * made in memory for this server: it admits only the one client key it
+   * hands its own Web Workers and child processes (with each job, over
+   * `postMessage` or the child's stdin), so no other peer that reaches
+   * the backend's port can answer a job. In-process tasks reply over
+   * `inproc://`, which needs no key. `false` leaves the backend open
+   * (then bind it on `ipc://` or 127.0.0.1).
+   * @default true with `security`, false without
+   */
+  secureBackend?: boolean;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Called for each {@linkcode DynamicWorkerServerEvent}. @default none */

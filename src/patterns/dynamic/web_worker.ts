@@ -32,10 +32,22 @@ export type DynamicTask = (
   },
 ) => readonly Frame[] | Promise<readonly Frame[]>;
 
+/** The CURVE keys a worker's DEALER uses on a secure backend. @internal */
+export interface CurveClientKeys {
+  /** The backend's public key. */
+  readonly serverKey: string;
+  /** The worker's public key (the one the backend admits). */
+  readonly publicKey: string;
+  /** The worker's secret key. */
+  readonly secretKey: string;
+}
+
 /** Server → worker: one job. @internal */
 export interface JobMessage {
   /** Where the worker's DEALER connects (tcp:// or ipc://). */
   readonly backend: string;
+  /** The keys to connect with, when the backend is secure. */
+  readonly curve?: CurveClientKeys;
   /** The job-id frame. */
   readonly job: Uint8Array;
   /** The client's envelope, delimiter included. */
@@ -51,6 +63,7 @@ export const PROCESS_ENV = "RELIABLE_ZMQ_DYNAMIC_WORKER";
 export function encodeJobLine(m: JobMessage): string {
   return JSON.stringify({
     backend: m.backend,
+    ...(m.curve ? { curve: m.curve } : {}),
     job: m.job.toBase64(),
     envelope: m.envelope.map((f) => f.toBase64()),
     frames: m.frames.map((f) => f.toBase64()),
@@ -61,6 +74,7 @@ function decodeJobLine(line: string): JobMessage {
   const o = JSON.parse(line);
   return {
     backend: o.backend,
+    ...(o.curve ? { curve: o.curve } : {}),
     job: Uint8Array.fromBase64(o.job),
     envelope: o.envelope.map((s: string) => Uint8Array.fromBase64(s)),
     frames: o.frames.map((s: string) => Uint8Array.fromBase64(s)),
@@ -164,7 +178,16 @@ export function serveDynamicWorker(task: DynamicTask): void {
   let dealer: DealerSocket | undefined;
   const run = async (m: JobMessage) => {
     if (!dealer) {
-      dealer = new DealerSocket({ lingerMs: 1000 });
+      dealer = new DealerSocket({
+        lingerMs: 1000,
+        ...(m.curve
+          ? {
+            curveServerKey: m.curve.serverKey,
+            curvePublicKey: m.curve.publicKey,
+            curveSecretKey: m.curve.secretKey,
+          }
+          : {}),
+      });
       dealer.connect(m.backend);
     }
     const out = await runDynamicTask(task, m, signal);

@@ -70,6 +70,8 @@ export interface BrokerCoreDeps {
 
   /** Whether the sender of the READY at hand may register; absent: all. */
   readonly workerAllowed?: () => boolean;
+  /** Called for each client request before it is handled (attribution). */
+  readonly onClientRequest?: () => void;
 }
 
 const HEARTBEAT = COMMAND_FRAME[MdpWorkerCommand.HEARTBEAT];
@@ -213,7 +215,10 @@ export class BrokerCore implements MmiContext {
       }
       return;
     }
-    if (kind === MessageKind.MDP_CLIENT) return onClient(st, now, live, over);
+    if (kind === MessageKind.MDP_CLIENT) {
+      this.#deps.onClientRequest?.();
+      return onClient(st, now, live, over);
+    }
     if (
       kind === MessageKind.MDP_WORKER &&
       (!over || env.command === MdpWorkerCommand.REPLY)

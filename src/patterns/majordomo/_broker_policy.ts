@@ -10,6 +10,7 @@ import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import type { RouterSocketOptions } from "../../transport/mod.ts";
 import {
+  admittedIdentities,
   readAllowList,
   readServerSecurity,
   refuseSecurityOverrides,
@@ -49,6 +50,12 @@ export interface BrokerSetup {
   readonly security?: ServerSecurityPlan;
   /** `workerSecurity.allow`, loaded. */
   readonly workerAllow?: ReadonlySet<string> | "any";
+  /** `workerSecurity.allow` as given (a reload reads it again). */
+  readonly workerAllowSource?: unknown;
+  /** The identities `security` admits, before the worker keys are added. */
+  readonly clientAllow?: ReadonlySet<string> | "any";
+  /** Identities counted one by one (0: attribution off). */
+  readonly usersCounted: number;
 }
 
 /** The defaults, in one place (README and the CLI's help quote them). */
@@ -62,6 +69,8 @@ export const BROKER_DEFAULTS = {
   maxServices: 10_000,
   maxWorkers: 100_000,
   maxFrameBytes: 16_777_216,
+  /** Identities whose requests are counted one by one (attribution). */
+  usersCounted: 1000,
   lingerMs: 1000,
   sendHighWaterMark: 100_000,
   receiveHighWaterMark: 1000,
@@ -86,6 +95,7 @@ const KEYS: readonly (keyof MajordomoBrokerOptions)[] = [
   "socketOptions",
   "security",
   "workerSecurity",
+  "usersCounted",
   "logger",
   "onEvent",
   "clock",
@@ -231,6 +241,7 @@ export function readBrokerOptions(
   const security = readServerSecurity(`${owner} security`, o.security);
   if (security) refuseSecurityOverrides(owner, user);
   let workerAllow: ReadonlySet<string> | "any" | undefined;
+  const clientAllow = security && admittedIdentities(security.policy);
   if (o.workerSecurity !== undefined) {
     const ws = o.workerSecurity as unknown;
     if (typeof ws !== "object" || ws === null || !("allow" in ws)) {
@@ -276,5 +287,17 @@ export function readBrokerOptions(
 
     security,
     workerAllow,
+    workerAllowSource: workerAllow === undefined
+      ? undefined
+      : (o.workerSecurity as { allow: unknown }).allow,
+    clientAllow,
+    usersCounted: opt.count(
+      owner,
+      "usersCounted",
+      o.usersCounted,
+      d.usersCounted,
+      0,
+      1_000_000,
+    ),
   };
 }

@@ -14,17 +14,25 @@ import type { ReceiveSink } from "../../types.ts";
 import { createCore, type Envelope } from "../../core/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import {
+  admittedIdentities,
+  listChange,
   openServerSecurity,
+  readAllowList,
+  rereadPolicy,
+  type SecurityReload,
   type SecurityStats,
   type ServerSecurityHandle,
 } from "../../security/settings.ts";
+import type { ZapPolicy } from "../../security/_zap_core.ts";
 import { readBrokerOptions } from "./_broker_policy.ts";
+import { UserCounts } from "./_broker_users.ts";
 import { BrokerCore, type BrokerOutput, Sent } from "./_broker_core.ts";
 import type {
   MajordomoBrokerEvent,
   MajordomoBrokerOptions,
   MajordomoBrokerStats,
   MajordomoCoreImpl,
+  MajordomoUserRequests,
   MajordomoWorkerInfo,
 } from "./broker_types.ts";
 
@@ -35,6 +43,7 @@ export type {
   MajordomoBrokerStats,
   MajordomoCoreImpl,
   MajordomoServiceStats,
+  MajordomoUserRequests,
   MajordomoWorkerInfo,
 } from "./broker_types.ts";
 
@@ -161,6 +170,12 @@ export class MajordomoBroker implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #endpoints: string[] = [];
   readonly #security: ServerSecurityHandle | undefined;
+  /** `workerSecurity.allow` in force (a reload replaces it). */
+  #workerAllow: ReadonlySet<string> | "any" | undefined;
+  readonly #workerAllowSource: unknown;
+  /** What `security` admits, without the worker keys (for reload's counts). */
+  #clientAllow: ReadonlySet<string> | "any" | undefined;
+  readonly #users: UserCounts | undefined;
   #timer: Timer | undefined;
   #tickDue = false;
   #parked = false;
@@ -193,18 +208,34 @@ export class MajordomoBroker implements AsyncDisposable {
       throw e;
     }
     this.#sock = sock;
-    const workerAllow = setup.workerAllow;
+    this.#workerAllow = setup.workerAllow;
+    this.#workerAllowSource = setup.workerAllowSource;
+    this.#clientAllow = setup.clientAllow;
     let workerAllowed: (() => boolean) | undefined;
-    if (workerAllow !== undefined && workerAllow !== "any") {
+    if (setup.workerAllow !== undefined && setup.workerAllow !== "any") {
       sock.captureUserId();
       // A peer on an inproc endpoint lives in this process and passes no
       // security handshake, so it has no User-Id; on a CURVE or PLAIN socket
       // it is the only peer without one (the ZAP handler names every other).
       const local = setup.security?.mechanism !== "NULL";
-      workerAllowed = () =>
-        workerAllow.has(sock.lastUserId) ||
-        (local && sock.lastUserId === "" &&
-          this.endpoints.some((e) => e.startsWith("inproc://")));
+      workerAllowed = () => {
+        const allow = this.#workerAllow;
+        return allow === "any" || allow === undefined ||
+          allow.has(sock.lastUserId) ||
+          (local && sock.lastUserId === "" &&
+            this.endpoints.some((e) => e.startsWith("inproc://")));
+      };
+    }
+    // Attribution: the ZAP handler names CURVE and PLAIN peers only.
+    let onClientRequest: (() => void) | undefined;
+    if (
+      setup.usersCounted > 0 && setup.security !== undefined &&
+      setup.security.mechanism !== "NULL"
+    ) {
+      sock.captureUserId();
+      const users = new UserCounts(setup.usersCounted);
+      this.#users = users;
+      onClientRequest = () => users.count(sock.lastUserId);
     }
     const out: BrokerOutput = {
       send(frames) {
@@ -230,7 +261,127 @@ export class MajordomoBroker implements AsyncDisposable {
       admit: setup.admit,
 
       workerAllowed,
+      onClientRequest,
     });
+  }
+
+  /**
+   * Client requests per authenticated identity (attribution): the CURVE
+   * client key in Z85 or the PLAIN user name, for at most `usersCounted`
+   * identities (the rest summed under `other`). `undefined` without CURVE
+   * or PLAIN `security`, or with `usersCounted: 0`.
+   * @returns A snapshot (a fresh object).
+   * @example
+   * ```ts
+   * import { curveKeyPair, MajordomoBroker, MajordomoClient } from "@reliable/zmq";
+   * const server = curveKeyPair();
+   * const alice = curveKeyPair();
+   * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+   *   security: { curve: { secretKey: server.secretKey, allow: [alice.publicKey] } },
+   * });
+   * const client = await MajordomoClient.connect(broker.endpoints[0], {
+   *   security: { curve: { serverKey: server.publicKey, ...alice } },
+   * });
+   * await client.request("mmi.service", ["echo"]);
+   * console.log(broker.requestsByUser()?.users[alice.publicKey]); // 1
+   * await client.close();
+   * await broker.close();
+   * ```
+   */
+  requestsByUser(): MajordomoUserRequests | undefined {
+    return this.#users?.snapshot();
+  }
+
+  /**
+   * Reads the allow-lists again (`security`'s `allow: { dir }` or PLAIN
+   * users file, and `workerSecurity.allow`'s directory) and puts them in
+   * force: a key (or user) no longer listed is refused at its next
+   * handshake, a newly listed one is admitted. Connections already open
+   * are not dropped (libzmq cannot close one peer's connection of a
+   * ROUTER), and a registered worker whose key left the worker list stays
+   * registered until it disconnects. When a directory or file cannot be
+   * read or holds a bad key, nothing changes: the lists in force stay,
+   * the error is logged and returned. `deno task broker` calls it on
+   * SIGHUP.
+   * @returns What changed (added and removed counts), or why nothing did.
+   * @throws {TypeError} When the broker has no `security`.
+   * @example
+   * ```ts
+   * import { curveKeyPair, MajordomoBroker, writeKeyPair } from "@reliable/zmq";
+   * const dir = await Deno.makeTempDir();
+   * const broker = await MajordomoBroker.bind("tcp://127.0.0.1:*", {
+   *   security: { curve: { secretKey: curveKeyPair().secretKey, allow: { dir } } },
+   * });
+   * await writeKeyPair(`${dir}/alice`);
+   * await Deno.remove(`${dir}/alice_secret`);
+   * const r = broker.reloadSecurity();
+   * console.log(r.ok, r.clients.added, r.clients.admitted); // true 1 1
+   * await broker.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reloadSecurity(): SecurityReload {
+    const sec = this.#security;
+    if (sec === undefined) {
+      throw new TypeError(
+        `${CLS}.reloadSecurity(): the broker was bound without security`,
+      );
+    }
+    const clientsBefore = this.#clientAllow;
+    const workersBefore = this.#workerAllow;
+    const hasWorkers = this.#workerAllowSource !== undefined;
+    let policy: ZapPolicy;
+    let workers: ReadonlySet<string> | "any" | undefined;
+    try {
+      policy = rereadPolicy(sec.plan);
+      workers = hasWorkers
+        ? readAllowList(
+          `${CLS} workerSecurity.allow`,
+          this.#workerAllowSource,
+          sec.plan.mechanism === "CURVE",
+        )
+        : undefined;
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.#log.error("security reload failed: keeping the lists in force", {
+        error,
+      });
+      return {
+        ok: false,
+        error,
+        clients: listChange(clientsBefore, clientsBefore),
+        ...(hasWorkers
+          ? { workers: listChange(workersBefore, workersBefore) }
+          : {}),
+      };
+    }
+    const clients = admittedIdentities(policy);
+    // The ZAP handler admits workers' keys as well as clients'.
+    const c = policy.curve;
+    if (workers !== undefined && c !== undefined && c !== "any") {
+      policy.curve = workers === "any" ? "any" : new Set([...c, ...workers]);
+    }
+    sec.update(policy);
+    this.#clientAllow = clients;
+    this.#workerAllow = workers;
+    const result: SecurityReload = {
+      ok: true,
+      clients: listChange(clientsBefore, clients),
+      ...(hasWorkers ? { workers: listChange(workersBefore, workers) } : {}),
+    };
+    this.#log.info("security reloaded", {
+      clientsAdded: result.clients.added,
+      clientsRemoved: result.clients.removed,
+      clients: result.clients.admitted,
+      ...(result.workers
+        ? {
+          workersAdded: result.workers.added,
+          workersRemoved: result.workers.removed,
+          workers: result.workers.admitted,
+        }
+        : {}),
+    });
+    return result;
   }
 
   /**

@@ -169,6 +169,18 @@ export interface MajordomoBrokerOptions {
    * @default every connection `security` admits may register
    */
   workerSecurity?: { allow: AllowList };
+  /**
+   * Attribution: with CURVE or PLAIN `security`, the broker counts client
+   * requests per authenticated identity (the client's key in Z85, or its
+   * PLAIN user name; see {@linkcode MajordomoBroker.requestsByUser}). At
+   * most this many identities are counted one by one; the requests of any
+   * further identity are summed under `other`, so memory stays bounded
+   * whatever the number of keys. `0` turns attribution off (the broker then
+   * skips reading each message's `User-Id`, unless `workerSecurity` needs
+   * it). No effect without CURVE or PLAIN.
+   * @default 1000
+   */
+  usersCounted?: number;
   /** Where diagnostics go. @default warnings and errors to stderr */
   logger?: Logger;
   /** Called with every {@linkcode MajordomoBrokerEvent}. */
@@ -301,6 +313,37 @@ export interface MajordomoBrokerStats {
     heapUsed: number;
     external: number;
   };
+}
+
+/**
+ * Client requests per authenticated identity, from
+ * {@linkcode MajordomoBroker.requestsByUser} (attribution; see the
+ * `usersCounted` option).
+ *
+ * @example
+ * ```ts
+ * import type { MajordomoUserRequests } from "@reliable/zmq";
+ * const r: MajordomoUserRequests = {
+ *   usersCounted: 1000,
+ *   users: { "alice": 12 },
+ *   other: 0,
+ *   unauthenticated: 0,
+ * };
+ * console.log(Object.values(r.users).reduce((a, b) => a + b, r.other)); // 12
+ * ```
+ */
+export interface MajordomoUserRequests {
+  /** Most identities counted one by one (the `usersCounted` option). */
+  usersCounted: number;
+  /**
+   * Requests per identity: the CURVE client key in Z85, or the PLAIN user
+   * name; most requests first.
+   */
+  users: Record<string, number>;
+  /** Requests of identities beyond the first `usersCounted`. */
+  other: number;
+  /** Requests from connections without an identity (inproc peers in this process). */
+  unauthenticated: number;
 }
 
 /**

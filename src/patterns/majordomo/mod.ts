@@ -45,6 +45,7 @@ export type {
   MajordomoCoreImpl,
   MajordomoDropReason,
   MajordomoServiceStats,
+  MajordomoUserRequests,
   MajordomoWorkerInfo,
   MajordomoWorkerLeaveReason,
 } from "./broker_types.ts";
@@ -95,6 +96,8 @@ export type {
   CurveServerSecurity,
   PlainClientSecurity,
   PlainServerSecurity,
+  SecurityListChange,
+  SecurityReload,
   SecurityStats,
   ServerSecurity,
 } from "../../security/settings.ts";

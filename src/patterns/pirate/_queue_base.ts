@@ -18,9 +18,13 @@ import { createCore, type Envelope, type WorkerQueue } from "../../core/mod.ts";
 import { EventHub } from "../_kit/events.ts";
 import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
 import {
+  admittedIdentities,
+  listChange,
   openServerSecurity,
   readServerSecurity,
   refuseSecurityOverrides,
+  rereadPolicy,
+  type SecurityReload,
   type SecurityStats,
   type ServerSecurity,
   type ServerSecurityHandle,
@@ -247,6 +251,57 @@ export class QueueShell implements QueuePort {
   } {
     const [fe, be] = this.#security;
     return { frontend: fe?.stats(), backend: be?.stats() };
+  }
+
+  /**
+   * Reads the frontend's and the backend's allow-lists again and puts
+   * them in force, both or neither (see `MajordomoBroker.reloadSecurity`).
+   * @param owner For messages.
+   * @returns What changed, or why nothing did.
+   */
+  reloadSecurity(owner: string): SecurityReload {
+    const [fe, be] = this.#security;
+    if (fe === undefined && be === undefined) {
+      throw new TypeError(`${owner}: the queue was bound without security`);
+    }
+    const before = [fe, be].map((h) => h && admittedIdentities(h.plan.policy));
+    let fresh: (ReturnType<typeof rereadPolicy> | undefined)[];
+    try {
+      fresh = [fe, be].map((h) => h && rereadPolicy(h.plan));
+    } catch (e) {
+      const error = e instanceof Error ? e.message : String(e);
+      this.log.error("security reload failed: keeping the lists in force", {
+        error,
+      });
+      return {
+        ok: false,
+        error,
+        clients: listChange(before[0], before[0]),
+        ...(be ? { workers: listChange(before[1], before[1]) } : {}),
+      };
+    }
+    fe?.update(fresh[0]!);
+    be?.update(fresh[1]!);
+    const r: SecurityReload = {
+      ok: true,
+      clients: listChange(before[0], fresh[0] && admittedIdentities(fresh[0])),
+      ...(be
+        ? { workers: listChange(before[1], admittedIdentities(fresh[1]!)) }
+        : {}),
+    };
+    this.log.info("security reloaded", {
+      clientsAdded: r.clients.added,
+      clientsRemoved: r.clients.removed,
+      clients: r.clients.admitted,
+      ...(r.workers
+        ? {
+          workersAdded: r.workers.added,
+          workersRemoved: r.workers.removed,
+          workers: r.workers.admitted,
+        }
+        : {}),
+    });
+    return r;
   }
 
   /** Counters and worker counts (a snapshot). */

@@ -61,6 +61,8 @@ export type {
   CurveServerSecurity,
   PlainClientSecurity,
   PlainServerSecurity,
+  SecurityListChange,
+  SecurityReload,
   SecurityStats,
   ServerSecurity,
 } from "../../security/settings.ts";

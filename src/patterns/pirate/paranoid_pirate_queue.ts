@@ -3,7 +3,11 @@
  * expiry (zguide `ppqueue`, chapter 4; rfc.zeromq.org/spec/6).
  * @module
  */
-import type { SecurityStats, ServerSecurity } from "../../security/settings.ts";
+import type {
+  SecurityReload,
+  SecurityStats,
+  ServerSecurity,
+} from "../../security/settings.ts";
 import { ProtocolError } from "../../errors.ts";
 import type { Clock, Timer } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
@@ -219,6 +223,31 @@ export class ParanoidPirateQueue implements AsyncDisposable {
    */
   get securityStats(): { frontend?: SecurityStats; backend?: SecurityStats } {
     return this.#q.securityStats();
+  }
+
+  /**
+   * Reads the allow-lists again (`security` and `workerSecurity` given as
+   * `allow: { dir }` or a PLAIN users file) and puts them in force on both
+   * sockets, or on neither when one cannot be read (the error is logged
+   * and returned). A key no longer listed is refused at its next
+   * handshake; open connections are not dropped. `deno task queue` calls
+   * it on SIGHUP.
+   * @returns What changed: `clients` (frontend), `workers` (backend).
+   * @throws {TypeError} When the queue has no security.
+   * @example
+   * ```ts
+   * import { curveKeyPair, ParanoidPirateQueue } from "@reliable/zmq";
+   * const dir = await Deno.makeTempDir();
+   * const queue = await ParanoidPirateQueue.bind("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", {
+   *   security: { curve: { secretKey: curveKeyPair().secretKey, allow: { dir } } },
+   * });
+   * console.log(queue.reloadSecurity().ok); // true
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  reloadSecurity(): SecurityReload {
+    return this.#q.reloadSecurity(`${CLS}.reloadSecurity()`);
   }
 
   /**
