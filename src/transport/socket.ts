@@ -396,29 +396,54 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
       const flags = i < last ? ZMQ_SNDMORE | ZMQ_DONTWAIT : ZMQ_DONTWAIT;
       const errno = sendFrame(h, frames[i], flags);
       if (errno !== 0) {
-        if (errno === Errno.EAGAIN && i === 0) return false;
+        if (errno === Errno.EAGAIN && i === 0) {
+          // libzmq processed its commands before giving up, which may have
+          // consumed the ZMQ_FD edge announcing an incoming message.
+          this.#queueRecheckReceives();
+          return false;
+        }
         throw sendError(this.type, errno, frames);
       }
     }
     // The send may have processed libzmq's commands and so consumed the
     // ZMQ_FD edge that announced an incoming message: look again, once per
     // turn however many sends there were.
+    this.#queueRecheckReceives();
+    return true;
+  }
+
+  // Any libzmq call on a socket may process its commands and so consume
+  // the edge of ZMQ_FD that announced the other direction's readiness (a
+  // receive that takes in the "room again" command a waiting send needed,
+  // a send that takes in the "message arrived" one). After each, the other
+  // direction's waiters are looked at once more, in a microtask, through
+  // ZMQ_EVENTS: gating on it is what ends the exchange (a look that finds
+  // nothing ready makes no further call), so two blocked directions never
+  // ping-pong. Without this, sends waiting on a full pipe of a socket that
+  // also receives could sleep for good (seen as a DynamicWorkerServer whose
+  // replies stopped at a multiple of 500, libzmq's pipe credit).
+  #queueRecheckReceives(): void {
     if (this.#recvQ.length > 0 && !this.#recheck) {
       this.#recheck = true;
       queueMicrotask(this.#recheckReceives);
     }
-    return true;
   }
 
   #recheck = false;
   readonly #recheckReceives = (): void => {
     this.#recheck = false;
-    if (this.#recvQ.length > 0) this.#serviceReceives();
+    const h = this.#handle;
+    if (this.#recvQ.length > 0 && h !== null && pollEvents(h) & ZMQ_POLLIN) {
+      this.#serviceReceives();
+    }
   };
   #recheckSendsQueued = false;
   readonly #recheckSends = (): void => {
     this.#recheckSendsQueued = false;
-    if (this.#sendQ.length > 0) this.#serviceSends();
+    const h = this.#handle;
+    if (this.#sendQ.length > 0 && h !== null && pollEvents(h) & ZMQ_POLLOUT) {
+      this.#serviceSends();
+    }
   };
 
   /**
@@ -474,7 +499,8 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
   #stage(): number {
     const n = stage(this.#h("receive"), this.type, this.#wantUserId);
     if (this.#wantUserId && n > 0) this.#userId = stagedUserId;
-    if (n > 0 && this.#sendQ.length > 0 && !this.#recheckSendsQueued) {
+    // n = 0 too: the failed receive processed libzmq's commands as well.
+    if (this.#sendQ.length > 0 && !this.#recheckSendsQueued) {
       this.#recheckSendsQueued = true;
       queueMicrotask(this.#recheckSends);
     }
