@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  curveKeyPair,
   MajordomoAsyncClient,
   MajordomoBroker,
   MajordomoBrokerPair,
@@ -212,5 +213,90 @@ Deno.test({
     });
     assert.equal(plain.stats.counters.notAdmitted, 0);
     await plain.close();
+  },
+});
+
+Deno.test({
+  name:
+    "Majordomo pair with CURVE: both brokers take security, workerSecurity and usersCounted; an allowed client is served and attributed, a worker key not on the worker list cannot register",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const server = curveKeyPair();
+    const client = curveKeyPair();
+    const worker = curveKeyPair();
+    const pairOpts = { heartbeatIntervalMs: 50, logger: silentLogger };
+    const broker = {
+      heartbeatIntervalMs: 50,
+      logger: silentLogger,
+      security: {
+        curve: {
+          secretKey: server.secretKey,
+          allow: [client.publicKey, worker.publicKey],
+        },
+      },
+      workerSecurity: { allow: [worker.publicKey] },
+      usersCounted: 10,
+    };
+    const [sp, sb] = freePorts(2).map((p) => `tcp://127.0.0.1:${p}`);
+    const primary = await MajordomoBrokerPair.bind("tcp://127.0.0.1:*", {
+      pair: { ...pairOpts, role: "primary", stateBind: sp, statePeer: sb },
+      broker,
+    });
+    const backup = await MajordomoBrokerPair.bind("tcp://127.0.0.1:*", {
+      pair: { ...pairOpts, role: "backup", stateBind: sb, statePeer: sp },
+      broker,
+    });
+    try {
+      while (primary.state !== "ACTIVE" || backup.state !== "PASSIVE") {
+        await sleep(10);
+      }
+      const endpoints = [primary.endpoint, backup.endpoint] as const;
+      const sec = (secretKey: string) => ({
+        curve: { serverKey: server.publicKey, secretKey },
+      });
+      const w = await MajordomoWorker.connect(endpoints, "echo", (r) => r, {
+        heartbeatIntervalMs: 50,
+        logger: silentLogger,
+        security: sec(worker.secretKey),
+      });
+      await w.ready;
+      // The client's key is admitted but is not on the worker list.
+      const impostor = await MajordomoWorker.connect(
+        endpoints,
+        "echo",
+        () => ["impostor"],
+        {
+          heartbeatIntervalMs: 50,
+          logger: silentLogger,
+          security: sec(client.secretKey),
+        },
+      );
+      const c = await MajordomoClient.connect(endpoints, {
+        attemptTimeoutMs: 1000,
+        maxAttempts: 3,
+        logger: silentLogger,
+        security: sec(client.secretKey),
+      });
+      for (let i = 0; i < 20; i++) {
+        const [r] = await c.request("echo", [`m${i}`]);
+        assert.equal(td.decode(r), `m${i}`);
+      }
+      while (primary.stats.counters.refusedWorkers === 0) await sleep(10);
+      assert.equal(primary.stats.workers, 1);
+      // Its 20 requests, and the client's own MMI probes (mmi.rz).
+      const counted = primary.broker.requestsByUser()?.users[client.publicKey];
+      assert.ok(counted !== undefined && counted >= 20 && counted <= 24);
+      assert.equal(
+        backup.broker.requestsByUser()?.users[client.publicKey],
+        undefined,
+      );
+      await c.close();
+      await impostor.close();
+      await w.close();
+    } finally {
+      await backup.close();
+      await primary.close();
+    }
   },
 });

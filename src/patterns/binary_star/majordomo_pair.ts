@@ -29,7 +29,14 @@ const CLS = "MajordomoBrokerPair";
 export interface MajordomoBrokerPairOptions {
   /** The Binary Star node: role, state endpoints, heartbeat, liveness. */
   pair: BinaryStarOptions;
-  /** The broker's own options (`admit` is set by the pair). @default {} */
+  /**
+   * The broker's own options (`admit` is set by the pair), security
+   * included: give both brokers the same CURVE key pair and allow-lists, so
+   * that clients and workers holding one server key can fail over. The
+   * state channel between the two brokers (`stateBind`/`statePeer`) carries
+   * only state numbers and is not encrypted: keep it on a private network.
+   * @default {}
+   */
   broker?: Omit<MajordomoBrokerOptions, "admit">;
 }
 
@@ -133,6 +140,9 @@ export class MajordomoBrokerPair implements AsyncDisposable {
         "sendHighWaterMark",
         "receiveHighWaterMark",
         "socketOptions",
+        "security",
+        "workerSecurity",
+        "usersCounted",
         "logger",
         "onEvent",
         "clock",
