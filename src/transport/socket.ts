@@ -58,6 +58,8 @@ const ZMQ_SNDMORE = 2;
 const ZMQ_DONTWAIT = 1;
 const ZMQ_POLLIN = 1;
 const ZMQ_POLLOUT = 2;
+/** While sends wait, how often the socket is looked at regardless of ZMQ_FD. */
+const SEND_RECHECK_MS = 5;
 const ZMQ_SUBSCRIBE = 6;
 const ZMQ_UNSUBSCRIBE = 7;
 
@@ -399,7 +401,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
         if (errno === Errno.EAGAIN && i === 0) {
           // libzmq processed its commands before giving up, which may have
           // consumed the ZMQ_FD edge announcing an incoming message.
-          this.#queueRecheckReceives();
+          if (this.#recvQ.length > 0) this.#queueRecheck();
           return false;
         }
         throw sendError(this.type, errno, frames);
@@ -408,42 +410,65 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     // The send may have processed libzmq's commands and so consumed the
     // ZMQ_FD edge that announced an incoming message: look again, once per
     // turn however many sends there were.
-    this.#queueRecheckReceives();
+    if (this.#recvQ.length > 0) this.#queueRecheck();
     return true;
   }
 
   // Any libzmq call on a socket may process its commands and so consume
-  // the edge of ZMQ_FD that announced the other direction's readiness (a
-  // receive that takes in the "room again" command a waiting send needed,
-  // a send that takes in the "message arrived" one). After each, the other
-  // direction's waiters are looked at once more, in a microtask, through
-  // ZMQ_EVENTS: gating on it is what ends the exchange (a look that finds
-  // nothing ready makes no further call), so two blocked directions never
-  // ping-pong. Without this, sends waiting on a full pipe of a socket that
-  // also receives could sleep for good (seen as a DynamicWorkerServer whose
+  // the ZMQ_FD edge that announced the other direction's readiness: a
+  // receive takes in the "room again" command a waiting send needed, a send
+  // the "message arrived" one. After each, while the other direction has
+  // waiters, the socket is looked at once more in a microtask: ZMQ_EVENTS
+  // (which processes every command, so its answer is exact for both
+  // directions), then whatever it says is ready is served. Calls made by
+  // that look only lead to another look when it completed something, so
+  // two blocked directions never ping-pong (a ROUTER reports POLLOUT while
+  // any peer has room, though the waiting send's peer may be full). As a
+  // last resort, while sends wait, the look also runs every
+  // SEND_RECHECK_MS. Without this, a server's replies waiting on a slow
+  // client could sleep for good (seen as a DynamicWorkerServer whose
   // replies stopped at a multiple of 500, libzmq's pipe credit).
-  #queueRecheckReceives(): void {
-    if (this.#recvQ.length > 0 && !this.#recheck) {
-      this.#recheck = true;
-      queueMicrotask(this.#recheckReceives);
+  #recheckQueued = false;
+  #inRecheck = false;
+  #touched = false;
+  #sendTimer: ReturnType<typeof setInterval> | undefined;
+
+  #queueRecheck(): void {
+    if (this.#inRecheck) {
+      this.#touched = true;
+      return;
+    }
+    if (!this.#recheckQueued) {
+      this.#recheckQueued = true;
+      queueMicrotask(this.#recheck);
     }
   }
 
-  #recheck = false;
-  readonly #recheckReceives = (): void => {
-    this.#recheck = false;
+  readonly #recheck = (): void => {
+    this.#recheckQueued = false;
     const h = this.#handle;
-    if (this.#recvQ.length > 0 && h !== null && pollEvents(h) & ZMQ_POLLIN) {
-      this.#serviceReceives();
+    if (h === null || this.#inRecheck) return;
+    const before = this.#recvQ.length + this.#sendQ.length;
+    if (before === 0) return;
+    this.#inRecheck = true;
+    this.#touched = false;
+    let progressed = false;
+    try {
+      const ev = pollEvents(h);
+      if ((ev & ZMQ_POLLIN) && this.#recvQ.length > 0) this.#serviceReceives();
+      if ((ev & ZMQ_POLLOUT) && this.#sendQ.length > 0) this.#serviceSends();
+      progressed = this.#recvQ.length + this.#sendQ.length < before;
+      if (
+        !progressed && this.#touched && this.#recvQ.length > 0 &&
+        this.#handle !== null && (pollEvents(this.#handle) & ZMQ_POLLIN)
+      ) {
+        // A failed send may have taken in an incoming message's command.
+        this.#serviceReceives();
+      }
+    } finally {
+      this.#inRecheck = false;
     }
-  };
-  #recheckSendsQueued = false;
-  readonly #recheckSends = (): void => {
-    this.#recheckSendsQueued = false;
-    const h = this.#handle;
-    if (this.#sendQ.length > 0 && h !== null && pollEvents(h) & ZMQ_POLLOUT) {
-      this.#serviceSends();
-    }
+    if (progressed && this.#touched) this.#queueRecheck();
   };
 
   /**
@@ -500,10 +525,7 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     const n = stage(this.#h("receive"), this.type, this.#wantUserId);
     if (this.#wantUserId && n > 0) this.#userId = stagedUserId;
     // n = 0 too: the failed receive processed libzmq's commands as well.
-    if (this.#sendQ.length > 0 && !this.#recheckSendsQueued) {
-      this.#recheckSendsQueued = true;
-      queueMicrotask(this.#recheckSends);
-    }
+    if (this.#sendQ.length > 0) this.#queueRecheck();
     return n;
   }
 
@@ -654,6 +676,15 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
     );
 
   readonly #updateWaiting = (): void => {
+    const blocked = this.#sendQ.length > 0 && this.#handle !== null;
+    if (blocked && this.#sendTimer === undefined) {
+      const t = setInterval(this.#recheck, SEND_RECHECK_MS);
+      Deno.unrefTimer(t);
+      this.#sendTimer = t;
+    } else if (!blocked && this.#sendTimer !== undefined) {
+      clearInterval(this.#sendTimer);
+      this.#sendTimer = undefined;
+    }
     const has = this.#recvQ.length + this.#sendQ.length > 0;
     if (has === this.#waiting) return;
     this.#waiting = has;

@@ -3,9 +3,10 @@
 // wait on a full pipe must still wake those sends: the receive calls take
 // in the "room again" commands. Before the fix, a DynamicWorkerServer's
 // replies stopped at a multiple of 500 (libzmq's pipe credit) in 2 of 3 runs
-// of tests/dynamic/hostile_test.ts, which is the reproducer (5 of 5 pass
-// with the fix). This test drives the same shape directly but did not catch
-// the race before the fix in 7 runs: it guards the behaviour, not the race.
+// of tests/dynamic/hostile_test.ts under load, which is the reproducer (14 of
+// 14 pass with the fix, two CPU hogs running). This test drives the same
+// shape directly but did not catch the race before the fix in 7 runs: it
+// guards the behaviour, not the race.
 import { DealerSocket, RouterSocket, shutdown } from "../../mod.ts";
 import { assertEquals } from "../helpers/assert.ts";
 
