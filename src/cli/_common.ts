@@ -47,3 +47,34 @@ export function printLine(
   ).join(" ");
   console.log(`${new Date().toISOString()} INFO [${name}] ${msg} ${kv}`);
 }
+
+/** `--spin-us`, `--stats-ms`, `--log-level` and `--log-format`, as every long-running CLI takes them. */
+export const PROCESS_FLAGS: Record<string, FlagSpec> = {
+  "spin-us": {
+    type: "string",
+    description:
+      "reactor spin before napping, µs (0 saves CPU on busy shared hosts)",
+  },
+  "stats-ms": {
+    type: "string",
+    description:
+      "stats line interval, printed when something changed; 0 disables",
+    default: "10000",
+  },
+  "log-level": {
+    type: "string",
+    description: "debug, info, warn, error or silent",
+    default: "info",
+  },
+  "log-format": {
+    type: "string",
+    description: "json or text, for every line (ready and stats included)",
+    default: "json",
+  },
+};
+
+/** `--version` and `-h`/`--help`. */
+export const VERSION_HELP_FLAGS: Record<string, FlagSpec> = {
+  version: { type: "boolean", description: "print the version and exit" },
+  help: { type: "boolean", short: "h", description: "show this help" },
+};

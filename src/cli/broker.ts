@@ -51,7 +51,12 @@ import {
   type HttpAddress,
   readHttpFlag,
 } from "./_http_flag.ts";
-import { printLine, usageExit } from "./_common.ts";
+import {
+  printLine,
+  PROCESS_FLAGS,
+  usageExit,
+  VERSION_HELP_FLAGS,
+} from "./_common.ts";
 import {
   choiceFlag,
   type FlagSpec,
@@ -124,27 +129,7 @@ const SPEC: Record<string, FlagSpec> = {
     description:
       "never expire busy workers (for guide-style workers silent while busy)",
   },
-  "spin-us": {
-    type: "string",
-    description:
-      "reactor spin before napping, µs (0 saves CPU on busy shared hosts)",
-  },
-  "stats-ms": {
-    type: "string",
-    description:
-      "stats line interval, printed when something changed; 0 disables",
-    default: "10000",
-  },
-  "log-level": {
-    type: "string",
-    description: "debug, info, warn, error or silent",
-    default: "info",
-  },
-  "log-format": {
-    type: "string",
-    description: "json or text, for every line (ready and stats included)",
-    default: "json",
-  },
+  ...PROCESS_FLAGS,
   http: { type: "string", description: HTTP_FLAG_HELP },
   "log-events": {
     type: "boolean",
@@ -210,8 +195,7 @@ const SPEC: Record<string, FlagSpec> = {
       "CURVE: client keys whose requests are counted one by one (/stats, /metrics); the rest are summed as 'other'; 0 turns attribution off",
     default: String(d.usersCounted),
   },
-  version: { type: "boolean", description: "print the version and exit" },
-  help: { type: "boolean", short: "h", description: "show this help" },
+  ...VERSION_HELP_FLAGS,
 };
 
 const USAGE = "deno task broker [flags]";

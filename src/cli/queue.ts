@@ -54,7 +54,12 @@ import {
   type HttpAddress,
   readHttpFlag,
 } from "./_http_flag.ts";
-import { printLine, usageExit } from "./_common.ts";
+import {
+  printLine,
+  PROCESS_FLAGS,
+  usageExit,
+  VERSION_HELP_FLAGS,
+} from "./_common.ts";
 import {
   choiceFlag,
   type FlagSpec,
@@ -122,33 +127,13 @@ const SPEC: Record<string, FlagSpec> = {
     description: "worker-queue core: auto, wasm or ts",
     default: "auto",
   },
-  "spin-us": {
-    type: "string",
-    description:
-      "reactor spin before napping, µs (0 saves CPU on busy shared hosts)",
-  },
   "grace-ms": {
     type: "string",
     description:
       "after SIGINT/SIGTERM, go on serving this long with /healthz at 503, then close",
     default: "0",
   },
-  "stats-ms": {
-    type: "string",
-    description:
-      "stats line interval, printed when something changed; 0 disables",
-    default: "10000",
-  },
-  "log-level": {
-    type: "string",
-    description: "debug, info, warn, error or silent",
-    default: "info",
-  },
-  "log-format": {
-    type: "string",
-    description: "json or text, for every line (ready and stats included)",
-    default: "json",
-  },
+  ...PROCESS_FLAGS,
   http: {
     type: "string",
     description: HTTP_FLAG_HELP.replace(" and the live page", ""),
@@ -172,8 +157,7 @@ const SPEC: Record<string, FlagSpec> = {
     description:
       "CURVE: directory of worker public key files admitted on the backend, or 'any' (default: --allow-clients)",
   },
-  version: { type: "boolean", description: "print the version and exit" },
-  help: { type: "boolean", short: "h", description: "show this help" },
+  ...VERSION_HELP_FLAGS,
 };
 
 const USAGE = "deno task queue [flags]";
