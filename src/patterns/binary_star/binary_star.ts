@@ -379,6 +379,8 @@ export class BinaryStar implements AsyncDisposable {
    *
    * @param endpoint Where clients connect, e.g. `"tcp://*:5001"`.
    * @param handler Handles an accepted request.
+   * @param socketOptions Options for this socket only, over the node's
+   *   `socketOptions` (e.g. the CURVE server options of a security handle).
    * @returns The endpoint as bound (a `*` port resolved).
    * @throws {TypeError} On a bad endpoint or handler.
    * @throws {ClosedError} When the node is closed.
@@ -393,12 +395,20 @@ export class BinaryStar implements AsyncDisposable {
    * await node.close();
    * ```
    */
-  voter(endpoint: string, handler: BinaryStarVoterHandler): string {
+  voter(
+    endpoint: string,
+    handler: BinaryStarVoterHandler,
+    socketOptions?: SocketOptions,
+  ): string {
     const M = `${CLS}.voter()`;
     checkEndpoint(M, "endpoint", endpoint, "bind");
     checkFunction(M, "handler", handler);
     if (this.#closed) throw new ClosedError(`${M}: node is closed`);
-    const sock = new RouterSocket({ lingerMs: 0, ...this.#socketOptions });
+    const sock = new RouterSocket({
+      lingerMs: 0,
+      ...this.#socketOptions,
+      ...socketOptions,
+    });
     let bound: string;
     try {
       bound = sock.bind(endpoint);

@@ -14,6 +14,8 @@ import { EventHub } from "../_kit/events.ts";
 import { runWithRetries } from "../_kit/retry.ts";
 import { ReqLine, Serial } from "../_kit/req_line.ts";
 import { checkEndpoint, checkSocketOptions } from "../_kit/checks.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
+import { clientSecurity } from "../_kit/security.ts";
 
 const CLS = "BinaryStarClient";
 const KEYS = [
@@ -22,6 +24,7 @@ const KEYS = [
   "deadlineMs",
   "validateReply",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -100,6 +103,13 @@ export interface BinaryStarClientOptions {
   validateReply?: (request: readonly Frame[], reply: Message) => boolean;
   /** Options for each REQ socket. @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * CURVE (`curve: { serverKey }`, optionally the client's own key pair) or
+   * PLAIN credentials; the two servers of a pair share one key pair, so one
+   * server key works across failover (docs/SECURITY.md).
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -253,7 +263,10 @@ export class BinaryStarClient implements AsyncDisposable {
     };
     this.#settleMs = opt.durationMs(CLS, "settleMs", o.settleMs, 2000);
     this.#validate = opt.fn(CLS, "validateReply", o.validateReply);
-    this.#socketOptions = checkSocketOptions(CLS, o.socketOptions);
+    this.#socketOptions = {
+      ...checkSocketOptions(CLS, o.socketOptions),
+      ...clientSecurity(CLS, o.security, o.socketOptions),
+    };
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,

@@ -14,6 +14,12 @@ import type {
   BinaryStarState,
   BinaryStarStats,
 } from "./events.ts";
+import type {
+  SecurityStats,
+  ServerSecurity,
+  ServerSecurityHandle,
+} from "../../security/settings.ts";
+import { serverSecurity } from "../_kit/security.ts";
 
 const CLS = "BinaryStarServer";
 
@@ -49,6 +55,15 @@ export interface BinaryStarServerOptions extends BinaryStarOptions {
   frontend: string;
   /** Computes each reply. @default echo */
   handler?: BinaryStarHandler;
+  /**
+   * CURVE or PLAIN authentication, or address lists, for the clients on
+   * the frontend (docs/SECURITY.md). Give both servers of the pair the same
+   * key pair and lists, so that one server key serves a client across
+   * failover. The state channel between the two servers carries only state
+   * numbers and is not encrypted: keep it on a private network.
+   * @default none
+   */
+  security?: ServerSecurity;
 }
 
 /**
@@ -95,9 +110,21 @@ export class BinaryStarServer implements AsyncDisposable {
   /** Where clients connect, as bound. */
   readonly frontendEndpoint: string;
 
-  private constructor(node: BinaryStar, frontendEndpoint: string) {
+  readonly #security: ServerSecurityHandle | undefined;
+
+  private constructor(
+    node: BinaryStar,
+    frontendEndpoint: string,
+    security: ServerSecurityHandle | undefined,
+  ) {
     this.node = node;
     this.frontendEndpoint = frontendEndpoint;
+    this.#security = security;
+  }
+
+  /** Admissions and refusals by the ZAP handler; `undefined` without `security`. */
+  get securityStats(): SecurityStats | undefined {
+    return this.#security?.stats();
   }
 
   /**
@@ -126,11 +153,23 @@ export class BinaryStarServer implements AsyncDisposable {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`${M}: options must be an object`);
     }
-    const { frontend, handler, ...nodeOptions } = options;
+    const { frontend, handler, security, ...nodeOptions } = options;
     checkEndpoint(M, "frontend", frontend, "bind");
     const fn = opt.fn<BinaryStarHandler>(M, "handler", handler) ??
       ((body: Message) => body);
-    const node = await BinaryStar.start(nodeOptions);
+    const sec = serverSecurity(
+      M,
+      security,
+      nodeOptions.socketOptions,
+      opt.logger(M, nodeOptions.logger, CLS),
+    );
+    let node: BinaryStar;
+    try {
+      node = await BinaryStar.start(nodeOptions);
+    } catch (e) {
+      sec?.registration.release();
+      throw e;
+    }
     try {
       const bound = node.voter(frontend, async (msg) => {
         // The envelope: up to and including the first empty frame (REQ);
@@ -140,10 +179,11 @@ export class BinaryStarServer implements AsyncDisposable {
         if (cut >= msg.length) return undefined;
         const reply = await fn(msg.slice(cut));
         return [...msg.slice(0, cut), ...reply];
-      });
-      return new BinaryStarServer(node, bound);
+      }, sec?.options);
+      return new BinaryStarServer(node, bound, sec);
     } catch (e) {
       await node.close();
+      sec?.registration.release();
       throw e;
     }
   }
@@ -172,7 +212,7 @@ export class BinaryStarServer implements AsyncDisposable {
    * @returns Resolves once stopped.
    */
   close(): Promise<void> {
-    return this.node.close();
+    return this.node.close().then(() => this.#security?.registration.release());
   }
 
   /** Same as {@linkcode BinaryStarServer.close}, for `await using`. */

@@ -26,6 +26,8 @@ import { EventHub } from "../_kit/events.ts";
 import { ClientCore, type SendResult } from "./_client_core.ts";
 import type { FreelanceClientEvent, FreelanceClientStats } from "./events.ts";
 import { receiveLoop } from "../_kit/receive.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
+import { clientSecurity } from "../_kit/security.ts";
 
 const CLS = "FreelanceClient";
 const KEYS = [
@@ -35,6 +37,7 @@ const KEYS = [
   "deadlineMs",
   "watchConnections",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -85,6 +88,13 @@ export interface FreelanceClientOptions {
   watchConnections?: boolean;
   /** Socket options for the ROUTER (CURVE keys, high-water marks...). @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * CURVE (`curve: { serverKey }`, optionally the client's own key pair) or
+   * PLAIN credentials for the servers; one server key for all of them, so
+   * the servers of one service share a key pair (docs/SECURITY.md).
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -170,7 +180,10 @@ export class FreelanceClient implements AsyncDisposable {
     });
     opt.attemptWithinDeadline(CLS, attemptTimeoutMs, this.#deadlineMs);
     const watch = opt.bool(CLS, "watchConnections", o.watchConnections, true);
-    const user = checkSocketOptions(`${CLS}.connect()`, o.socketOptions, PLAN);
+    const user = {
+      ...checkSocketOptions(`${CLS}.connect()`, o.socketOptions, PLAN),
+      ...clientSecurity(`${CLS}.connect()`, o.security, o.socketOptions),
+    };
     this.#log = opt.logger(CLS, o.logger, CLS);
     const clock = opt.clock(CLS, o.clock);
     this.#bad = new RateLimitedLog(this.#log, clock);

@@ -61,3 +61,14 @@ export type { Frame, Message } from "../../types.ts";
 export type { Logger } from "../../_util/logger.ts";
 export type { Clock, Timer } from "../../_util/clock.ts";
 export type { SocketOptions } from "../../transport/mod.ts";
+export type {
+  AllowList,
+  ClientSecurity,
+  CurveClientSecurity,
+  CurveServerSecurity,
+  PlainClientSecurity,
+  PlainServerSecurity,
+  SecurityStats,
+  ServerSecurity,
+} from "../../security/settings.ts";
+export type { ZapCounters, ZapRefusal } from "../../security/zap.ts";

@@ -23,11 +23,18 @@ import type { FreelanceHandler } from "./server.ts";
 import { isReply } from "./_reply.ts";
 import type { FreelanceServerEvent, FreelanceServerStats } from "./events.ts";
 import { receiveLoop } from "../_kit/receive.ts";
+import type {
+  SecurityStats,
+  ServerSecurity,
+  ServerSecurityHandle,
+} from "../../security/settings.ts";
+import { serverSecurity } from "../_kit/security.ts";
 
 const CLS = "FreelanceRepServer";
 const KEYS = [
   "sequenced",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -57,6 +64,12 @@ export interface FreelanceRepServerOptions {
   sequenced?: boolean;
   /** Socket options for the socket. @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * CURVE or PLAIN authentication, or address lists, for the clients that
+   * connect (checked by the process's ZAP handler; docs/SECURITY.md).
+   * @default none: anyone who can reach the port is served
+   */
+  security?: ServerSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the server's events. @default none */
@@ -90,6 +103,7 @@ export class FreelanceRepServer implements AsyncDisposable {
   /** The bound endpoint (port resolved). */
   readonly endpoint: string;
   readonly #router: RouterSocket;
+  readonly #security: ServerSecurityHandle | undefined;
   readonly #handler: FreelanceHandler;
   readonly #sequenced: boolean;
   readonly #log: Logger;
@@ -121,11 +135,26 @@ export class FreelanceRepServer implements AsyncDisposable {
       this.#log,
       opt.fn<(e: FreelanceServerEvent) => void>(CLS, "onEvent", o.onEvent),
     );
-    const router = openSocket(M, PLAN, user);
+    const sec = serverSecurity(
+      M,
+      o.security,
+      o.socketOptions,
+      this.#log,
+      o.clock,
+    );
+    this.#security = sec;
+    let router: RouterSocket;
+    try {
+      router = openSocket(M, PLAN, { ...user, ...sec?.options });
+    } catch (e) {
+      sec?.registration.release();
+      throw e;
+    }
     try {
       this.endpoint = router.bind(bind);
     } catch (e) {
       router.close();
+      sec?.registration.release();
       throw e;
     }
     this.#router = router;
@@ -164,6 +193,11 @@ export class FreelanceRepServer implements AsyncDisposable {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** Admissions and refusals by the ZAP handler; `undefined` without `security`. */
+  get securityStats(): SecurityStats | undefined {
+    return this.#security?.stats();
   }
 
   /** Counters since the server was created (a snapshot; `pings` stays 0). */
@@ -270,6 +304,7 @@ export class FreelanceRepServer implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#router.close();
+      this.#security?.registration.release();
       this.#bad.flush();
     }
     await this.#loop;

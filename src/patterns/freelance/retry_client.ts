@@ -21,6 +21,8 @@ import { exchange } from "../_kit/req_line.ts";
 import { defaultMaxAttempts, failover } from "./_retry_core.ts";
 import type { FreelanceRequestEvent, FreelanceRequestStats } from "./events.ts";
 import type { FreelanceRequestOptions } from "./client.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
+import { clientSecurity } from "../_kit/security.ts";
 
 const CLS = "FreelanceRetryClient";
 const KEYS = [
@@ -28,6 +30,7 @@ const KEYS = [
   "maxAttempts",
   "deadlineMs",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -53,6 +56,13 @@ export interface FreelanceRetryClientOptions {
   deadlineMs?: number;
   /** Socket options for each REQ socket. @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * CURVE (`curve: { serverKey }`, optionally the client's own key pair) or
+   * PLAIN credentials for the servers; one server key for all of them, so
+   * the servers of one service share a key pair (docs/SECURITY.md).
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -142,11 +152,10 @@ export class FreelanceRetryClient implements AsyncDisposable {
       { min: 1, infinity: true },
     );
     opt.attemptWithinDeadline(CLS, this.#attemptTimeoutMs, this.#deadlineMs);
-    this.#socketOptions = checkSocketOptions(
-      `${CLS}.connect()`,
-      o.socketOptions,
-      PLAN,
-    );
+    this.#socketOptions = {
+      ...checkSocketOptions(`${CLS}.connect()`, o.socketOptions, PLAN),
+      ...clientSecurity(`${CLS}.connect()`, o.security, o.socketOptions),
+    };
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,

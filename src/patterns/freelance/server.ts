@@ -23,11 +23,18 @@ import { decodeServerInbound, FLP_PONG } from "../../protocol/flp/codec.ts";
 import type { FreelanceServerEvent, FreelanceServerStats } from "./events.ts";
 import { receiveLoop } from "../_kit/receive.ts";
 import { isReply } from "./_reply.ts";
+import type {
+  SecurityStats,
+  ServerSecurity,
+  ServerSecurityHandle,
+} from "../../security/settings.ts";
+import { serverSecurity } from "../_kit/security.ts";
 
 const CLS = "FreelanceServer";
 const KEYS = [
   "publicEndpoint",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -79,6 +86,12 @@ export interface FreelanceServerOptions {
   publicEndpoint?: string;
   /** Socket options for the ROUTER. @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * CURVE or PLAIN authentication, or address lists, for the clients that
+   * connect (checked by the process's ZAP handler; docs/SECURITY.md).
+   * @default none: anyone who can reach the port is served
+   */
+  security?: ServerSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the server's events. @default none */
@@ -112,6 +125,7 @@ export class FreelanceServer implements AsyncDisposable {
   /** The identity, which clients connect to. */
   readonly endpoint: string;
   readonly #router: RouterSocket;
+  readonly #security: ServerSecurityHandle | undefined;
   readonly #handler: FreelanceHandler;
   readonly #log: Logger;
   readonly #bad: RateLimitedLog;
@@ -144,7 +158,22 @@ export class FreelanceServer implements AsyncDisposable {
       this.#log,
       opt.fn<(e: FreelanceServerEvent) => void>(CLS, "onEvent", o.onEvent),
     );
-    this.#router = openSocket(M, PLAN, user);
+    this.#security = serverSecurity(
+      M,
+      o.security,
+      o.socketOptions,
+      this.#log,
+      o.clock,
+    );
+    try {
+      this.#router = openSocket(M, PLAN, {
+        ...user,
+        ...this.#security?.options,
+      });
+    } catch (e) {
+      this.#security?.registration.release();
+      throw e;
+    }
     this.#publicEndpoint = o.publicEndpoint;
     this.endpoint = "";
     this.#loop = Promise.resolve();
@@ -212,11 +241,17 @@ export class FreelanceServer implements AsyncDisposable {
       const server = new FreelanceServer(handler, options);
       return server.#bind(endpoint).then(() => server, (e) => {
         server.#router.close();
+        server.#security?.registration.release();
         throw e;
       });
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** Admissions and refusals by the ZAP handler; `undefined` without `security`. */
+  get securityStats(): SecurityStats | undefined {
+    return this.#security?.stats();
   }
 
   /** Counters since the server was created (a snapshot). */
@@ -333,6 +368,7 @@ export class FreelanceServer implements AsyncDisposable {
     if (!this.#closed) {
       this.#closed = true;
       this.#router.close();
+      this.#security?.registration.release();
       this.#bad.flush();
     }
     await this.#loop;

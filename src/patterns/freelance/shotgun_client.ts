@@ -25,11 +25,14 @@ import { ShotgunCore } from "./_shotgun_core.ts";
 import type { FreelanceRequestEvent, FreelanceRequestStats } from "./events.ts";
 import type { FreelanceRequestOptions } from "./client.ts";
 import { receiveLoop } from "../_kit/receive.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
+import { clientSecurity } from "../_kit/security.ts";
 
 const CLS = "FreelanceShotgunClient";
 const KEYS = [
   "deadlineMs",
   "socketOptions",
+  "security",
   "logger",
   "onEvent",
   "clock",
@@ -61,6 +64,13 @@ export interface FreelanceShotgunClientOptions {
   deadlineMs?: number;
   /** Socket options for the DEALER. @default {} */
   socketOptions?: SocketOptions;
+  /**
+   * CURVE (`curve: { serverKey }`, optionally the client's own key pair) or
+   * PLAIN credentials for the servers; one server key for all of them, so
+   * the servers of one service share a key pair (docs/SECURITY.md).
+   * @default none
+   */
+  security?: ClientSecurity;
   /** Diagnostics. @default warnings and errors to stderr */
   logger?: Logger;
   /** Receives the client's events. @default none */
@@ -114,7 +124,10 @@ export class FreelanceShotgunClient implements AsyncDisposable {
     this.#deadlineMs = opt.durationMs(CLS, "deadlineMs", o.deadlineMs, 2500, {
       min: 1,
     });
-    const user = checkSocketOptions(`${CLS}.connect()`, o.socketOptions, PLAN);
+    const user = {
+      ...checkSocketOptions(`${CLS}.connect()`, o.socketOptions, PLAN),
+      ...clientSecurity(`${CLS}.connect()`, o.security, o.socketOptions),
+    };
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,
