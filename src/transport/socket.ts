@@ -446,18 +446,14 @@ export class Socket implements AsyncDisposable, AsyncIterable<Message> {
 
   readonly #recheck = (): void => {
     this.#recheckQueued = false;
-    const h = this.#handle;
-    if (h === null || this.#inRecheck) return;
-    const before = this.#recvQ.length + this.#sendQ.length;
-    if (before === 0) return;
+    if (this.#handle === null || this.#inRecheck) return;
+    if (this.#recvQ.length + this.#sendQ.length === 0) return;
     this.#inRecheck = true;
     this.#touched = false;
     let progressed = false;
     try {
-      const ev = pollEvents(h);
-      if ((ev & ZMQ_POLLIN) && this.#recvQ.length > 0) this.#serviceReceives();
-      if ((ev & ZMQ_POLLOUT) && this.#sendQ.length > 0) this.#serviceSends();
-      progressed = this.#recvQ.length + this.#sendQ.length < before;
+      // The same look as a ZMQ_FD wake-up: ZMQ_EVENTS, then both directions.
+      progressed = this.#onReady();
       if (
         !progressed && this.#touched && this.#recvQ.length > 0 &&
         this.#handle !== null && (pollEvents(this.#handle) & ZMQ_POLLIN)
