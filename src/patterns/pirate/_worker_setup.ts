@@ -5,11 +5,8 @@
  *
  * @module
  */
-import {
-  type ClientSecurity,
-  readClientSecurity,
-  refuseSecurityOverrides,
-} from "../../security/settings.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
+import { clientSecurity } from "../_kit/security.ts";
 import type { Clock } from "../../_util/clock.ts";
 import type { Logger } from "../../_util/logger.ts";
 import * as opt from "../../_util/options.ts";
@@ -122,10 +119,10 @@ export function withClientSecurity(
   security: unknown,
 ): SocketOptions {
   const user = checkSocketOptions(owner, socketOptions);
-  const sec = readClientSecurity(`${owner} security`, security);
-  if (!sec) return user;
-  refuseSecurityOverrides(owner, socketOptions);
-  return Object.freeze({ ...user, ...sec });
+  const sec = clientSecurity(owner, security, socketOptions);
+  return Object.keys(sec).length === 0
+    ? user
+    : Object.freeze({ ...user, ...sec });
 }
 
 /** A printable random identity `XXXX-XXXX` (the guide's spworker style). */

@@ -3,11 +3,8 @@
  * `lpclient`, chapter 4), on the retry loop shared with `MajordomoClient`.
  * @module
  */
-import {
-  type ClientSecurity,
-  readClientSecurity,
-  refuseSecurityOverrides,
-} from "../../security/settings.ts";
+import type { ClientSecurity } from "../../security/settings.ts";
+import { clientSecurity } from "../_kit/security.ts";
 import { ClosedError, RequestTimeoutError } from "../../errors.ts";
 import type { Frame, Message } from "../../types.ts";
 import type { Clock } from "../../_util/clock.ts";
@@ -224,9 +221,10 @@ export class LazyPirateClient implements AsyncDisposable {
     ) {
       throw new TypeError(`${CLS}: socketOptions must be an object`);
     }
-    const sec = readClientSecurity(`${CLS} security`, o.security);
-    if (sec) refuseSecurityOverrides(CLS, o.socketOptions);
-    this.#socketOptions = { ...o.socketOptions, ...sec };
+    this.#socketOptions = {
+      ...o.socketOptions,
+      ...clientSecurity(CLS, o.security, o.socketOptions),
+    };
     this.#log = opt.logger(CLS, o.logger, CLS);
     this.#events = new EventHub(
       this.#log,
